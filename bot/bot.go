@@ -1,0 +1,352 @@
+// Package bot connects smarketing to Slack over Socket Mode: it acks every
+// envelope, routes slash commands, events and interactions to the command
+// handlers, and turns their answers into Slack messages, modals and Web API
+// calls. It is the only package that speaks Slack.
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
+
+	"smarketing/commands"
+)
+
+// Handler answers commands, clicks and form submissions. *commands.Handler
+// is the real one.
+type Handler interface {
+	Slash(ctx context.Context, req commands.Request) (commands.Response, error)
+	Act(ctx context.Context, a commands.Action) (commands.Response, error)
+	Submit(ctx context.Context, s commands.Submission) (commands.SubmitResult, error)
+}
+
+var _ Handler = (*commands.Handler)(nil)
+
+// Options configures a [Bot].
+type Options struct {
+	BotToken string // xoxb-…
+	AppToken string // xapp-…
+	APIURL   string // Web API base, with a trailing slash
+	Log      *slog.Logger
+	// Workers bounds how many envelopes are handled at once (default 64).
+	Workers int
+	// ShutdownGrace bounds how long Run waits for work in flight after its
+	// context is done (default 10 s).
+	ShutdownGrace time.Duration
+}
+
+// Bot is a running Socket Mode connection and the handlers behind it.
+type Bot struct {
+	api     *slack.Client
+	client  *socketmode.Client
+	handler Handler
+	log     *slog.Logger
+	http    *http.Client
+	grace   time.Duration
+
+	slots  chan struct{}
+	recent *recent
+	wg     sync.WaitGroup
+
+	// work is the context of Web API calls made after an ack; it outlives
+	// Run's context by the shutdown grace so in-flight answers still go out.
+	work context.Context
+
+	self identity
+}
+
+type identity struct {
+	UserID string
+	BotID  string
+	Team   string
+}
+
+// ErrAuth wraps the error Slack gives when a token is rejected.
+var ErrAuth = errors.New("slack rejected the token")
+
+// New returns a Bot that serves h. It does not connect yet; see [Bot.Run].
+func New(opt Options, h Handler) *Bot {
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	if opt.Workers <= 0 {
+		opt.Workers = 64
+	}
+	if opt.ShutdownGrace <= 0 {
+		opt.ShutdownGrace = 10 * time.Second
+	}
+	httpClient := &http.Client{Timeout: 20 * time.Second}
+	retry := slack.DefaultRetryConfig()
+	retry.MaxRetries = 4
+	retry.RetryAfterDuration = 5 * time.Second
+	retry.BackoffMax = 10 * time.Second
+	retry.Handlers = []slack.RetryHandler{
+		slack.NewRateLimitErrorRetryHandler(retry),
+		slack.NewServerErrorRetryHandler(retry),
+		slack.NewConnectionErrorRetryHandler(),
+	}
+	api := slack.New(opt.BotToken,
+		slack.OptionAppLevelToken(opt.AppToken),
+		slack.OptionAPIURL(opt.APIURL),
+		slack.OptionHTTPClient(httpClient),
+		slack.OptionRetryConfig(retry),
+	)
+	client := socketmode.New(api,
+		socketmode.OptionLog(slog.NewLogLogger(opt.Log.With("component", "socketmode").Handler(), slog.LevelDebug)),
+	)
+	return &Bot{
+		api:     api,
+		client:  client,
+		handler: h,
+		log:     opt.Log.With("component", "bot"),
+		http:    httpClient,
+		grace:   opt.ShutdownGrace,
+		slots:   make(chan struct{}, opt.Workers),
+		recent:  newRecent(15*time.Minute, 100_000),
+	}
+}
+
+// Run connects to Slack and serves until ctx is done, then stops taking
+// envelopes, finishes those in flight and returns nil. It returns an error
+// wrapping [ErrAuth] if Slack rejects a token.
+func (b *Bot) Run(ctx context.Context) error {
+	auth, err := b.api.AuthTestContext(ctx)
+	if err != nil {
+		if isAuthError(err) {
+			return fmt.Errorf("SLACK_BOT_TOKEN: %w (%v)", ErrAuth, err)
+		}
+		return fmt.Errorf("auth.test: %w", err)
+	}
+	b.self = identity{UserID: auth.UserID, BotID: auth.BotID, Team: auth.TeamID}
+	b.log.Info("authenticated", "bot_user", auth.UserID, "team", auth.TeamID)
+
+	// The socket stays up after ctx is done until in-flight acks are written.
+	sockCtx, stopSocket := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSocket()
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	b.work = work
+
+	sockErr := make(chan error, 1)
+	go func() { sockErr <- b.client.RunContext(sockCtx) }()
+
+	var runErr error
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case err := <-sockErr:
+			runErr = b.socketEnded(err)
+			break loop
+		case evt := <-b.client.Events:
+			if err := b.dispatch(evt); err != nil {
+				runErr = err
+				break loop
+			}
+		}
+	}
+
+	b.log.Info("shutting down", "in_flight", len(b.slots))
+	done := make(chan struct{})
+	go func() { b.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(b.grace):
+		b.log.Warn("shutdown grace expired with work in flight")
+	}
+	stopWork()
+	stopSocket()
+	if runErr == nil {
+		// Drain so RunContext can return; it may block sending an event.
+		for {
+			select {
+			case <-b.client.Events:
+				continue
+			case <-sockErr:
+			case <-time.After(5 * time.Second):
+			}
+			break
+		}
+	}
+	return runErr
+}
+
+func (b *Bot) socketEnded(err error) error {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return nil
+	}
+	if isAuthError(err) {
+		return fmt.Errorf("SLACK_APP_TOKEN: %w (%v)", ErrAuth, err)
+	}
+	return fmt.Errorf("socket mode: %w", err)
+}
+
+func isAuthError(err error) bool {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		switch se.Err {
+		case "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "not_allowed_token_type":
+			return true
+		}
+	}
+	msg := err.Error()
+	for _, s := range []string{"invalid_auth", "not_authed", "account_inactive", "token_revoked", "not_allowed_token_type"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// dispatch hands one event from the socket to a worker. It returns an error
+// only when the bot cannot go on.
+func (b *Bot) dispatch(evt socketmode.Event) error {
+	switch evt.Type {
+	case socketmode.EventTypeConnecting:
+		b.log.Debug("connecting")
+	case socketmode.EventTypeConnected:
+		b.log.Info("connected")
+	case socketmode.EventTypeHello:
+		b.log.Debug("hello")
+	case socketmode.EventTypeConnectionError:
+		b.log.Warn("connection error", "err", evt.Data)
+	case socketmode.EventTypeInvalidAuth:
+		return fmt.Errorf("SLACK_APP_TOKEN: %w", ErrAuth)
+	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed:
+		b.log.Warn("socket error", "type", evt.Type, "err", evt.Data)
+	case socketmode.EventTypeErrorBadMessage:
+		b.go_(func() { b.badMessage(evt) })
+	case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
+		if evt.Request == nil {
+			return nil
+		}
+		b.go_(func() { b.envelope(evt) })
+	default:
+		b.log.Debug("ignored socket event", "type", evt.Type)
+	}
+	return nil
+}
+
+// go_ runs f on a worker, waiting for a free slot so a flood cannot spawn
+// unbounded goroutines.
+func (b *Bot) go_(f func()) {
+	b.slots <- struct{}{}
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		defer func() { <-b.slots }()
+		defer func() {
+			if r := recover(); r != nil {
+				b.log.Error("handler panic", "panic", r)
+			}
+		}()
+		f()
+	}()
+}
+
+// envelope handles one request from Slack: the fast, durable part first,
+// then the ack, then whatever Web API calls the answer needs.
+func (b *Bot) envelope(evt socketmode.Event) {
+	req := evt.Request
+	start := time.Now()
+	key := dedupeKey(evt)
+	entry, first := b.recent.claim(key)
+	if !first {
+		// A redelivery: answer as before and do nothing twice.
+		payload := entry.wait(2 * time.Second)
+		b.ack(req.EnvelopeID, payload)
+		b.log.Info("duplicate delivery", "envelope_id", req.EnvelopeID, "key", key, "retry_attempt", req.RetryAttempt)
+		return
+	}
+	var payload any
+	var after func(ctx context.Context)
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				b.log.Error("handler panic", "panic", r, "type", evt.Type)
+				payload, after = nil, nil
+			}
+		}()
+		switch evt.Type {
+		case socketmode.EventTypeSlashCommand:
+			cmd, _ := evt.Data.(slack.SlashCommand)
+			payload, after = b.slash(cmd)
+		case socketmode.EventTypeInteractive:
+			cb, _ := evt.Data.(slack.InteractionCallback)
+			payload, after = b.interaction(cb)
+		case socketmode.EventTypeEventsAPI:
+			ev, _ := evt.Data.(slackevents.EventsAPIEvent)
+			after = b.event(ev)
+		}
+	}()
+	entry.done(payload)
+	b.ack(req.EnvelopeID, payload)
+	b.log.Debug("acked", "envelope_id", req.EnvelopeID, "type", evt.Type, "handle_ms", float64(time.Since(start).Microseconds())/1000)
+	if after != nil {
+		ctx, cancel := context.WithTimeout(b.work, 2*time.Minute)
+		defer cancel()
+		after(ctx)
+	}
+}
+
+// dedupeKey names a delivery so a redelivery can be recognised: the event id
+// for events (Slack may redeliver under a new envelope), else the envelope id.
+func dedupeKey(evt socketmode.Event) string {
+	if ev, ok := evt.Data.(slackevents.EventsAPIEvent); ok {
+		if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok && cb.EventID != "" {
+			return "event:" + cb.EventID
+		}
+	}
+	return "envelope:" + evt.Request.EnvelopeID
+}
+
+func (b *Bot) ack(envelopeID string, payload any) {
+	ctx, cancel := context.WithTimeout(b.work, 2*time.Second)
+	defer cancel()
+	if err := b.client.AckCtx(ctx, envelopeID, payload); err != nil {
+		b.log.Error("ack", "envelope_id", envelopeID, "err", err)
+		if payload != nil {
+			// Too big or unsendable with a payload: at least stop redelivery.
+			if err := b.client.AckCtx(ctx, envelopeID, nil); err != nil {
+				b.log.Error("ack without payload", "envelope_id", envelopeID, "err", err)
+			}
+		}
+	}
+}
+
+// badMessage acks an envelope slack-go could not parse, so Slack does not
+// redeliver it forever.
+func (b *Bot) badMessage(evt socketmode.Event) {
+	bad, ok := evt.Data.(*socketmode.ErrorBadMessage)
+	if !ok {
+		return
+	}
+	var env struct {
+		EnvelopeID string `json:"envelope_id"`
+		Type       string `json:"type"`
+	}
+	if err := json.Unmarshal(bad.Message, &env); err != nil || env.EnvelopeID == "" {
+		b.log.Warn("unreadable message", "err", bad.Cause)
+		return
+	}
+	b.log.Warn("unparsable envelope acked", "envelope_id", env.EnvelopeID, "type", env.Type, "err", bad.Cause)
+	b.ack(env.EnvelopeID, nil)
+}
+
+// event handles an Events API callback. Nothing subscribes to events yet
+// beyond de-duplication; lead feedback will.
+func (b *Bot) event(ev slackevents.EventsAPIEvent) func(context.Context) {
+	b.log.Debug("event", "type", ev.InnerEvent.Type)
+	return nil
+}

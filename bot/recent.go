@@ -1,0 +1,92 @@
+package bot
+
+import (
+	"sync"
+	"time"
+)
+
+// recent remembers the deliveries handled lately and what was acked for
+// them, so a redelivery is answered the same way and handled once. It keeps
+// entries for ttl and at most max of them, so memory stays bounded.
+type recent struct {
+	mu    sync.Mutex
+	ttl   time.Duration
+	max   int
+	now   func() time.Time
+	byKey map[string]*delivery
+	order []recentItem // oldest first; a ring would save copying, this is simpler
+	head  int
+}
+
+type recentItem struct {
+	key string
+	at  time.Time
+}
+
+// delivery is one handled request; its ack payload is set once handling ends.
+type delivery struct {
+	finished chan struct{}
+	payload  any
+}
+
+func newRecent(ttl time.Duration, max int) *recent {
+	return &recent{ttl: ttl, max: max, now: time.Now, byKey: map[string]*delivery{}}
+}
+
+// claim returns the delivery for key and reports whether this is the first
+// time key is seen (the caller must then call done on it).
+func (r *recent) claim(key string) (*delivery, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.now()
+	r.expire(now)
+	if d, ok := r.byKey[key]; ok {
+		return d, false
+	}
+	d := &delivery{finished: make(chan struct{})}
+	r.byKey[key] = d
+	r.order = append(r.order, recentItem{key, now})
+	return d, true
+}
+
+func (r *recent) expire(now time.Time) {
+	for r.head < len(r.order) {
+		it := r.order[r.head]
+		if now.Sub(it.at) < r.ttl && len(r.order)-r.head <= r.max {
+			break
+		}
+		delete(r.byKey, it.key)
+		r.order[r.head] = recentItem{}
+		r.head++
+	}
+	// Compact once the dead prefix dominates, keeping appends amortised O(1).
+	if r.head > 1024 && r.head*2 > len(r.order) {
+		r.order = append(r.order[:0:0], r.order[r.head:]...)
+		r.head = 0
+	}
+}
+
+// len returns how many deliveries are remembered.
+func (r *recent) len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.byKey)
+}
+
+func (d *delivery) done(payload any) {
+	d.payload = payload
+	close(d.finished)
+}
+
+// wait returns the payload once the first handling finished, or nil after
+// timeout.
+func (d *delivery) wait(timeout time.Duration) any {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-d.finished:
+		return d.payload
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,50 @@
+package commands
+
+// Command describes one slash command the bot serves.
+type Command struct {
+	Name        string // "/term"
+	Description string // one line for Slack's command picker (≤ 100 chars)
+	UsageHint   string // e.g. "[NAME | add NAME = DEFINITION | list | help]" (≤ 100 chars)
+
+	// EscapeMentions reports whether Slack should escape user, channel and
+	// link mentions in the command text (the manifest's should_escape), so
+	// that "#sales" arrives as "<#C123|sales>".
+	EscapeMentions bool
+}
+
+// Catalog returns every slash command of SPEC §4, in a stable order.
+//
+// Only /meeting escapes mentions, because it needs the ID of the channel a
+// user picks. The others receive text exactly as typed, so a glossary
+// definition is stored the way its author wrote it; the bot escapes
+// user text when it renders it.
+func Catalog() []Command {
+	return []Command{
+		{
+			Name:        "/term",
+			Description: "Look up or add the shared definition of a sales and marketing term, like MQL or SQL",
+			UsageHint:   "[NAME | add NAME = DEFINITION | edit NAME | delete NAME | history NAME | list | search TEXT | help]",
+		},
+		{
+			Name:        "/persona",
+			Description: "See or update a buyer persona: who they are, what they need, what to tell them",
+			UsageHint:   "[NAME | add NAME = SUMMARY | edit NAME | delete NAME | list | help]",
+		},
+		{
+			Name:        "/leads",
+			Description: "See how sales rated this week's leads and which ones still need feedback",
+			UsageHint:   "[WINDOW, e.g. 30d | help]",
+		},
+		{
+			Name:           "/meeting",
+			Description:    "Schedule the joint sales and marketing meetings and add items to their agenda",
+			UsageHint:      `[add "TITLE" SCHEDULE [#channel] | list | delete ID | agenda ID TEXT | help]`,
+			EscapeMentions: true,
+		},
+		{
+			Name:        "/metrics",
+			Description: "Record this week's marketing numbers and preview the weekly recap",
+			UsageHint:   "[set NAME VALUE [YYYY-Www] | list | help]",
+		},
+	}
+}

@@ -1,0 +1,204 @@
+// Package commands answers the bot's slash commands, button clicks and form
+// submissions. It knows nothing of Slack's wire format: requests come in as
+// plain structs and answers go out as [Response] values that the bot (or the
+// local shell) renders.
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"smarketing/store"
+)
+
+// Request is one slash command invocation.
+type Request struct {
+	Command   string // "/term"
+	Text      string // everything after the command, as the user typed it
+	UserID    string
+	UserName  string
+	ChannelID string
+}
+
+// Action is a click on one of the buttons a [Response] carried.
+type Action struct {
+	ActionID  string
+	Value     string
+	UserID    string
+	UserName  string
+	ChannelID string
+}
+
+// Submission is a submitted [Modal].
+type Submission struct {
+	CallbackID string
+	Metadata   string
+	UserID     string
+	UserName   string
+	Values     map[string]string // Input.ID → text
+}
+
+// SubmitResult is the outcome of a [Submission]: either Errors to show next
+// to the fields (the form stays open), or a message for the user.
+type SubmitResult struct {
+	Errors map[string]string
+	Reply  Response
+}
+
+// UserError is an error whose text is safe and useful to show the user.
+type UserError struct{ Msg string }
+
+func (e *UserError) Error() string { return e.Msg }
+
+func userErrorf(format string, args ...any) error {
+	return &UserError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// Options configures a [Handler].
+type Options struct {
+	Admins   []string       // user IDs allowed to delete anything
+	Location *time.Location // zone used to show times; UTC if nil
+}
+
+// Handler answers commands from its store.
+type Handler struct {
+	db     termStore
+	admins map[string]bool
+	loc    *time.Location
+}
+
+type termStore interface {
+	Term(ctx context.Context, nameOrAlias string) (store.Term, error)
+	TermByID(ctx context.Context, id int64) (store.Term, error)
+	Terms(ctx context.Context) ([]store.Term, error)
+	TermKeys(ctx context.Context) ([]store.TermKey, error)
+	AddTerm(ctx context.Context, t store.Term, by store.Actor) (store.Term, error)
+	UpdateTerm(ctx context.Context, t store.Term, by store.Actor) (store.Term, error)
+	DeleteTerm(ctx context.Context, id int64) error
+	TermHistory(ctx context.Context, id int64) ([]store.TermRevision, error)
+	SearchTerms(ctx context.Context, text string, limit int) ([]store.Term, error)
+}
+
+var _ termStore = (*store.DB)(nil)
+
+// New returns a Handler that reads and writes db.
+func New(db *store.DB, opt Options) *Handler {
+	h := &Handler{db: db, admins: map[string]bool{}, loc: opt.Location}
+	if h.loc == nil {
+		h.loc = time.UTC
+	}
+	for _, id := range opt.Admins {
+		h.admins[id] = true
+	}
+	return h
+}
+
+// IsAdmin reports whether the user may delete anything.
+func (h *Handler) IsAdmin(userID string) bool { return h.admins[userID] }
+
+// Slash answers one slash command. A returned error that is not a
+// [*UserError] is internal: show an apology and log it.
+func (h *Handler) Slash(ctx context.Context, req Request) (Response, error) {
+	return h.run(ctx, req, false)
+}
+
+func (h *Handler) run(ctx context.Context, req Request, shared bool) (Response, error) {
+	if !utf8.ValidString(req.Text) {
+		return Response{}, userErrorf("That text is not valid UTF-8; please retype it.")
+	}
+	if len(req.Text) > maxCommandText {
+		return Response{}, userErrorf("That is too long for one command (%d characters; the limit is %d).",
+			utf8.RuneCountInString(req.Text), maxCommandText)
+	}
+	switch req.Command {
+	case "/term":
+		return h.term(ctx, req, shared)
+	}
+	for _, c := range Catalog() {
+		if c.Name == req.Command {
+			return textResponse(fmt.Sprintf("`%s` is not available in this version of smarketing yet.", c.Name)), nil
+		}
+	}
+	return Response{}, userErrorf("I don't know the command `%s`.", Escape(req.Command))
+}
+
+// maxCommandText bounds what one command line may carry; Slack itself caps
+// messages at a few thousand characters.
+const maxCommandText = 8000
+
+// Act handles a button click.
+func (h *Handler) Act(ctx context.Context, a Action) (Response, error) {
+	cmd, text, _ := strings.Cut(a.Value, " ")
+	req := Request{Command: cmd, Text: text, UserID: a.UserID, UserName: a.UserName, ChannelID: a.ChannelID}
+	switch a.ActionID {
+	case ActionRun:
+		resp, err := h.run(ctx, req, false)
+		resp.Replace = resp.Modal == nil
+		return resp, err
+	case ActionShare:
+		resp, err := h.run(ctx, req, true)
+		if err != nil {
+			return resp, err
+		}
+		resp.InChannel = true
+		resp.Blocks = append(resp.Blocks, Context{Texts: []string{"Shared by " + mention(a.UserID)}})
+		return resp, nil
+	}
+	return Response{}, fmt.Errorf("unknown action %q", a.ActionID)
+}
+
+// Submit handles a submitted modal.
+func (h *Handler) Submit(ctx context.Context, s Submission) (SubmitResult, error) {
+	for id, v := range s.Values {
+		if !utf8.ValidString(v) {
+			return SubmitResult{Errors: map[string]string{id: "This is not valid UTF-8; please retype it."}}, nil
+		}
+	}
+	switch s.CallbackID {
+	case modalTermAdd, modalTermEdit:
+		return h.submitTerm(ctx, s)
+	}
+	return SubmitResult{}, fmt.Errorf("unknown form %q", s.CallbackID)
+}
+
+// ErrorResponse turns an error from a Handler method into the message the user
+// sees: a UserError's text, or an apology for anything else.
+func ErrorResponse(err error) Response {
+	var ue *UserError
+	if errors.As(err, &ue) {
+		return textResponse(ue.Msg)
+	}
+	return textResponse(":warning: Sorry, something went wrong on my side and nothing was changed. Please try again in a moment.")
+}
+
+func textResponse(mrkdwn string) Response {
+	return Response{Text: mrkdwn, Blocks: []Block{Section{Text: mrkdwn}}}
+}
+
+func mention(userID string) string {
+	if userID == "" || strings.ContainsAny(userID, "<>|&") {
+		return "someone"
+	}
+	return "<@" + userID + ">"
+}
+
+// byline names who made a change: a mention where nobody is notified (an
+// ephemeral answer), the plain name where a mention would ping (a message
+// shared in the channel).
+func byline(id, name string, shared bool) string {
+	if shared || id == "" {
+		if name == "" {
+			return "someone"
+		}
+		return Escape(name)
+	}
+	return mention(id)
+}
+
+func (h *Handler) when(t time.Time) string {
+	return t.In(h.loc).Format("2 Jan 2006 15:04 MST")
+}

@@ -1,0 +1,129 @@
+package commands
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Response is what a command answers, independent of Slack: blocks for rich
+// clients, Text as the plain fallback, and optionally a form to open.
+type Response struct {
+	Text      string  // fallback text (mrkdwn, already escaped)
+	Blocks    []Block // may be empty: then Text is shown
+	InChannel bool    // visible to everyone in the channel, not just the caller
+	// Replace replaces the message an action came from instead of adding one.
+	Replace bool
+	// Modal, when set, is a form to open for the caller instead of a message.
+	Modal *Modal
+}
+
+// Block is one Block Kit block: [Header], [Section], [Context], [Divider] or
+// [Actions].
+type Block interface{ block() }
+
+// Header is a large plain-text title (escaped, at most 150 characters).
+type Header struct{ Text string }
+
+// Section is a paragraph of mrkdwn text, optionally with short fields.
+type Section struct {
+	Text   string
+	Fields []string
+}
+
+// Context is a line of small mrkdwn text.
+type Context struct{ Texts []string }
+
+// Divider is a horizontal rule.
+type Divider struct{}
+
+// Actions is a row of buttons.
+type Actions struct{ Buttons []Button }
+
+// Button is a clickable button. ActionID says what it does (see the Action*
+// constants) and Value carries its argument.
+type Button struct {
+	ActionID string
+	Text     string
+	Value    string
+	Primary  bool
+}
+
+func (Header) block()  {}
+func (Section) block() {}
+func (Context) block() {}
+func (Divider) block() {}
+func (Actions) block() {}
+
+// Action ids of the buttons commands put on messages.
+const (
+	// ActionRun re-runs the slash command line in Value as the clicking user
+	// and replaces the message with its answer.
+	ActionRun = "run"
+	// ActionShare posts the answer to the read-only command line in Value to
+	// the channel, for everyone.
+	ActionShare = "share"
+)
+
+// Modal is a form. Its submission comes back as a [Submission] with the same
+// CallbackID and Metadata and one value per Input ID.
+type Modal struct {
+	CallbackID string
+	Title      string // at most 24 characters
+	Submit     string
+	Metadata   string
+	Inputs     []Input
+}
+
+// Input is one text field of a modal.
+type Input struct {
+	ID          string
+	Label       string
+	Hint        string
+	Placeholder string
+	Value       string // initial value
+	Multiline   bool
+	Optional    bool
+	MaxLength   int
+}
+
+// Escape makes user text inert in Slack mrkdwn and plain_text: it replaces
+// the three control characters &, < and > with entities, so no user text can
+// form a mention (<!channel>, <@U…>), a link or a date token.
+func Escape(s string) string {
+	if !strings.ContainsAny(s, "&<>") {
+		return s
+	}
+	return escaper.Replace(s)
+}
+
+var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// Truncate shortens s to at most n characters (runes), ending with "…" when
+// it cut something.
+func Truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	if n <= 0 {
+		return ""
+	}
+	return strings.TrimRightFunc(string([]rune(s)[:n-1]), isSpace) + "…"
+}
+
+// truncateEscaped escapes s and keeps the result within n characters without
+// cutting an entity in half.
+func truncateEscaped(s string, n int) string {
+	out := Escape(s)
+	for utf8.RuneCountInString(out) > n {
+		r := []rune(s)
+		cut := len(r) - (utf8.RuneCountInString(out) - n) - 1
+		if cut < 0 {
+			cut = 0
+		}
+		s = string(r[:cut])
+		out = Escape(strings.TrimRightFunc(s, isSpace)) + "…"
+	}
+	return out
+}
+
+func isSpace(r rune) bool { return r == ' ' || r == '\n' || r == '\t' }

@@ -1,0 +1,237 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"smarketing/schedules"
+)
+
+// Config is everything smarketing reads from its environment (SPEC §3).
+type Config struct {
+	BotToken        string
+	AppToken        string
+	APIURL          string
+	DBPath          string
+	LeadsChannels   []string
+	RecapChannel    string
+	RecapSchedule   string
+	Location        *time.Location
+	Admins          []string
+	SLA             time.Duration
+	MeetingReminder time.Duration
+	Reactions       map[string]string // emoji name → good, poor or hot
+	LogLevel        slog.Level
+	LogJSON         bool
+}
+
+// DefaultReactions is the emoji → rating map of SPEC §5.
+const DefaultReactions = "+1=good,thumbsup=good,white_check_mark=good,-1=poor,thumbsdown=poor,x=poor,fire=hot"
+
+// LoadConfig reads the configuration through getenv and checks every value
+// it can without talking to Slack. Each error names the variable and says
+// how to fix it.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{
+		BotToken:      get("SLACK_BOT_TOKEN", ""),
+		AppToken:      get("SLACK_APP_TOKEN", ""),
+		APIURL:        get("SLACK_API_URL", "https://slack.com/api/"),
+		DBPath:        get("SMARKETING_DB", "smarketing.db"),
+		RecapChannel:  get("SMARKETING_RECAP_CHANNEL", ""),
+		RecapSchedule: get("SMARKETING_RECAP_SCHEDULE", "0 9 * * MON"),
+	}
+	var errs []error
+	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	if !strings.HasPrefix(c.APIURL, "http://") && !strings.HasPrefix(c.APIURL, "https://") {
+		fail("SLACK_API_URL must be an http(s) URL such as https://slack.com/api/ (got %q)", c.APIURL)
+	}
+	if !strings.HasSuffix(c.APIURL, "/") {
+		c.APIURL += "/"
+	}
+	var err error
+	if c.LeadsChannels, err = channelList(get("SMARKETING_LEADS_CHANNELS", "")); err != nil {
+		fail("SMARKETING_LEADS_CHANNELS: %v", err)
+	}
+	if c.RecapChannel != "" && !channelID.MatchString(c.RecapChannel) {
+		fail("SMARKETING_RECAP_CHANNEL must be a channel ID like C0123ABCD (got %q); find it under the channel name → About", c.RecapChannel)
+	}
+	if _, err := schedules.Parse(c.RecapSchedule); err != nil {
+		fail("SMARKETING_RECAP_SCHEDULE: %v; use 5 cron fields like \"0 9 * * MON\" or a descriptor like @weekly", err)
+	}
+	tz := get("SMARKETING_TIMEZONE", "UTC")
+	if c.Location, err = time.LoadLocation(tz); err != nil || tz == "Local" {
+		fail("SMARKETING_TIMEZONE must be an IANA zone such as Europe/Berlin or America/New_York (got %q)", tz)
+	}
+	for _, id := range strings.Split(get("SMARKETING_ADMINS", ""), ",") {
+		if id = strings.TrimSpace(id); id == "" {
+			continue
+		}
+		if !userID.MatchString(id) {
+			fail("SMARKETING_ADMINS must list user IDs like U0123ABCD, separated by commas (got %q)", id)
+			continue
+		}
+		c.Admins = append(c.Admins, id)
+	}
+	if c.SLA, err = time.ParseDuration(get("SMARKETING_SLA", "24h")); err != nil || c.SLA <= 0 {
+		fail("SMARKETING_SLA must be a positive duration such as 24h or 90m (got %q)", get("SMARKETING_SLA", ""))
+	}
+	if c.MeetingReminder, err = time.ParseDuration(get("SMARKETING_MEETING_REMINDER", "15m")); err != nil || c.MeetingReminder < 0 {
+		fail("SMARKETING_MEETING_REMINDER must be a duration such as 15m, or 0s for at the start (got %q)", get("SMARKETING_MEETING_REMINDER", ""))
+	}
+	if c.Reactions, err = parseReactions(get("SMARKETING_REACTIONS", DefaultReactions)); err != nil {
+		fail("SMARKETING_REACTIONS: %v; write it like +1=good,-1=poor,fire=hot", err)
+	}
+	switch lvl := strings.ToLower(get("LOG_LEVEL", "info")); lvl {
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "info":
+		c.LogLevel = slog.LevelInfo
+	case "warn", "warning":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		fail("LOG_LEVEL must be debug, info, warn or error (got %q)", lvl)
+	}
+	switch f := strings.ToLower(get("LOG_FORMAT", "text")); f {
+	case "text":
+	case "json":
+		c.LogJSON = true
+	default:
+		fail("LOG_FORMAT must be text or json (got %q)", f)
+	}
+	return c, errors.Join(errs...)
+}
+
+// CheckSlack reports whether both tokens are present and of the right kind.
+func (c Config) CheckSlack() error {
+	var errs []error
+	switch {
+	case c.BotToken == "":
+		errs = append(errs, errors.New("SLACK_BOT_TOKEN is not set: install the app to your workspace and export its Bot User OAuth Token (xoxb-…)"))
+	case !strings.HasPrefix(c.BotToken, "xoxb-"):
+		errs = append(errs, fmt.Errorf("SLACK_BOT_TOKEN must be a bot token starting with xoxb- (it starts with %q): use the Bot User OAuth Token from OAuth & Permissions", tokenKind(c.BotToken)))
+	}
+	switch {
+	case c.AppToken == "":
+		errs = append(errs, errors.New("SLACK_APP_TOKEN is not set: create an app-level token with the connections:write scope under Basic Information and export it (xapp-…)"))
+	case !strings.HasPrefix(c.AppToken, "xapp-"):
+		errs = append(errs, fmt.Errorf("SLACK_APP_TOKEN must be an app-level token starting with xapp- (it starts with %q): create one with connections:write under Basic Information", tokenKind(c.AppToken)))
+	}
+	return errors.Join(errs...)
+}
+
+// tokenKind shows only a token's prefix, never the secret part.
+func tokenKind(tok string) string {
+	if i := strings.Index(tok, "-"); i > 0 && i <= 5 {
+		return tok[:i+1]
+	}
+	return "?"
+}
+
+var (
+	// Slack IDs are upper-case letters and digits (C…, G…, U…, W…); the
+	// check is loose on purpose and mainly catches "#sales" or "@ana".
+	channelID = regexp.MustCompile(`^[A-Z][A-Z0-9_]+$`)
+	userID    = regexp.MustCompile(`^[A-Z][A-Z0-9_]+$`)
+	emojiName = regexp.MustCompile(`^[a-z0-9_+'-]+(::skin-tone-[2-6])?$`)
+)
+
+func channelList(s string) ([]string, error) {
+	var out []string
+	for _, id := range strings.Split(s, ",") {
+		if id = strings.TrimSpace(id); id == "" {
+			continue
+		}
+		if !channelID.MatchString(id) {
+			return nil, fmt.Errorf("%q is not a channel ID; list IDs like C0123ABCD separated by commas", id)
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+func parseReactions(s string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, pair := range strings.Split(s, ",") {
+		if pair = strings.TrimSpace(pair); pair == "" {
+			continue
+		}
+		emoji, rating, ok := strings.Cut(pair, "=")
+		emoji = strings.Trim(strings.TrimSpace(emoji), ":")
+		rating = strings.ToLower(strings.TrimSpace(rating))
+		if !ok || emoji == "" {
+			return nil, fmt.Errorf("%q is not emoji=rating", pair)
+		}
+		if !emojiName.MatchString(emoji) {
+			return nil, fmt.Errorf("%q is not an emoji name", emoji)
+		}
+		switch rating {
+		case "good", "poor", "hot":
+		default:
+			return nil, fmt.Errorf("rating %q for %q must be good, poor or hot", rating, emoji)
+		}
+		if prev, dup := m[emoji]; dup && prev != rating {
+			return nil, fmt.Errorf("%q is mapped twice (%s and %s)", emoji, prev, rating)
+		}
+		m[emoji] = rating
+	}
+	if len(m) == 0 {
+		return nil, errors.New("no emoji given")
+	}
+	return m, nil
+}
+
+// loadDotEnv returns a getenv that falls back to KEY=VALUE lines of the file
+// at path (if it exists) for variables the environment does not set.
+func loadDotEnv(path string, getenv func(string) string) (func(string) string, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return getenv, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	vals := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		line = strings.TrimPrefix(line, "export ")
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, fmt.Errorf("%s:%d: want KEY=VALUE", path, n)
+		}
+		v = strings.TrimSpace(v)
+		if len(v) >= 2 && (v[0] == '"' && v[len(v)-1] == '"' || v[0] == '\'' && v[len(v)-1] == '\'') {
+			v = v[1 : len(v)-1]
+		}
+		vals[strings.TrimSpace(k)] = v
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return func(k string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return vals[k]
+	}, nil
+}

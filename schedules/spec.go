@@ -1,0 +1,45 @@
+// Package schedules runs the bot's timed jobs on robfig/cron: the weekly
+// recap, meeting reminders and SLA checks. Jobs call the same command and
+// store code as everything else.
+package schedules
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// parser accepts what SPEC §3 promises: five fields or a descriptor such as
+// @weekly or @every 10s.
+var parser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// Parse checks a cron spec and returns its schedule. Zone prefixes
+// (CRON_TZ=, TZ=) are refused: the time zone is SMARKETING_TIMEZONE.
+func Parse(spec string) (s cron.Schedule, err error) {
+	spec = strings.TrimSpace(spec)
+	if spec == "" {
+		return nil, fmt.Errorf("empty schedule")
+	}
+	if strings.HasPrefix(spec, "CRON_TZ=") || strings.HasPrefix(spec, "TZ=") {
+		return nil, fmt.Errorf("schedule %q: leave out the time zone prefix; set SMARKETING_TIMEZONE instead", spec)
+	}
+	// robfig/cron panics on some malformed input; a bad spec is an error, not a crash.
+	defer func() {
+		if r := recover(); r != nil {
+			s, err = nil, fmt.Errorf("schedule %q is not valid", spec)
+		}
+	}()
+	s, err = parser.Parse(spec)
+	if err != nil {
+		return nil, fmt.Errorf("schedule %q: %w", spec, err)
+	}
+	// robfig/cron quietly turns "@every 0s" into every second; refuse it.
+	if d, ok := strings.CutPrefix(spec, "@every "); ok {
+		if every, err := time.ParseDuration(strings.TrimSpace(d)); err != nil || every < time.Second {
+			return nil, fmt.Errorf("schedule %q: @every needs a duration of at least 1s, e.g. @every 1h", spec)
+		}
+	}
+	return s, nil
+}

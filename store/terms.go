@@ -1,0 +1,473 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Term is one entry of the shared glossary.
+type Term struct {
+	ID            int64
+	Name          string
+	Aliases       []string
+	Category      string
+	Definition    string
+	CreatedBy     string
+	CreatedByName string
+	CreatedAt     time.Time
+	UpdatedBy     string
+	UpdatedByName string
+	UpdatedAt     time.Time
+}
+
+// TermRevision is one saved version of a term.
+type TermRevision struct {
+	Action       string // "created" or "edited"
+	Name         string
+	Aliases      []string
+	Category     string
+	Definition   string
+	EditedBy     string
+	EditedByName string
+	EditedAt     time.Time
+}
+
+// TermKey is one name or alias and the term it belongs to.
+type TermKey struct {
+	Label  string // as written
+	TermID int64
+	Name   string // the term's name
+}
+
+const termColumns = `t.id, t.name, t.category, t.definition, t.created_by, t.created_by_name,
+	t.created_at, t.updated_by, t.updated_by_name, t.updated_at`
+
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func scanTerm(sc interface{ Scan(...any) error }) (Term, error) {
+	var t Term
+	var created, updated int64
+	err := sc.Scan(&t.ID, &t.Name, &t.Category, &t.Definition, &t.CreatedBy, &t.CreatedByName,
+		&created, &t.UpdatedBy, &t.UpdatedByName, &updated)
+	t.CreatedAt, t.UpdatedAt = fromNanos(created), fromNanos(updated)
+	return t, err
+}
+
+// Term returns the term whose name or alias is nameOrAlias (compared by
+// [Key]), or [ErrNotFound].
+func (db *DB) Term(ctx context.Context, nameOrAlias string) (Term, error) {
+	return db.termWhere(ctx, db.sql, "t.id = (SELECT term_id FROM term_keys WHERE key = ?)", Key(nameOrAlias))
+}
+
+// TermByID returns the term with that id, or [ErrNotFound].
+func (db *DB) TermByID(ctx context.Context, id int64) (Term, error) {
+	return db.termWhere(ctx, db.sql, "t.id = ?", id)
+}
+
+func (db *DB) termWhere(ctx context.Context, q queryer, where string, arg any) (Term, error) {
+	t, err := scanTerm(q.QueryRowContext(ctx, "SELECT "+termColumns+" FROM terms t WHERE "+where, arg))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Term{}, ErrNotFound
+	}
+	if err != nil {
+		return Term{}, fmt.Errorf("read term: %w", err)
+	}
+	t.Aliases, err = aliases(ctx, q, t.ID)
+	if err != nil {
+		return Term{}, err
+	}
+	return t, nil
+}
+
+func aliases(ctx context.Context, q queryer, id int64) ([]string, error) {
+	rows, err := q.QueryContext(ctx, "SELECT label FROM term_keys WHERE term_id = ? AND position > 0 ORDER BY position", id)
+	if err != nil {
+		return nil, fmt.Errorf("read aliases: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, fmt.Errorf("read aliases: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Terms returns every term, ordered by category (uncategorised last) and
+// then by name.
+func (db *DB) Terms(ctx context.Context) ([]Term, error) {
+	rows, err := db.sql.QueryContext(ctx, "SELECT "+termColumns+` FROM terms t
+		ORDER BY t.category = '', t.category COLLATE NOCASE, t.name COLLATE NOCASE, t.id`)
+	if err != nil {
+		return nil, fmt.Errorf("list terms: %w", err)
+	}
+	defer rows.Close()
+	var terms []Term
+	index := map[int64]int{}
+	for rows.Next() {
+		t, err := scanTerm(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list terms: %w", err)
+		}
+		index[t.ID] = len(terms)
+		terms = append(terms, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list terms: %w", err)
+	}
+	rows.Close()
+	// One query for every alias instead of one per term.
+	arows, err := db.sql.QueryContext(ctx, "SELECT term_id, label FROM term_keys WHERE position > 0 ORDER BY term_id, position")
+	if err != nil {
+		return nil, fmt.Errorf("list aliases: %w", err)
+	}
+	defer arows.Close()
+	for arows.Next() {
+		var id int64
+		var label string
+		if err := arows.Scan(&id, &label); err != nil {
+			return nil, fmt.Errorf("list aliases: %w", err)
+		}
+		if i, ok := index[id]; ok {
+			terms[i].Aliases = append(terms[i].Aliases, label)
+		}
+	}
+	return terms, arows.Err()
+}
+
+// TermKeys returns every name and alias, for suggestions.
+func (db *DB) TermKeys(ctx context.Context) ([]TermKey, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT k.label, k.term_id, t.name FROM term_keys k
+		JOIN terms t ON t.id = k.term_id ORDER BY k.key`)
+	if err != nil {
+		return nil, fmt.Errorf("list term keys: %w", err)
+	}
+	defer rows.Close()
+	var out []TermKey
+	for rows.Next() {
+		var k TermKey
+		if err := rows.Scan(&k.Label, &k.TermID, &k.Name); err != nil {
+			return nil, fmt.Errorf("list term keys: %w", err)
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// AddTerm saves a new term created by by and returns it as stored. It returns
+// a [*ConflictError] if its name or an alias already names a term.
+func (db *DB) AddTerm(ctx context.Context, t Term, by Actor) (Term, error) {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return Term{}, fmt.Errorf("add term: %w", err)
+	}
+	defer tx.Rollback()
+	now := db.Now().UTC()
+	if t.CreatedAt.IsZero() {
+		t.CreatedAt = now
+	}
+	if t.UpdatedAt.IsZero() {
+		t.UpdatedAt = t.CreatedAt
+	}
+	if t.CreatedBy == "" {
+		t.CreatedBy, t.CreatedByName = by.ID, by.Name
+	}
+	if t.UpdatedBy == "" {
+		t.UpdatedBy, t.UpdatedByName = t.CreatedBy, t.CreatedByName
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO terms (name, category, definition, created_by, created_by_name,
+		created_at, updated_by, updated_by_name, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.Name, t.Category, t.Definition, t.CreatedBy, t.CreatedByName, nanos(t.CreatedAt),
+		t.UpdatedBy, t.UpdatedByName, nanos(t.UpdatedAt))
+	if err != nil {
+		return Term{}, fmt.Errorf("add term: %w", err)
+	}
+	if t.ID, err = res.LastInsertId(); err != nil {
+		return Term{}, fmt.Errorf("add term: %w", err)
+	}
+	if err := writeTermKeys(ctx, tx, t); err != nil {
+		return Term{}, err
+	}
+	if err := writeTermRevision(ctx, tx, t, "created", Actor{t.UpdatedBy, t.UpdatedByName}, t.UpdatedAt); err != nil {
+		return Term{}, err
+	}
+	if err := writeTermIndex(ctx, tx, t); err != nil {
+		return Term{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return Term{}, fmt.Errorf("add term: %w", err)
+	}
+	return db.TermByID(ctx, t.ID)
+}
+
+// UpdateTerm replaces the name, aliases, category and definition of the term
+// with id t.ID, records the edit in its history, and returns the term as
+// stored. It returns [ErrNotFound], [ErrUnchanged] when nothing differs, or a
+// [*ConflictError].
+func (db *DB) UpdateTerm(ctx context.Context, t Term, by Actor) (Term, error) {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return Term{}, fmt.Errorf("update term: %w", err)
+	}
+	defer tx.Rollback()
+	old, err := db.termWhere(ctx, tx, "t.id = ?", t.ID)
+	if err != nil {
+		return Term{}, err
+	}
+	if old.Name == t.Name && old.Category == t.Category && old.Definition == t.Definition &&
+		strings.Join(old.Aliases, "\x00") == strings.Join(t.Aliases, "\x00") {
+		return old, ErrUnchanged
+	}
+	at := t.UpdatedAt
+	if at.IsZero() {
+		at = db.Now().UTC()
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE terms SET name = ?, category = ?, definition = ?,
+		updated_by = ?, updated_by_name = ?, updated_at = ? WHERE id = ?`,
+		t.Name, t.Category, t.Definition, by.ID, by.Name, nanos(at), t.ID); err != nil {
+		return Term{}, fmt.Errorf("update term: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM term_keys WHERE term_id = ?", t.ID); err != nil {
+		return Term{}, fmt.Errorf("update term: %w", err)
+	}
+	if err := writeTermKeys(ctx, tx, t); err != nil {
+		return Term{}, err
+	}
+	if err := writeTermRevision(ctx, tx, t, "edited", by, at); err != nil {
+		return Term{}, err
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM terms_fts WHERE docid = ?", t.ID); err != nil {
+		return Term{}, fmt.Errorf("update term index: %w", err)
+	}
+	if err := writeTermIndex(ctx, tx, t); err != nil {
+		return Term{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return Term{}, fmt.Errorf("update term: %w", err)
+	}
+	return db.TermByID(ctx, t.ID)
+}
+
+// DeleteTerm removes the term with that id and its history, or returns
+// [ErrNotFound].
+func (db *DB) DeleteTerm(ctx context.Context, id int64) error {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("delete term: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, "DELETE FROM terms WHERE id = ?", id)
+	if err != nil {
+		return fmt.Errorf("delete term: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM terms_fts WHERE docid = ?", id); err != nil {
+		return fmt.Errorf("delete term index: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("delete term: %w", err)
+	}
+	return nil
+}
+
+// TermHistory returns every saved version of the term, newest first.
+func (db *DB) TermHistory(ctx context.Context, id int64) ([]TermRevision, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT action, name, aliases, category, definition,
+		edited_by, edited_by_name, edited_at FROM term_revisions WHERE term_id = ? ORDER BY id DESC`, id)
+	if err != nil {
+		return nil, fmt.Errorf("term history: %w", err)
+	}
+	defer rows.Close()
+	var out []TermRevision
+	for rows.Next() {
+		var r TermRevision
+		var aliasJSON string
+		var at int64
+		if err := rows.Scan(&r.Action, &r.Name, &aliasJSON, &r.Category, &r.Definition, &r.EditedBy, &r.EditedByName, &at); err != nil {
+			return nil, fmt.Errorf("term history: %w", err)
+		}
+		if err := json.Unmarshal([]byte(aliasJSON), &r.Aliases); err != nil {
+			return nil, fmt.Errorf("term history aliases: %w", err)
+		}
+		r.EditedAt = fromNanos(at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func writeTermKeys(ctx context.Context, tx execer, t Term) error {
+	labels := append([]string{t.Name}, t.Aliases...)
+	for i, label := range labels {
+		key := Key(label)
+		var owner string
+		err := tx.QueryRowContext(ctx, `SELECT t.name FROM term_keys k JOIN terms t ON t.id = k.term_id
+			WHERE k.key = ?`, key).Scan(&owner)
+		switch {
+		case err == nil:
+			return &ConflictError{Key: label, Owner: owner}
+		case !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("check term key: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO term_keys (key, term_id, label, position) VALUES (?, ?, ?, ?)",
+			key, t.ID, label, i); err != nil {
+			return fmt.Errorf("write term key: %w", err)
+		}
+	}
+	return nil
+}
+
+func writeTermRevision(ctx context.Context, tx execer, t Term, action string, by Actor, at time.Time) error {
+	aliasJSON, err := json.Marshal(nonNil(t.Aliases))
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO term_revisions (term_id, action, name, aliases, category,
+		definition, edited_by, edited_by_name, edited_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.ID, action, t.Name, string(aliasJSON), t.Category, t.Definition, by.ID, by.Name, nanos(at))
+	if err != nil {
+		return fmt.Errorf("write term revision: %w", err)
+	}
+	return nil
+}
+
+func writeTermIndex(ctx context.Context, tx execer, t Term) error {
+	_, err := tx.ExecContext(ctx, "INSERT INTO terms_fts (docid, name, aliases, definition) VALUES (?, ?, ?, ?)",
+		t.ID, t.Name, strings.Join(t.Aliases, " "), t.Definition)
+	if err != nil {
+		return fmt.Errorf("write term index: %w", err)
+	}
+	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// SearchTerms returns up to limit terms matching every word of text (each
+// word also matches as a prefix), best first: a hit in the name weighs most,
+// then aliases, then the definition, with rarer words weighing more.
+func (db *DB) SearchTerms(ctx context.Context, text string, limit int) ([]Term, error) {
+	words := searchWords(text)
+	if len(words) == 0 {
+		return nil, nil
+	}
+	match := make([]string, len(words))
+	for i, w := range words {
+		match[i] = w + "*" // words hold only letters and digits: safe in MATCH
+	}
+	rows, err := db.sql.QueryContext(ctx, "SELECT docid, matchinfo(terms_fts, 'pcnxl') FROM terms_fts WHERE terms_fts MATCH ?",
+		strings.Join(match, " "))
+	if err != nil {
+		return nil, fmt.Errorf("search terms: %w", err)
+	}
+	defer rows.Close()
+	type hit struct {
+		id    int64
+		score float64
+	}
+	var hits []hit
+	for rows.Next() {
+		var h hit
+		var info []byte
+		if err := rows.Scan(&h.id, &info); err != nil {
+			return nil, fmt.Errorf("search terms: %w", err)
+		}
+		h.score = rank(info)
+		hits = append(hits, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("search terms: %w", err)
+	}
+	rows.Close()
+	sort.SliceStable(hits, func(i, j int) bool {
+		if hits[i].score != hits[j].score {
+			return hits[i].score > hits[j].score
+		}
+		return hits[i].id < hits[j].id
+	})
+	if limit > 0 && len(hits) > limit {
+		hits = hits[:limit]
+	}
+	out := make([]Term, 0, len(hits))
+	for _, h := range hits {
+		t, err := db.TermByID(ctx, h.id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// columnWeight is how much a hit counts in name, aliases and definition.
+var columnWeight = [...]float64{10, 6, 1}
+
+// rank scores one row from matchinfo 'pcnxl': a BM25-like sum over phrases
+// and columns, weighted per column.
+func rank(info []byte) float64 {
+	u := func(i int) float64 {
+		if 4*i+4 > len(info) {
+			return 0
+		}
+		return float64(binary.NativeEndian.Uint32(info[4*i:]))
+	}
+	p, c, n := int(u(0)), int(u(1)), u(2)
+	if c == 0 {
+		return 0
+	}
+	x := 3              // start of the 3*p*c 'x' values
+	l := x + 3*p*c      // start of the c 'l' values (tokens in this row's columns)
+	const k1, b = 1.2, 0.5
+	var score float64
+	for i := 0; i < p; i++ {
+		for j := 0; j < c && j < len(columnWeight); j++ {
+			base := x + 3*(i*c+j)
+			hitsHere, docsWithHit := u(base), u(base+2)
+			if hitsHere == 0 {
+				continue
+			}
+			idf := math.Log(1 + (n-docsWithHit+0.5)/(docsWithHit+0.5))
+			length := u(l + j)
+			tf := hitsHere * (k1 + 1) / (hitsHere + k1*(1-b+b*length/8))
+			score += columnWeight[j] * idf * tf
+		}
+	}
+	return score
+}
+
+// searchWords splits text into the lower-case words the full-text index
+// knows, dropping everything else (so FTS query syntax in user text is inert).
+func searchWords(text string) []string {
+	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+	if len(words) > 16 {
+		words = words[:16]
+	}
+	return words
+}
