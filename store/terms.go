@@ -440,8 +440,8 @@ func rank(info []byte) float64 {
 	if c == 0 {
 		return 0
 	}
-	x := 3              // start of the 3*p*c 'x' values
-	l := x + 3*p*c      // start of the c 'l' values (tokens in this row's columns)
+	x := 3         // start of the 3*p*c 'x' values
+	l := x + 3*p*c // start of the c 'l' values (tokens in this row's columns)
 	const k1, b = 1.2, 0.5
 	var score float64
 	for i := 0; i < p; i++ {

@@ -1,0 +1,257 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"smarketing/bot/slackfake"
+)
+
+// binary is the smarketing executable built once for these tests: they
+// drive it from outside, as a user (or Slack) would.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "smarketing-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "smarketing")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build smarketing:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// command prepares the binary with a clean environment plus env, in a
+// fresh working directory.
+func command(tb testing.TB, ctx context.Context, env map[string]string, args ...string) *exec.Cmd {
+	tb.Helper()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Dir = tb.TempDir()
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + cmd.Dir}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	return cmd
+}
+
+func runBinary(tb testing.TB, env map[string]string, stdin string, args ...string) (stdout, stderr string, code int) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := command(tb, ctx, env, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	default:
+		tb.Fatalf("run %v: %v", args, err)
+	}
+	return out.String(), errb.String(), code
+}
+
+func TestConfigErrorsAreOneClearLine(t *testing.T) {
+	good := map[string]string{"SLACK_BOT_TOKEN": "xoxb-1-secretpart", "SLACK_APP_TOKEN": "xapp-1-secretpart"}
+	with := func(k, v string) map[string]string {
+		m := map[string]string{}
+		for a, b := range good {
+			m[a] = b
+		}
+		m[k] = v
+		return m
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		code int
+		want string
+	}{
+		{"no tokens", map[string]string{}, []string{"run"}, 1, "SLACK_BOT_TOKEN is not set"},
+		{"no app token", with("SLACK_APP_TOKEN", ""), nil, 1, "SLACK_APP_TOKEN is not set"},
+		{"swapped tokens", with("SLACK_BOT_TOKEN", "xapp-1-secretpart"), []string{"run"}, 1, "SLACK_BOT_TOKEN must be a bot token starting with xoxb-"},
+		{"bad zone", with("SMARKETING_TIMEZONE", "Mars/Olympus"), []string{"run"}, 1, "SMARKETING_TIMEZONE"},
+		{"bad schedule", with("SMARKETING_RECAP_SCHEDULE", "every monday"), []string{"run"}, 1, "SMARKETING_RECAP_SCHEDULE"},
+		{"bad sla", with("SMARKETING_SLA", "tomorrow"), []string{"run"}, 1, "SMARKETING_SLA"},
+		{"bad reactions", with("SMARKETING_REACTIONS", "+1=great"), []string{"run"}, 1, "SMARKETING_REACTIONS"},
+		{"bad channel", with("SMARKETING_LEADS_CHANNELS", "#leads"), []string{"run"}, 1, "SMARKETING_LEADS_CHANNELS"},
+		{"unknown subcommand", good, []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, stderr, code := runBinary(t, tc.env, "", tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit code = %d, want %d; stderr:\n%s", code, tc.code, stderr)
+			}
+			mustHave(t, "stderr", stderr, tc.want)
+			if strings.Contains(stderr, "secretpart") {
+				t.Fatalf("stderr leaks a token:\n%s", stderr)
+			}
+			if strings.Contains(stderr, "goroutine ") || strings.Contains(stderr, "panic") {
+				t.Fatalf("stderr has a stack trace:\n%s", stderr)
+			}
+		})
+	}
+}
+
+func mustHave(tb testing.TB, what, got string, wants ...string) {
+	tb.Helper()
+	for _, w := range wants {
+		if !strings.Contains(got, w) {
+			tb.Fatalf("%s =\n%s\nwant it to contain %q", what, got, w)
+		}
+	}
+}
+
+func TestVersionAndManifest(t *testing.T) {
+	out, _, code := runBinary(t, nil, "", "version")
+	if code != 0 || !strings.HasPrefix(out, "smarketing ") {
+		t.Fatalf("version = %q (exit %d)", out, code)
+	}
+	out, _, code = runBinary(t, nil, "", "manifest")
+	if code != 0 {
+		t.Fatalf("manifest exit %d", code)
+	}
+	mustHave(t, "manifest", out, "socket_mode_enabled: true", "command: /term", "command: /persona", "reaction_added", "is_enabled: true")
+}
+
+func TestShellNeedsNoTokens(t *testing.T) {
+	script := strings.Join([]string{
+		"/term add Sales Accepted Lead (SAL) = Sales agreed to work it <!channel>",
+		"/term sal",
+		"/term sa",
+		"/term add",
+		"Opportunity",
+		"",
+		"Funnel",
+		"A qualified deal in the pipeline",
+		"/term list",
+		"/term search pipeline",
+		"/nope",
+		"exit",
+	}, "\n")
+	env := map[string]string{"SMARKETING_DB": filepath.Join(t.TempDir(), "shell.db"), "USER": "ana"}
+	out, stderr, code := runBinary(t, env, script, "shell")
+	if code != 0 {
+		t.Fatalf("shell exit %d, stderr:\n%s", code, stderr)
+	}
+	mustHave(t, "shell output", out,
+		"Added *Sales Accepted Lead*",
+		"Sales agreed to work it <!channel>", // shown as typed in a terminal
+		"Last edited by @ana",
+		"Did you mean *SAL*",
+		"2 terms", "*Funnel*",
+		"1. *Opportunity*",
+		"I don't know the command `/nope`")
+}
+
+// TestRunOverSocketMode drives the built binary through the fake Slack with
+// real Socket Mode frames: commands are answered in the ack, the ack is fast,
+// and SIGTERM stops it cleanly.
+func TestRunOverSocketMode(t *testing.T) {
+	fake := slackfake.New()
+	defer fake.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	env := map[string]string{
+		"SLACK_BOT_TOKEN": slackfake.BotToken,
+		"SLACK_APP_TOKEN": slackfake.AppToken,
+		"SLACK_API_URL":   fake.APIURL(),
+		"SMARKETING_DB":   filepath.Join(t.TempDir(), "run.db"),
+		"LOG_FORMAT":      "json",
+	}
+	cmd := command(t, ctx, env, "run")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	if err := fake.WaitConnected(ctx); err != nil {
+		t.Fatalf("binary never connected: %v\n%s", err, stderr.String())
+	}
+
+	send := func(text string) (string, time.Duration) {
+		id := fake.SendSlash(slackfake.Slash{Command: "/term", Text: text, UserID: "UALICE"})
+		ack, err := fake.WaitAck(ctx, id)
+		if err != nil {
+			t.Fatalf("ack for %q: %v", text, err)
+		}
+		return string(ack.Payload), ack.At.Sub(ack.SentAt)
+	}
+	payload, _ := send("add Lead = Someone who showed interest <@U0BOSS>")
+	mustHave(t, "add", slackfake.Strings([]byte(payload)), "Added", "&lt;@U0BOSS&gt;")
+	var lat []time.Duration
+	for i := 0; i < 50; i++ {
+		payload, d := send("lead")
+		mustHave(t, "lookup", payload, "Someone who showed interest")
+		lat = append(lat, d)
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	t.Logf("ack latency over loopback: p50 %v, max %v", lat[len(lat)/2], lat[len(lat)-1])
+	if lat[len(lat)/2] > time.Second {
+		t.Fatalf("median ack latency %v: far outside Slack's 3 s", lat[len(lat)/2])
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, stderr.String())
+		}
+	case <-ctx.Done():
+		t.Fatal("no exit after SIGTERM")
+	}
+	for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line is not JSON (LOG_FORMAT=json): %q", line)
+		}
+	}
+	if strings.Contains(stderr.String(), slackfake.BotToken) || strings.Contains(stderr.String(), slackfake.AppToken) {
+		t.Fatal("a token appears in the logs")
+	}
+}
+
+func TestRunRejectedTokenExits(t *testing.T) {
+	fake := slackfake.New()
+	defer fake.Close()
+	fake.SetTokens("xoxb-another", "xapp-another")
+	env := map[string]string{
+		"SLACK_BOT_TOKEN": slackfake.BotToken,
+		"SLACK_APP_TOKEN": slackfake.AppToken,
+		"SLACK_API_URL":   fake.APIURL(),
+		"SMARKETING_DB":   filepath.Join(t.TempDir(), "auth.db"),
+	}
+	_, stderr, code := runBinary(t, env, "", "run")
+	if code != 1 {
+		t.Fatalf("exit code %d, want 1; stderr:\n%s", code, stderr)
+	}
+	mustHave(t, "stderr", stderr, "SLACK_BOT_TOKEN", "rejected")
+}
