@@ -417,7 +417,7 @@ func TestUnknownCommandAndBadInput(t *testing.T) {
 	}{
 		{"", "/term add NAME = DEFINITION"},
 		{"help", "/term search TEXT"},
-		{"add = no name", "Give the term a name"},
+		{"add = no name", "Fill in the name"},
 		{"add X = " + strings.Repeat("d", 3001), "3000"},
 		{"delete", "Which term?"},
 		{"search", "Search for what?"},

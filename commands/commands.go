@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -79,7 +80,7 @@ type termStore interface {
 	AddTerm(ctx context.Context, t store.Term, by store.Actor) (store.Term, error)
 	UpdateTerm(ctx context.Context, t store.Term, by store.Actor) (store.Term, error)
 	DeleteTerm(ctx context.Context, id int64) error
-	TermHistory(ctx context.Context, id int64) ([]store.TermRevision, error)
+	TermHistory(ctx context.Context, id int64) ([]store.Revision[store.Term], error)
 	SearchTerms(ctx context.Context, text string, limit int) ([]store.Term, error)
 }
 
@@ -179,8 +180,12 @@ func textResponse(mrkdwn string) Response {
 	return Response{Text: mrkdwn, Blocks: []Block{Section{Text: mrkdwn}}}
 }
 
+// slackUserID matches the IDs Slack gives users; authors imported from
+// files may be plain names instead.
+var slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+
 func mention(userID string) string {
-	if userID == "" || strings.ContainsAny(userID, "<>|&") {
+	if !slackUserID.MatchString(userID) {
 		return "someone"
 	}
 	return "<@" + userID + ">"
@@ -188,15 +193,18 @@ func mention(userID string) string {
 
 // byline names who made a change: a mention where nobody is notified (an
 // ephemeral answer), the plain name where a mention would ping (a message
-// shared in the channel).
+// shared in the channel). Authors that are not Slack users (imported data)
+// are shown as written.
 func byline(id, name string, shared bool) string {
-	if shared || id == "" {
-		if name == "" {
-			return "someone"
-		}
+	switch {
+	case !shared && slackUserID.MatchString(id):
+		return mention(id)
+	case name != "":
 		return Escape(name)
+	case id != "" && !slackUserID.MatchString(id):
+		return Escape(id)
 	}
-	return mention(id)
+	return "someone"
 }
 
 func (h *Handler) when(t time.Time) string {

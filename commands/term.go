@@ -20,6 +20,14 @@ const (
 	MaxTermDefinition = 3000
 )
 
+// termFields are the fields of a term, in form order.
+var termFields = []field{
+	{id: inputName, noun: "name", max: MaxTermName, required: true},
+	{id: inputAliases, noun: "aliases", max: (MaxTermName + 2) * MaxTermAliases},
+	{id: inputCategory, noun: "category", max: MaxTermCategory},
+	{id: inputDefinition, noun: "definition", max: MaxTermDefinition, required: true, multiline: true},
+}
+
 const (
 	modalTermAdd  = "term_add"
 	modalTermEdit = "term_edit"
@@ -118,11 +126,7 @@ func (h *Handler) termCard(t store.Term, shared bool) Response {
 		Context{Texts: []string{strings.Join(meta, "  ·  ")}},
 	}
 	if !shared {
-		blocks = append(blocks, Actions{Buttons: []Button{
-			{ActionID: ActionShare, Text: "Share in channel", Value: "/term " + t.Name, Primary: true},
-			{ActionID: ActionRun, Text: "Edit", Value: "/term edit " + t.Name},
-			{ActionID: ActionRun, Text: "History", Value: "/term history " + t.Name},
-		}})
+		blocks = append(blocks, cardActions("/term", t.Name))
 	}
 	return Response{
 		Text:   fmt.Sprintf("*%s*: %s", Escape(t.Name), truncateEscaped(t.Definition, 3000)),
@@ -198,15 +202,9 @@ func splitList(s string) []string {
 func (in termInput) validate() (store.Term, map[string]string) {
 	errs := map[string]string{}
 	t := store.Term{
-		Name:       strings.Join(strings.Fields(in.Name), " "),
-		Category:   strings.Join(strings.Fields(in.Category), " "),
-		Definition: strings.TrimSpace(in.Definition),
-	}
-	switch n := utf8.RuneCountInString(t.Name); {
-	case n == 0:
-		errs[inputName] = "Give the term a name."
-	case n > MaxTermName:
-		errs[inputName] = fmt.Sprintf("Names are at most %d characters (this one has %d).", MaxTermName, n)
+		Name:       termFields[0].check(errs, in.Name),
+		Category:   termFields[2].check(errs, in.Category),
+		Definition: termFields[3].check(errs, in.Definition),
 	}
 	seen := map[string]bool{store.Key(t.Name): true}
 	for _, a := range in.Aliases {
@@ -223,27 +221,19 @@ func (in termInput) validate() (store.Term, map[string]string) {
 	if len(t.Aliases) > MaxTermAliases {
 		errs[inputAliases] = fmt.Sprintf("At most %d aliases, please (you gave %d).", MaxTermAliases, len(t.Aliases))
 	}
-	if n := utf8.RuneCountInString(t.Category); n > MaxTermCategory {
-		errs[inputCategory] = fmt.Sprintf("Categories are at most %d characters (this one has %d).", MaxTermCategory, n)
-	}
-	switch n := utf8.RuneCountInString(t.Definition); {
-	case n == 0:
-		errs[inputDefinition] = "Write a definition."
-	case n > MaxTermDefinition:
-		errs[inputDefinition] = fmt.Sprintf("Definitions are at most %d characters (this one has %d).", MaxTermDefinition, n)
-	}
 	return t, errs
 }
 
-// firstError joins validation problems into one message, in field order.
-func firstError(errs map[string]string) error {
-	var msgs []string
-	for _, id := range []string{inputName, inputAliases, inputCategory, inputDefinition} {
-		if m, ok := errs[id]; ok {
-			msgs = append(msgs, m)
-		}
+// ValidateTerm checks a term from outside Slack (an import) by the same
+// rules as /term and returns it cleaned, or a [*UserError] naming every
+// problem.
+func ValidateTerm(t store.Term) (store.Term, error) {
+	clean, errs := termInput{Name: t.Name, Aliases: t.Aliases, Category: t.Category, Definition: t.Definition}.validate()
+	if len(errs) > 0 {
+		return store.Term{}, joinErrors(errs, termFields)
 	}
-	return &UserError{Msg: strings.Join(msgs, " ")}
+	t.Name, t.Aliases, t.Category, t.Definition = clean.Name, clean.Aliases, clean.Category, clean.Definition
+	return t, nil
 }
 
 func conflictMessage(c *store.ConflictError) string {
@@ -263,7 +253,7 @@ func (h *Handler) termAdd(ctx context.Context, req Request, rest string) (Respon
 	}
 	t, errs := in.validate()
 	if len(errs) > 0 {
-		return Response{}, firstError(errs)
+		return Response{}, joinErrors(errs, termFields)
 	}
 	saved, err := h.db.AddTerm(ctx, t, actor(req.UserID, req.UserName))
 	var conflict *store.ConflictError
@@ -278,14 +268,11 @@ func (h *Handler) termAdd(ctx context.Context, req Request, rest string) (Respon
 
 // saved is the answer after a term was written: a short note and its card.
 func (h *Handler) saved(verb string, t store.Term) Response {
-	card := h.termCard(t, false)
 	note := fmt.Sprintf(":white_check_mark: %s *%s* to the glossary.", verb, Escape(t.Name))
 	if verb == "Updated" {
 		note = fmt.Sprintf(":white_check_mark: Updated *%s*.", Escape(t.Name))
 	}
-	card.Blocks = append([]Block{Section{Text: note}}, card.Blocks...)
-	card.Text = note + "\n" + card.Text
-	return card
+	return savedNote(note, h.termCard(t, false))
 }
 
 func (h *Handler) termEdit(ctx context.Context, req Request, rest string) (Response, error) {
@@ -312,7 +299,7 @@ func (h *Handler) termEdit(ctx context.Context, req Request, rest string) (Respo
 	}
 	t, errs := next.validate()
 	if len(errs) > 0 {
-		return Response{}, firstError(errs)
+		return Response{}, joinErrors(errs, termFields)
 	}
 	t.ID = old.ID
 	resp, err := h.updateTerm(ctx, t, actor(req.UserID, req.UserName))
@@ -386,40 +373,18 @@ func (h *Handler) termHistory(ctx context.Context, rest string, shared bool) (Re
 	if err != nil {
 		return Response{}, err
 	}
-	const shown = 10
-	title := fmt.Sprintf("History of *%s* (%d version%s, newest first)", Escape(t.Name), len(revs), plural(len(revs)))
-	blocks := []Block{Section{Text: title}}
-	lines := []string{title}
-	for i, r := range revs {
-		if i == shown {
-			more := fmt.Sprintf("…and %d older version%s.", len(revs)-shown, plural(len(revs)-shown))
-			blocks = append(blocks, Context{Texts: []string{more}})
-			lines = append(lines, more)
-			break
+	body := func(v store.Term) string {
+		b := fmt.Sprintf("*%s*", Escape(v.Name))
+		if len(v.Aliases) > 0 {
+			b += " (" + Escape(strings.Join(v.Aliases, ", ")) + ")"
 		}
-		head := fmt.Sprintf("%s by %s, %s", r.Action, byline(r.EditedBy, r.EditedByName, shared), h.when(r.EditedAt))
-		body := fmt.Sprintf("*%s*", Escape(r.Name))
-		if len(r.Aliases) > 0 {
-			body += " (" + Escape(strings.Join(r.Aliases, ", ")) + ")"
+		if v.Category != "" {
+			b += " · " + Escape(v.Category)
 		}
-		if r.Category != "" {
-			body += " · " + Escape(r.Category)
-		}
-		body += "\n" + truncateEscaped(r.Definition, 2500)
-		blocks = append(blocks, Divider{}, Context{Texts: []string{head}}, Section{Text: body})
-		lines = append(lines, head+": "+truncateEscaped(r.Definition, 300))
+		return b + "\n" + truncateEscaped(v.Definition, 2500)
 	}
-	if !shared {
-		blocks = append(blocks, Actions{Buttons: []Button{{ActionID: ActionShare, Text: "Share in channel", Value: "/term history " + t.Name}}})
-	}
-	return Response{Text: strings.Join(lines, "\n"), Blocks: blocks}, nil
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
+	summary := func(v store.Term) string { return truncateEscaped(v.Definition, 300) }
+	return renderHistory(h, t.Name, revs, body, summary, shared, "/term history "+t.Name), nil
 }
 
 func (h *Handler) termList(ctx context.Context, shared bool) (Response, error) {
@@ -445,7 +410,7 @@ func (h *Handler) termList(ctx context.Context, shared bool) (Response, error) {
 	}
 	resp := renderGroups(title, groups, "Look one up with `/term NAME`.")
 	if !shared {
-		resp.Blocks = append(resp.Blocks, Actions{Buttons: []Button{{ActionID: ActionShare, Text: "Share in channel", Value: "/term list"}}})
+		resp.Blocks = append(resp.Blocks, shareActions("/term list"))
 	}
 	return resp, nil
 }
@@ -517,7 +482,7 @@ func (h *Handler) termSearch(ctx context.Context, query string, shared bool) (Re
 		lines = append(lines, line)
 	}
 	if !shared {
-		blocks = append(blocks, Actions{Buttons: []Button{{ActionID: ActionShare, Text: "Share in channel", Value: "/term search " + query}}})
+		blocks = append(blocks, shareActions("/term search "+query))
 	}
 	return Response{Text: strings.Join(lines, "\n"), Blocks: blocks}, nil
 }

@@ -4,10 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -16,29 +16,17 @@ import (
 
 // Term is one entry of the shared glossary.
 type Term struct {
-	ID            int64
-	Name          string
-	Aliases       []string
-	Category      string
-	Definition    string
-	CreatedBy     string
-	CreatedByName string
-	CreatedAt     time.Time
-	UpdatedBy     string
-	UpdatedByName string
-	UpdatedAt     time.Time
-}
-
-// TermRevision is one saved version of a term.
-type TermRevision struct {
-	Action       string // "created" or "edited"
-	Name         string
-	Aliases      []string
-	Category     string
-	Definition   string
-	EditedBy     string
-	EditedByName string
-	EditedAt     time.Time
+	ID            int64     `json:",omitzero"`
+	Name          string    `json:",omitzero"`
+	Aliases       []string  `json:",omitzero"`
+	Category      string    `json:",omitzero"`
+	Definition    string    `json:",omitzero"`
+	CreatedBy     string    `json:",omitzero"`
+	CreatedByName string    `json:",omitzero"`
+	CreatedAt     time.Time `json:",omitzero"`
+	UpdatedBy     string    `json:",omitzero"`
+	UpdatedByName string    `json:",omitzero"`
+	UpdatedAt     time.Time `json:",omitzero"`
 }
 
 // TermKey is one name or alias and the term it belongs to.
@@ -111,7 +99,11 @@ func aliases(ctx context.Context, q queryer, id int64) ([]string, error) {
 // Terms returns every term, ordered by category (uncategorised last) and
 // then by name.
 func (db *DB) Terms(ctx context.Context) ([]Term, error) {
-	rows, err := db.sql.QueryContext(ctx, "SELECT "+termColumns+` FROM terms t
+	return listTerms(ctx, db.sql)
+}
+
+func listTerms(ctx context.Context, q queryer) ([]Term, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+termColumns+` FROM terms t
 		ORDER BY t.category = '', t.category COLLATE NOCASE, t.name COLLATE NOCASE, t.id`)
 	if err != nil {
 		return nil, fmt.Errorf("list terms: %w", err)
@@ -132,7 +124,7 @@ func (db *DB) Terms(ctx context.Context) ([]Term, error) {
 	}
 	rows.Close()
 	// One query for every alias instead of one per term.
-	arows, err := db.sql.QueryContext(ctx, "SELECT term_id, label FROM term_keys WHERE position > 0 ORDER BY term_id, position")
+	arows, err := q.QueryContext(ctx, "SELECT term_id, label FROM term_keys WHERE position > 0 ORDER BY term_id, position")
 	if err != nil {
 		return nil, fmt.Errorf("list aliases: %w", err)
 	}
@@ -177,9 +169,21 @@ func (db *DB) AddTerm(ctx context.Context, t Term, by Actor) (Term, error) {
 		return Term{}, fmt.Errorf("add term: %w", err)
 	}
 	defer tx.Rollback()
-	now := db.Now().UTC()
+	id, err := db.addTerm(ctx, tx, t, by)
+	if err != nil {
+		return Term{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return Term{}, fmt.Errorf("add term: %w", err)
+	}
+	return db.TermByID(ctx, id)
+}
+
+// addTerm inserts t within tx. Times and authors left empty default to now
+// and by.
+func (db *DB) addTerm(ctx context.Context, tx execer, t Term, by Actor) (int64, error) {
 	if t.CreatedAt.IsZero() {
-		t.CreatedAt = now
+		t.CreatedAt = db.Now().UTC()
 	}
 	if t.UpdatedAt.IsZero() {
 		t.UpdatedAt = t.CreatedAt
@@ -195,24 +199,21 @@ func (db *DB) AddTerm(ctx context.Context, t Term, by Actor) (Term, error) {
 		t.Name, t.Category, t.Definition, t.CreatedBy, t.CreatedByName, nanos(t.CreatedAt),
 		t.UpdatedBy, t.UpdatedByName, nanos(t.UpdatedAt))
 	if err != nil {
-		return Term{}, fmt.Errorf("add term: %w", err)
+		return 0, fmt.Errorf("add term: %w", err)
 	}
 	if t.ID, err = res.LastInsertId(); err != nil {
-		return Term{}, fmt.Errorf("add term: %w", err)
+		return 0, fmt.Errorf("add term: %w", err)
 	}
 	if err := writeTermKeys(ctx, tx, t); err != nil {
-		return Term{}, err
+		return 0, err
 	}
-	if err := writeTermRevision(ctx, tx, t, "created", Actor{t.UpdatedBy, t.UpdatedByName}, t.UpdatedAt); err != nil {
-		return Term{}, err
+	if err := writeRevision(ctx, tx, kindTerm, t.ID, "created", termSnapshot(t), Actor{t.UpdatedBy, t.UpdatedByName}, t.UpdatedAt); err != nil {
+		return 0, err
 	}
 	if err := writeTermIndex(ctx, tx, t); err != nil {
-		return Term{}, err
+		return 0, err
 	}
-	if err := tx.Commit(); err != nil {
-		return Term{}, fmt.Errorf("add term: %w", err)
-	}
-	return db.TermByID(ctx, t.ID)
+	return t.ID, nil
 }
 
 // UpdateTerm replaces the name, aliases, category and definition of the term
@@ -225,13 +226,31 @@ func (db *DB) UpdateTerm(ctx context.Context, t Term, by Actor) (Term, error) {
 		return Term{}, fmt.Errorf("update term: %w", err)
 	}
 	defer tx.Rollback()
-	old, err := db.termWhere(ctx, tx, "t.id = ?", t.ID)
-	if err != nil {
+	if err := db.updateTerm(ctx, tx, t, by); err != nil {
+		if errors.Is(err, ErrUnchanged) {
+			old, rerr := db.termWhere(ctx, tx, "t.id = ?", t.ID)
+			if rerr != nil {
+				return Term{}, rerr
+			}
+			return old, ErrUnchanged
+		}
 		return Term{}, err
 	}
+	if err := tx.Commit(); err != nil {
+		return Term{}, fmt.Errorf("update term: %w", err)
+	}
+	return db.TermByID(ctx, t.ID)
+}
+
+// updateTerm changes the term t.ID within tx; t.UpdatedAt, if set, is when.
+func (db *DB) updateTerm(ctx context.Context, tx *sql.Tx, t Term, by Actor) error {
+	old, err := db.termWhere(ctx, tx, "t.id = ?", t.ID)
+	if err != nil {
+		return err
+	}
 	if old.Name == t.Name && old.Category == t.Category && old.Definition == t.Definition &&
-		strings.Join(old.Aliases, "\x00") == strings.Join(t.Aliases, "\x00") {
-		return old, ErrUnchanged
+		slices.Equal(old.Aliases, t.Aliases) {
+		return ErrUnchanged
 	}
 	at := t.UpdatedAt
 	if at.IsZero() {
@@ -240,27 +259,21 @@ func (db *DB) UpdateTerm(ctx context.Context, t Term, by Actor) (Term, error) {
 	if _, err := tx.ExecContext(ctx, `UPDATE terms SET name = ?, category = ?, definition = ?,
 		updated_by = ?, updated_by_name = ?, updated_at = ? WHERE id = ?`,
 		t.Name, t.Category, t.Definition, by.ID, by.Name, nanos(at), t.ID); err != nil {
-		return Term{}, fmt.Errorf("update term: %w", err)
+		return fmt.Errorf("update term: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, "DELETE FROM term_keys WHERE term_id = ?", t.ID); err != nil {
-		return Term{}, fmt.Errorf("update term: %w", err)
+		return fmt.Errorf("update term: %w", err)
 	}
 	if err := writeTermKeys(ctx, tx, t); err != nil {
-		return Term{}, err
+		return err
 	}
-	if err := writeTermRevision(ctx, tx, t, "edited", by, at); err != nil {
-		return Term{}, err
+	if err := writeRevision(ctx, tx, kindTerm, t.ID, "edited", termSnapshot(t), by, at); err != nil {
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, "DELETE FROM terms_fts WHERE docid = ?", t.ID); err != nil {
-		return Term{}, fmt.Errorf("update term index: %w", err)
+		return fmt.Errorf("update term index: %w", err)
 	}
-	if err := writeTermIndex(ctx, tx, t); err != nil {
-		return Term{}, err
-	}
-	if err := tx.Commit(); err != nil {
-		return Term{}, fmt.Errorf("update term: %w", err)
-	}
-	return db.TermByID(ctx, t.ID)
+	return writeTermIndex(ctx, tx, t)
 }
 
 // DeleteTerm removes the term with that id and its history, or returns
@@ -281,6 +294,9 @@ func (db *DB) DeleteTerm(ctx context.Context, id int64) error {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM terms_fts WHERE docid = ?", id); err != nil {
 		return fmt.Errorf("delete term index: %w", err)
 	}
+	if err := deleteRevisions(ctx, tx, kindTerm, id); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("delete term: %w", err)
 	}
@@ -288,28 +304,8 @@ func (db *DB) DeleteTerm(ctx context.Context, id int64) error {
 }
 
 // TermHistory returns every saved version of the term, newest first.
-func (db *DB) TermHistory(ctx context.Context, id int64) ([]TermRevision, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT action, name, aliases, category, definition,
-		edited_by, edited_by_name, edited_at FROM term_revisions WHERE term_id = ? ORDER BY id DESC`, id)
-	if err != nil {
-		return nil, fmt.Errorf("term history: %w", err)
-	}
-	defer rows.Close()
-	var out []TermRevision
-	for rows.Next() {
-		var r TermRevision
-		var aliasJSON string
-		var at int64
-		if err := rows.Scan(&r.Action, &r.Name, &aliasJSON, &r.Category, &r.Definition, &r.EditedBy, &r.EditedByName, &at); err != nil {
-			return nil, fmt.Errorf("term history: %w", err)
-		}
-		if err := json.Unmarshal([]byte(aliasJSON), &r.Aliases); err != nil {
-			return nil, fmt.Errorf("term history aliases: %w", err)
-		}
-		r.EditedAt = fromNanos(at)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+func (db *DB) TermHistory(ctx context.Context, id int64) ([]Revision[Term], error) {
+	return history[Term](ctx, db.sql, kindTerm, id)
 }
 
 type execer interface {
@@ -338,18 +334,9 @@ func writeTermKeys(ctx context.Context, tx execer, t Term) error {
 	return nil
 }
 
-func writeTermRevision(ctx context.Context, tx execer, t Term, action string, by Actor, at time.Time) error {
-	aliasJSON, err := json.Marshal(nonNil(t.Aliases))
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO term_revisions (term_id, action, name, aliases, category,
-		definition, edited_by, edited_by_name, edited_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.ID, action, t.Name, string(aliasJSON), t.Category, t.Definition, by.ID, by.Name, nanos(at))
-	if err != nil {
-		return fmt.Errorf("write term revision: %w", err)
-	}
-	return nil
+// termSnapshot is what a term revision keeps: the content, not the bookkeeping.
+func termSnapshot(t Term) Term {
+	return Term{Name: t.Name, Aliases: t.Aliases, Category: t.Category, Definition: t.Definition}
 }
 
 func writeTermIndex(ctx context.Context, tx execer, t Term) error {

@@ -22,20 +22,19 @@ CREATE TABLE term_keys (
 ) WITHOUT ROWID;
 CREATE INDEX term_keys_term ON term_keys (term_id, position);
 
--- One row per saved version of a term, oldest first.
-CREATE TABLE term_revisions (
+-- One row per saved version of a term or persona (kind), oldest first. data
+-- is the record as saved, in JSON; deleting the record deletes its rows.
+CREATE TABLE revisions (
     id             INTEGER PRIMARY KEY,
-    term_id        INTEGER NOT NULL REFERENCES terms (id) ON DELETE CASCADE,
+    kind           TEXT    NOT NULL CHECK (kind IN ('term', 'persona')),
+    record_id      INTEGER NOT NULL,
     action         TEXT    NOT NULL CHECK (action IN ('created', 'edited')),
-    name           TEXT    NOT NULL,
-    aliases        TEXT    NOT NULL, -- JSON array
-    category       TEXT    NOT NULL,
-    definition     TEXT    NOT NULL,
+    data           TEXT    NOT NULL,
     edited_by      TEXT    NOT NULL,
     edited_by_name TEXT    NOT NULL DEFAULT '',
     edited_at      INTEGER NOT NULL
 );
-CREATE INDEX term_revisions_term ON term_revisions (term_id, id);
+CREATE INDEX revisions_record ON revisions (kind, record_id, id);
 
 -- Full-text index over terms; docid is terms.id.
 CREATE VIRTUAL TABLE terms_fts USING fts4 (name, aliases, definition, tokenize=unicode61);

@@ -1,0 +1,112 @@
+package commands
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"smarketing/store"
+)
+
+// field is one text field of a record (a term or a persona) with its limits;
+// the same rules apply in forms, inline commands and imports.
+type field struct {
+	id        string // Input.ID in forms
+	noun      string // how messages name it: "name", "definition"
+	max       int    // characters
+	required  bool
+	multiline bool
+}
+
+// clean normalises a value: single-line fields get their whitespace
+// collapsed; multi-line ones keep line breaks but lose other control
+// characters and surrounding space.
+func (f field) clean(v string) string {
+	if !f.multiline {
+		return strings.Join(strings.Fields(v), " ")
+	}
+	v = strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' || !unicode.IsControl(r) {
+			return r
+		}
+		return -1
+	}, strings.ReplaceAll(v, "\r\n", "\n"))
+	return strings.TrimSpace(v)
+}
+
+// check cleans v and records a problem in errs if it breaks a limit.
+func (f field) check(errs map[string]string, v string) string {
+	v = f.clean(v)
+	switch n := utf8.RuneCountInString(v); {
+	case n == 0 && f.required:
+		errs[f.id] = fmt.Sprintf("Fill in the %s.", f.noun)
+	case n > f.max:
+		errs[f.id] = fmt.Sprintf("The %s is at most %d characters (this one has %d).", f.noun, f.max, n)
+	}
+	return v
+}
+
+// joinErrors turns field problems into one error, in the fields' order.
+func joinErrors(errs map[string]string, fields []field) error {
+	var msgs []string
+	for _, f := range fields {
+		if m, ok := errs[f.id]; ok {
+			msgs = append(msgs, m)
+		}
+	}
+	return &UserError{Msg: strings.Join(msgs, " ")}
+}
+
+// cardActions are the buttons under a record's card.
+func cardActions(command, name string) Actions {
+	return Actions{Buttons: []Button{
+		{ActionID: ActionShare, Text: "Share in channel", Value: command + " " + name, Primary: true},
+		{ActionID: ActionRun, Text: "Edit", Value: command + " edit " + name},
+		{ActionID: ActionRun, Text: "History", Value: command + " history " + name},
+	}}
+}
+
+// shareActions is the single button under a read-only answer.
+func shareActions(line string) Actions {
+	return Actions{Buttons: []Button{{ActionID: ActionShare, Text: "Share in channel", Value: line}}}
+}
+
+// renderHistory lists a record's versions, newest first, the ten latest in
+// full. body renders one version's content (escaped mrkdwn) and summary a
+// one-line form of it for the text fallback.
+func renderHistory[T any](h *Handler, name string, revs []store.Revision[T], body, summary func(T) string, shared bool, shareLine string) Response {
+	const shown = 10
+	title := fmt.Sprintf("History of *%s* (%d version%s, newest first)", Escape(name), len(revs), plural(len(revs)))
+	blocks := []Block{Section{Text: title}}
+	lines := []string{title}
+	for i, r := range revs {
+		if i == shown {
+			more := fmt.Sprintf("…and %d older version%s.", len(revs)-shown, plural(len(revs)-shown))
+			blocks = append(blocks, Context{Texts: []string{more}})
+			lines = append(lines, more)
+			break
+		}
+		head := fmt.Sprintf("%s by %s, %s", r.Action, byline(r.EditedBy, r.EditedByName, shared), h.when(r.EditedAt))
+		blocks = append(blocks, Divider{}, Context{Texts: []string{head}}, Section{Text: body(r.Value)})
+		lines = append(lines, head+": "+summary(r.Value))
+	}
+	if !shared {
+		blocks = append(blocks, shareActions(shareLine))
+	}
+	return Response{Text: Truncate(strings.Join(lines, "\n"), 3900), Blocks: blocks}
+}
+
+// savedNote puts a confirmation above a record's card.
+func savedNote(note string, card Response) Response {
+	card.Blocks = append([]Block{Section{Text: note}}, card.Blocks...)
+	card.Text = note + "\n" + card.Text
+	return card
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

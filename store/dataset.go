@@ -1,0 +1,291 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"time"
+)
+
+// Dataset is the whole database in the export format of SPEC §7. Sections
+// without data are left out.
+type Dataset struct {
+	Version  int             `json:"version"`
+	Terms    []TermRecord    `json:"terms,omitempty"`
+	Personas []PersonaRecord `json:"personas,omitempty"`
+}
+
+// DatasetVersion is the export format version this store writes and reads.
+const DatasetVersion = 1
+
+// TermRecord is a term in the export format.
+type TermRecord struct {
+	Name       string    `json:"name"`
+	Aliases    []string  `json:"aliases"`
+	Category   string    `json:"category"`
+	Definition string    `json:"definition"`
+	CreatedBy  string    `json:"created_by"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedBy  string    `json:"updated_by"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// PersonaRecord is a persona in the export format.
+type PersonaRecord struct {
+	Name       string    `json:"name"`
+	Role       string    `json:"role"`
+	Summary    string    `json:"summary"`
+	Goals      string    `json:"goals"`
+	Pains      string    `json:"pains"`
+	Objections string    `json:"objections"`
+	Channels   string    `json:"channels"`
+	Questions  string    `json:"questions"`
+	CreatedBy  string    `json:"created_by"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// Export reads the whole database as one consistent snapshot (a read
+// transaction, so the bot keeps writing meanwhile), in a stable order: two
+// exports of the same data are identical.
+func (db *DB) Export(ctx context.Context) (Dataset, error) {
+	ds := Dataset{Version: DatasetVersion}
+	err := db.snapshot(ctx, func(q queryer) error {
+		terms, err := listTerms(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, t := range sortedByKey(terms, func(t Term) string { return t.Name }) {
+			ds.Terms = append(ds.Terms, TermRecord{
+				Name: t.Name, Aliases: nonNil(t.Aliases), Category: t.Category, Definition: t.Definition,
+				CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt, UpdatedBy: t.UpdatedBy, UpdatedAt: t.UpdatedAt,
+			})
+		}
+		personas, err := listPersonas(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, p := range personas {
+			ds.Personas = append(ds.Personas, PersonaRecord{
+				Name: p.Name, Role: p.Role, Summary: p.Summary, Goals: p.Goals, Pains: p.Pains,
+				Objections: p.Objections, Channels: p.Channels, Questions: p.Questions,
+				CreatedBy: p.CreatedBy, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+			})
+		}
+		return nil
+	})
+	return ds, err
+}
+
+// snapshot runs read on one connection inside a deferred (read) transaction:
+// every query sees the same state, and writers are not blocked (WAL).
+func (db *DB) snapshot(ctx context.Context, read func(q queryer) error) error {
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	defer conn.Close()
+	// BEGIN by hand: the driver's BeginTx would take the write lock
+	// (_txlock=immediate) and stall the bot for the whole read.
+	if _, err := conn.ExecContext(ctx, "BEGIN DEFERRED"); err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+	return read(conn)
+}
+
+// sortedByKey returns xs ordered by the normalised name, as written on ties.
+func sortedByKey[T any](xs []T, name func(T) string) []T {
+	out := slices.Clone(xs)
+	slices.SortStableFunc(out, func(a, b T) int {
+		return cmp.Or(cmp.Compare(Key(name(a)), Key(name(b))), cmp.Compare(name(a), name(b)))
+	})
+	return out
+}
+
+// ImportReport says what an import did.
+type ImportReport struct {
+	Created, Updated, Unchanged int
+	// Rejected lists the records that could not be applied, by section and
+	// index in the dataset; the rest were applied.
+	Rejected []Rejection
+}
+
+// Rejection is one record an import could not apply.
+type Rejection struct {
+	Section string // "terms" or "personas"
+	Index   int    // position in that section
+	Err     error
+}
+
+// ImportOptions configures [DB.Import].
+type ImportOptions struct {
+	By Actor // who imports; used where a record names no author
+	// Progress, if set, is called after each record with how many of the
+	// total are done.
+	Progress func(done, total int)
+}
+
+// Import applies ds in one transaction: a record whose name is new is
+// created, one whose content differs is updated (and the edit recorded in its
+// history), an identical one is left alone, so importing the same data twice
+// changes nothing. A record that clashes with existing data is rejected and
+// reported; the others are still applied. Either the whole dataset is applied
+// this way or, on an error, nothing is.
+func (db *DB) Import(ctx context.Context, ds Dataset, opt ImportOptions) (ImportReport, error) {
+	var rep ImportReport
+	if ds.Version != 0 && ds.Version != DatasetVersion {
+		return rep, fmt.Errorf("import: format version %d is not supported (want %d)", ds.Version, DatasetVersion)
+	}
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return rep, fmt.Errorf("import: %w", err)
+	}
+	defer tx.Rollback()
+	total, done := len(ds.Terms)+len(ds.Personas), 0
+	apply := func(section string, i int, f func() (outcome, error)) error {
+		// A savepoint per record: a rejected record leaves nothing behind.
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT record"); err != nil {
+			return err
+		}
+		out, err := f()
+		var conflict *ConflictError
+		switch {
+		case err == nil:
+			rep.count(out)
+			if _, err := tx.ExecContext(ctx, "RELEASE record"); err != nil {
+				return err
+			}
+		case errors.As(err, &conflict):
+			rep.Rejected = append(rep.Rejected, Rejection{Section: section, Index: i, Err: err})
+			if _, err := tx.ExecContext(ctx, "ROLLBACK TO record; RELEASE record"); err != nil {
+				return err
+			}
+		default:
+			return err
+		}
+		done++
+		if opt.Progress != nil {
+			opt.Progress(done, total)
+		}
+		return nil
+	}
+	for i, r := range ds.Terms {
+		if err := apply("terms", i, func() (outcome, error) { return db.importTerm(ctx, tx, r, opt.By) }); err != nil {
+			return ImportReport{}, fmt.Errorf("import term %q: %w", r.Name, err)
+		}
+	}
+	for i, r := range ds.Personas {
+		if err := apply("personas", i, func() (outcome, error) { return db.importPersona(ctx, tx, r, opt.By) }); err != nil {
+			return ImportReport{}, fmt.Errorf("import persona %q: %w", r.Name, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return ImportReport{}, fmt.Errorf("import: %w", err)
+	}
+	return rep, nil
+}
+
+type outcome int
+
+const (
+	created outcome = iota
+	updated
+	unchanged
+)
+
+func (r *ImportReport) count(o outcome) {
+	switch o {
+	case created:
+		r.Created++
+	case updated:
+		r.Updated++
+	default:
+		r.Unchanged++
+	}
+}
+
+// importer returns who a record says wrote it, or by.
+func importer(id string, by Actor) Actor {
+	if id != "" {
+		return Actor{ID: id}
+	}
+	return by
+}
+
+func (db *DB) importTerm(ctx context.Context, tx *sql.Tx, r TermRecord, by Actor) (outcome, error) {
+	t := Term{Name: r.Name, Aliases: r.Aliases, Category: r.Category, Definition: r.Definition,
+		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, UpdatedBy: r.UpdatedBy, UpdatedAt: r.UpdatedAt}
+	if len(t.Aliases) == 0 {
+		t.Aliases = nil
+	}
+	// Match by name only: a record named like another term's alias is a clash,
+	// not a rename of that term.
+	var id int64
+	err := tx.QueryRowContext(ctx, "SELECT term_id FROM term_keys WHERE key = ? AND position = 0", Key(t.Name)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		if t.CreatedBy == "" {
+			t.CreatedBy, t.CreatedByName = by.ID, by.Name
+		}
+		_, err := db.addTerm(ctx, tx, t, by)
+		return created, err
+	}
+	if err != nil {
+		return 0, err
+	}
+	t.ID = id
+	err = db.updateTerm(ctx, tx, t, importer(r.UpdatedBy, by))
+	if errors.Is(err, ErrUnchanged) {
+		return unchanged, nil
+	}
+	return updated, err
+}
+
+func (db *DB) importPersona(ctx context.Context, tx *sql.Tx, r PersonaRecord, by Actor) (outcome, error) {
+	p := Persona{Name: r.Name, Role: r.Role, Summary: r.Summary, Goals: r.Goals, Pains: r.Pains,
+		Objections: r.Objections, Channels: r.Channels, Questions: r.Questions,
+		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	old, err := personaWhere(ctx, tx, "key = ?", Key(p.Name))
+	if errors.Is(err, ErrNotFound) {
+		_, err := db.addPersona(ctx, tx, p, by)
+		return created, err
+	}
+	if err != nil {
+		return 0, err
+	}
+	p.ID = old.ID
+	err = db.updatePersona(ctx, tx, p, by)
+	if errors.Is(err, ErrUnchanged) {
+		return unchanged, nil
+	}
+	return updated, err
+}
+
+// Backup writes a consistent copy of the database to file while others keep
+// using it (VACUUM INTO reads one snapshot; WAL lets writers go on), then
+// checks the copy. It refuses to overwrite an existing file.
+func (db *DB) Backup(ctx context.Context, file string) error {
+	if _, err := os.Stat(file); err == nil {
+		return fmt.Errorf("backup: %s already exists; choose a new file name", file)
+	}
+	if _, err := db.sql.ExecContext(ctx, "VACUUM INTO ?", file); err != nil {
+		return fmt.Errorf("backup to %s: %w", file, err)
+	}
+	copyDB, err := Open(ctx, file)
+	if err != nil {
+		return fmt.Errorf("backup %s does not open: %w", file, err)
+	}
+	defer copyDB.Close()
+	res, err := copyDB.IntegrityCheck(ctx)
+	if err != nil {
+		return fmt.Errorf("check backup %s: %w", file, err)
+	}
+	if res != "ok" {
+		return fmt.Errorf("backup %s failed its integrity check: %s", file, res)
+	}
+	return nil
+}

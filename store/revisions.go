@@ -1,0 +1,69 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Revision is one saved version of a record: a [Term] or a [Persona] as it
+// was after the change, and who made the change when.
+type Revision[T any] struct {
+	Action       string // "created" or "edited"
+	Value        T
+	EditedBy     string
+	EditedByName string
+	EditedAt     time.Time
+}
+
+// Kinds of records with a history.
+const (
+	kindTerm    = "term"
+	kindPersona = "persona"
+)
+
+func writeRevision(ctx context.Context, tx execer, kind string, id int64, action string, value any, by Actor, at time.Time) error {
+	data, err := json.Marshal(value)
+	if err != nil {
+		return fmt.Errorf("encode %s revision: %w", kind, err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO revisions (kind, record_id, action, data, edited_by, edited_by_name, edited_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, kind, id, action, string(data), by.ID, by.Name, nanos(at))
+	if err != nil {
+		return fmt.Errorf("write %s revision: %w", kind, err)
+	}
+	return nil
+}
+
+func deleteRevisions(ctx context.Context, tx execer, kind string, id int64) error {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM revisions WHERE kind = ? AND record_id = ?", kind, id); err != nil {
+		return fmt.Errorf("delete %s history: %w", kind, err)
+	}
+	return nil
+}
+
+// history returns the saved versions of one record, newest first.
+func history[T any](ctx context.Context, q queryer, kind string, id int64) ([]Revision[T], error) {
+	rows, err := q.QueryContext(ctx, `SELECT action, data, edited_by, edited_by_name, edited_at
+		FROM revisions WHERE kind = ? AND record_id = ? ORDER BY id DESC`, kind, id)
+	if err != nil {
+		return nil, fmt.Errorf("%s history: %w", kind, err)
+	}
+	defer rows.Close()
+	var out []Revision[T]
+	for rows.Next() {
+		var r Revision[T]
+		var data string
+		var at int64
+		if err := rows.Scan(&r.Action, &data, &r.EditedBy, &r.EditedByName, &at); err != nil {
+			return nil, fmt.Errorf("%s history: %w", kind, err)
+		}
+		if err := json.Unmarshal([]byte(data), &r.Value); err != nil {
+			return nil, fmt.Errorf("%s history: %w", kind, err)
+		}
+		r.EditedAt = fromNanos(at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
