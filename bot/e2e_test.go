@@ -88,10 +88,16 @@ func (r reply) all() string {
 	return b.String()
 }
 
-// slash sends a slash command and returns the answer carried in its ack.
+// slash sends a /term command and returns the answer carried in its ack.
 func (e *env) slash(tb testing.TB, user, text string) (reply, slackfake.Ack) {
 	tb.Helper()
-	id := e.fake.SendSlash(slackfake.Slash{Command: "/term", Text: text, UserID: user})
+	return e.command(tb, "/term", user, text)
+}
+
+// command sends a slash command and returns the answer carried in its ack.
+func (e *env) command(tb testing.TB, command, user, text string) (reply, slackfake.Ack) {
+	tb.Helper()
+	id := e.fake.SendSlash(slackfake.Slash{Command: command, Text: text, UserID: user})
 	ack, err := e.fake.WaitAck(e.ctx, id)
 	if err != nil {
 		tb.Fatalf("no ack for %q: %v", text, err)
@@ -181,52 +187,11 @@ func TestTermModalAddAndSubmit(t *testing.T) {
 	if ack.Payload != nil {
 		t.Fatalf("ack payload = %s, want none (the modal answers)", ack.Payload)
 	}
-	call, err := e.fake.WaitCall(e.ctx, "views.open", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if call.Params["trigger_id"] != "trig-1" {
-		t.Fatalf("views.open trigger_id = %q, want trig-1", call.Params["trigger_id"])
-	}
-	var view struct {
-		CallbackID      string `json:"callback_id"`
-		PrivateMetadata string `json:"private_metadata"`
-		Blocks          []struct {
-			BlockID string `json:"block_id"`
-		} `json:"blocks"`
-	}
-	if err := json.Unmarshal([]byte(call.Params["view"]), &view); err != nil {
-		t.Fatalf("view %s: %v", call.Params["view"], err)
-	}
+	view := e.openedView(t, "trig-1")
 	if view.CallbackID != "term_add" || len(view.Blocks) != 4 {
 		t.Fatalf("view = %+v, want callback term_add and 4 inputs", view)
 	}
-
-	submit := func(values map[string]string) reply {
-		t.Helper()
-		state := map[string]any{}
-		for k, v := range values {
-			state[k] = map[string]any{k: map[string]any{"type": "plain_text_input", "value": v}}
-		}
-		id := e.fake.SendInteraction(map[string]any{
-			"type": "view_submission",
-			"user": map[string]any{"id": "UALICE", "name": "alice"},
-			"view": map[string]any{
-				"id": "V1", "type": "modal", "callback_id": view.CallbackID,
-				"private_metadata": view.PrivateMetadata,
-				"state":            map[string]any{"values": state},
-			},
-		})
-		ack, err := e.fake.WaitAck(e.ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var r reply
-		if ack.Payload != nil {
-			json.Unmarshal(ack.Payload, &r)
-		}
-		return r
-	}
+	submit := func(values map[string]string) reply { return e.submit(t, "UALICE", view, values) }
 
 	bad := submit(map[string]string{"name": "Pipeline velocity", "aliases": "", "category": "", "definition": "  "})
 	if bad.ResponseAction != "errors" || bad.Errors["definition"] == "" {
@@ -254,6 +219,60 @@ func TestTermModalAddAndSubmit(t *testing.T) {
 	}
 }
 
+// view is a modal the bot opened.
+type view struct {
+	CallbackID      string `json:"callback_id"`
+	PrivateMetadata string `json:"private_metadata"`
+	Blocks          []struct {
+		BlockID string `json:"block_id"`
+	} `json:"blocks"`
+	raw string
+}
+
+// openedView waits for the bot to open a modal with triggerID.
+func (e *env) openedView(tb testing.TB, triggerID string) view {
+	tb.Helper()
+	call, err := e.fake.WaitCall(e.ctx, "views.open", func(c slackfake.Call) bool { return c.Params["trigger_id"] == triggerID })
+	if err != nil {
+		tb.Fatalf("views.open with trigger %s: %v", triggerID, err)
+	}
+	v := view{raw: call.Params["view"]}
+	if err := json.Unmarshal([]byte(v.raw), &v); err != nil {
+		tb.Fatalf("view %s: %v", v.raw, err)
+	}
+	return v
+}
+
+// submit sends a view_submission of v with the given input values and
+// returns the ack's answer.
+func (e *env) submit(tb testing.TB, user string, v view, values map[string]string) reply {
+	tb.Helper()
+	state := map[string]any{}
+	for k, val := range values {
+		state[k] = map[string]any{k: map[string]any{"type": "plain_text_input", "value": val}}
+	}
+	id := e.fake.SendInteraction(map[string]any{
+		"type": "view_submission",
+		"user": map[string]any{"id": user, "name": "user-" + user},
+		"view": map[string]any{
+			"id": "V1", "type": "modal", "callback_id": v.CallbackID,
+			"private_metadata": v.PrivateMetadata,
+			"state":            map[string]any{"values": state},
+		},
+	})
+	ack, err := e.fake.WaitAck(e.ctx, id)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var r reply
+	if ack.Payload != nil {
+		if err := json.Unmarshal(ack.Payload, &r); err != nil {
+			tb.Fatalf("submission ack %s: %v", ack.Payload, err)
+		}
+	}
+	return r
+}
+
 func TestTermEditHistoryListSearch(t *testing.T) {
 	e := start(t)
 	e.slash(t, "UALICE", "add Lead scoring = Points for fit and interest")
@@ -269,15 +288,12 @@ func TestTermEditHistoryListSearch(t *testing.T) {
 	mustNotContain(t, "search", r.all(), "Lead nurturing")
 
 	// "/term edit NAME" alone opens the form, prefilled.
-	id := e.fake.SendSlash(slackfake.Slash{Command: "/term", Text: "edit lead scoring", UserID: "UBOB"})
+	id := e.fake.SendSlash(slackfake.Slash{Command: "/term", Text: "edit lead scoring", UserID: "UBOB", TriggerID: "trig-edit"})
 	if _, err := e.fake.WaitAck(e.ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	call, err := e.fake.WaitCall(e.ctx, "views.open", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustContain(t, "edit modal", slackfake.Strings([]byte(call.Params["view"])), "term_edit", "timing")
+	v := e.openedView(t, "trig-edit")
+	mustContain(t, "edit modal", slackfake.Strings([]byte(v.raw)), "term_edit", "timing")
 }
 
 func TestShareButton(t *testing.T) {
@@ -426,4 +442,58 @@ func TestUnknownCommandAndBadInput(t *testing.T) {
 		r, _ := e.slash(t, "UALICE", tc.text)
 		mustContain(t, fmt.Sprintf("answer to %.30q", tc.text), r.all(), tc.want)
 	}
+}
+
+func TestPersonaEndToEnd(t *testing.T) {
+	e := start(t)
+	r, _ := e.command(t, "/persona", "UALICE", "add Sally Supermom = Buys what saves her time <!everyone>")
+	mustContain(t, "quick add", r.all(), "Added the persona", "Sally Supermom", "&lt;!everyone&gt;")
+
+	// The form: every field, inline errors, then a save.
+	id := e.fake.SendSlash(slackfake.Slash{Command: "/persona", Text: "add", UserID: "UBOB", TriggerID: "trig-p", ResponseURL: e.fake.ResponseURL("persona-add")})
+	if _, err := e.fake.WaitAck(e.ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	v := e.openedView(t, "trig-p")
+	if v.CallbackID != "persona_add" || len(v.Blocks) != 8 {
+		t.Fatalf("persona form = %+v, want persona_add with 8 fields", v)
+	}
+	values := map[string]string{"name": "Sally Supermom", "role": "", "summary": "dup", "goals": "", "pains": "", "objections": "", "channels": "", "questions": ""}
+	if r := e.submit(t, "UBOB", v, values); r.Errors["name"] == "" {
+		t.Fatalf("duplicate name answered %+v, want an inline error on name", r)
+	}
+	values = map[string]string{"name": "Oscar Ops", "role": "Head of operations", "summary": "Runs a 40-person ops team",
+		"goals": "Fewer manual steps", "pains": "Spreadsheets", "objections": "Another tool to learn",
+		"channels": "Ops podcasts", "questions": "1. How long to set up?\n2. Who supports it?"}
+	if r := e.submit(t, "UBOB", v, values); r.ResponseAction != "" {
+		t.Fatalf("valid persona answered %+v", r)
+	}
+	post, err := e.fake.WaitCall(e.ctx, "response_url", func(c slackfake.Call) bool { return c.Path == "persona-add" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "saved persona", slackfake.Strings(post.Body), "Oscar Ops", "Where they look for information", "Who supports it?")
+
+	tests := []struct{ typed, want string }{
+		{"sally", "Buys what saves her time"},
+		{"SUPER", "Sally Supermom"},
+		{"oscar ops", "Runs a 40-person ops team"},
+		{"o", "Oscar Ops"}, // one match by prefix
+		{"nobody", "No persona"},
+	}
+	for _, tc := range tests {
+		r, _ := e.command(t, "/persona", "UCAROL", tc.typed)
+		mustContain(t, "/persona "+tc.typed, r.all(), tc.want)
+	}
+	e.command(t, "/persona", "UALICE", "add Sam Sysadmin = Keeps the lights on")
+	r, _ = e.command(t, "/persona", "UCAROL", "s")
+	mustContain(t, "ambiguous", r.all(), "More than one persona", "Sally Supermom", "Sam Sysadmin")
+
+	r, _ = e.command(t, "/persona", "UCAROL", "delete sally")
+	mustContain(t, "refused delete", r.all(), "Sorry, only")
+	r, _ = e.command(t, "/persona", "UALICE", "delete sally")
+	mustContain(t, "delete", r.all(), "Deleted the persona")
+	r, _ = e.command(t, "/persona", "UCAROL", "list")
+	mustContain(t, "list", r.all(), "Oscar Ops", "Sam Sysadmin")
+	mustNotContain(t, "list", r.all(), "Sally")
 }

@@ -67,12 +67,13 @@ type Options struct {
 
 // Handler answers commands from its store.
 type Handler struct {
-	db     termStore
+	db     dataStore
 	admins map[string]bool
 	loc    *time.Location
 }
 
-type termStore interface {
+// dataStore is what the handlers need from the database.
+type dataStore interface {
 	Term(ctx context.Context, nameOrAlias string) (store.Term, error)
 	TermByID(ctx context.Context, id int64) (store.Term, error)
 	Terms(ctx context.Context) ([]store.Term, error)
@@ -82,9 +83,16 @@ type termStore interface {
 	DeleteTerm(ctx context.Context, id int64) error
 	TermHistory(ctx context.Context, id int64) ([]store.Revision[store.Term], error)
 	SearchTerms(ctx context.Context, text string, limit int) ([]store.Term, error)
+
+	FindPersonas(ctx context.Context, typed string) ([]store.Persona, error)
+	Personas(ctx context.Context) ([]store.Persona, error)
+	AddPersona(ctx context.Context, p store.Persona, by store.Actor) (store.Persona, error)
+	UpdatePersona(ctx context.Context, p store.Persona, by store.Actor) (store.Persona, error)
+	DeletePersona(ctx context.Context, id int64) error
+	PersonaHistory(ctx context.Context, id int64) ([]store.Revision[store.Persona], error)
 }
 
-var _ termStore = (*store.DB)(nil)
+var _ dataStore = (*store.DB)(nil)
 
 // New returns a Handler that reads and writes db.
 func New(db *store.DB, opt Options) *Handler {
@@ -118,6 +126,8 @@ func (h *Handler) run(ctx context.Context, req Request, shared bool) (Response, 
 	switch req.Command {
 	case "/term":
 		return h.term(ctx, req, shared)
+	case "/persona":
+		return h.persona(ctx, req, shared)
 	}
 	for _, c := range Catalog() {
 		if c.Name == req.Command {
@@ -162,6 +172,8 @@ func (h *Handler) Submit(ctx context.Context, s Submission) (SubmitResult, error
 	switch s.CallbackID {
 	case modalTermAdd, modalTermEdit:
 		return h.submitTerm(ctx, s)
+	case modalPersonaAdd, modalPersonaEdit:
+		return h.submitPersona(ctx, s)
 	}
 	return SubmitResult{}, fmt.Errorf("unknown form %q", s.CallbackID)
 }

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -418,6 +419,7 @@ func (h *Handler) termList(ctx context.Context, shared bool) (Response, error) {
 type listGroup struct {
 	title string
 	items []string // escaped
+	sep   string   // between items; " · " if empty
 }
 
 // renderGroups lays out titled groups of names within Slack's limits (3,000
@@ -435,7 +437,7 @@ func renderGroups(title string, groups []listGroup, footer string) Response {
 				omitted++
 				continue
 			}
-			sep := " · "
+			sep := cmp.Or(g.sep, " · ")
 			if body == head {
 				sep = ""
 			}
