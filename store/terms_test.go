@@ -252,6 +252,7 @@ func TestUpdateTerm(t *testing.T) {
 	later := fixedTime.Add(time.Hour)
 	db.Now = func() time.Time { return later }
 	change := added
+	change.UpdatedAt = time.Time{} // zero: the edit happens now (db.Now)
 	change.Definition = "A lead that fits the ICP and showed intent."
 	change.Category = "Funnel stages"
 	change.Aliases = []string{"MQL"}
@@ -282,6 +283,33 @@ func TestUpdateTerm(t *testing.T) {
 		t.Errorf("Term(dropped alias) err = %v, want ErrNotFound", err)
 	}
 	mustAdd(t, db, store.Term{Name: "M.Q.L.", Definition: "reuse of a dropped alias"}, ann)
+}
+
+// A term read from the store carries its UpdatedAt; UpdateTerm takes a set
+// UpdatedAt as the time of the edit (for imports), so callers editing "now"
+// must clear it.
+func TestUpdateTermExplicitTime(t *testing.T) {
+	db := MustOpenDB(t)
+	added := mustAdd(t, db, mqlTerm(), ann)
+	db.Now = func() time.Time { return fixedTime.Add(48 * time.Hour) }
+	when := fixedTime.Add(time.Hour)
+	change := added
+	change.Definition = "imported edit"
+	change.UpdatedAt = when
+	got, err := db.UpdateTerm(context.Background(), change, bob)
+	if err != nil {
+		t.Fatalf("UpdateTerm: %v", err)
+	}
+	if !got.UpdatedAt.Equal(when) {
+		t.Fatalf("UpdatedAt = %v, want the given %v", got.UpdatedAt, when)
+	}
+	hist, err := db.TermHistory(context.Background(), added.ID)
+	if err != nil || len(hist) != 2 {
+		t.Fatalf("TermHistory = %d versions, %v; want 2", len(hist), err)
+	}
+	if !hist[0].EditedAt.Equal(when) {
+		t.Fatalf("TermHistory[0].EditedAt = %v, want %v", hist[0].EditedAt, when)
+	}
 }
 
 func TestUpdateTermUnchanged(t *testing.T) {
@@ -420,6 +448,7 @@ func TestRenameKeepsHistory(t *testing.T) {
 	t1 := fixedTime.Add(time.Hour)
 	db.Now = func() time.Time { return t1 }
 	rename := added
+	rename.UpdatedAt = time.Time{}
 	rename.Name = "Sales Accepted Lead"
 	rename.Aliases = []string{"SAL"}
 	if _, err := db.UpdateTerm(ctx, rename, bob); err != nil {
