@@ -62,7 +62,13 @@ func userErrorf(format string, args ...any) error {
 // Options configures a [Handler].
 type Options struct {
 	Admins   []string       // user IDs allowed to delete anything
-	Location *time.Location // zone used to show times; UTC if nil
+	Location *time.Location // zone used to show times and weeks; UTC if nil
+
+	LeadsChannels []string          // channel IDs whose top-level posts are leads
+	Reactions     map[string]string // emoji name → "good", "poor" or "hot"
+	SLA           time.Duration     // feedback is due this long after a lead is posted
+	WorkspaceURL  string            // e.g. https://acme.slack.com/, for links to posts
+	Now           func() time.Time  // the clock; time.Now if nil
 }
 
 // Handler answers commands from its store.
@@ -70,6 +76,12 @@ type Handler struct {
 	db     dataStore
 	admins map[string]bool
 	loc    *time.Location
+
+	leadChannels map[string]bool
+	reactions    map[string]string
+	sla          time.Duration
+	workspaceURL string
+	now          func() time.Time
 }
 
 // dataStore is what the handlers need from the database.
@@ -85,23 +97,47 @@ type dataStore interface {
 	SearchTerms(ctx context.Context, text string, limit int) ([]store.Term, error)
 
 	FindPersonas(ctx context.Context, typed string) ([]store.Persona, error)
+	PersonaByID(ctx context.Context, id int64) (store.Persona, error)
 	Personas(ctx context.Context) ([]store.Persona, error)
 	AddPersona(ctx context.Context, p store.Persona, by store.Actor) (store.Persona, error)
 	UpdatePersona(ctx context.Context, p store.Persona, by store.Actor) (store.Persona, error)
 	DeletePersona(ctx context.Context, id int64) error
 	PersonaHistory(ctx context.Context, id int64) ([]store.Revision[store.Persona], error)
+
+	RecordLead(ctx context.Context, eventID string, l store.Lead) (bool, error)
+	EditLead(ctx context.Context, eventID, channel, ts, text string) (bool, error)
+	DeleteLead(ctx context.Context, eventID, channel, ts string) (bool, error)
+	React(ctx context.Context, eventID string, r store.Reaction) (store.ReactResult, error)
+	VerifyLead(ctx context.Context, channel, ts string, l *store.Lead) (int64, []string, error)
+	UnverifiedLeads(ctx context.Context) ([]store.Lead, error)
+	SetReason(ctx context.Context, leadID int64, user, reason string) error
+	LeadStats(ctx context.Context, from, to time.Time, sla time.Duration, now time.Time) (store.LeadStats, error)
+	WaitingLeads(ctx context.Context, from, to time.Time, limit int) ([]store.Lead, error)
 }
 
 var _ dataStore = (*store.DB)(nil)
 
 // New returns a Handler that reads and writes db.
 func New(db *store.DB, opt Options) *Handler {
-	h := &Handler{db: db, admins: map[string]bool{}, loc: opt.Location}
+	h := &Handler{
+		db: db, admins: map[string]bool{}, loc: opt.Location,
+		leadChannels: map[string]bool{}, reactions: opt.Reactions, sla: opt.SLA,
+		workspaceURL: opt.WorkspaceURL, now: opt.Now,
+	}
 	if h.loc == nil {
 		h.loc = time.UTC
 	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.sla <= 0 {
+		h.sla = 24 * time.Hour
+	}
 	for _, id := range opt.Admins {
 		h.admins[id] = true
+	}
+	for _, id := range opt.LeadsChannels {
+		h.leadChannels[id] = true
 	}
 	return h
 }
@@ -119,7 +155,7 @@ func (h *Handler) run(ctx context.Context, req Request, shared bool) (Response, 
 	if !utf8.ValidString(req.Text) {
 		return Response{}, userErrorf("That text is not valid UTF-8; please retype it.")
 	}
-	if len(req.Text) > maxCommandText {
+	if utf8.RuneCountInString(req.Text) > maxCommandText {
 		return Response{}, userErrorf("That is too long for one command (%d characters; the limit is %d).",
 			utf8.RuneCountInString(req.Text), maxCommandText)
 	}
@@ -128,6 +164,8 @@ func (h *Handler) run(ctx context.Context, req Request, shared bool) (Response, 
 		return h.term(ctx, req, shared)
 	case "/persona":
 		return h.persona(ctx, req, shared)
+	case "/leads":
+		return h.leads(ctx, req, shared)
 	}
 	for _, c := range Catalog() {
 		if c.Name == req.Command {
@@ -143,6 +181,9 @@ const maxCommandText = 8000
 
 // Act handles a button click.
 func (h *Handler) Act(ctx context.Context, a Action) (Response, error) {
+	if a.ActionID == ActionReason {
+		return h.reasonAction(ctx, a)
+	}
 	cmd, text, _ := strings.Cut(a.Value, " ")
 	req := Request{Command: cmd, Text: text, UserID: a.UserID, UserName: a.UserName, ChannelID: a.ChannelID}
 	switch a.ActionID {
@@ -174,6 +215,8 @@ func (h *Handler) Submit(ctx context.Context, s Submission) (SubmitResult, error
 		return h.submitTerm(ctx, s)
 	case modalPersonaAdd, modalPersonaEdit:
 		return h.submitPersona(ctx, s)
+	case modalLeadReason:
+		return h.submitReason(ctx, s)
 	}
 	return SubmitResult{}, fmt.Errorf("unknown form %q", s.CallbackID)
 }

@@ -84,6 +84,13 @@ func (h *Handler) persona(ctx context.Context, req Request, shared bool) (Respon
 // findPersona resolves what the user typed to one persona. When it does not,
 // the returned Response says why (none, or which candidates) and ok is false.
 func (h *Handler) findPersona(ctx context.Context, typed, command string) (p store.Persona, resp Response, ok bool, err error) {
+	if id, _, isRef := parseRef(typed); isRef {
+		p, err := h.db.PersonaByID(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return p, Response{}, false, userErrorf("That persona was deleted in the meantime.")
+		}
+		return p, Response{}, err == nil, err
+	}
 	name := cleanName(typed)
 	if name == "" {
 		return p, Response{}, false, userErrorf("Which persona? Use `%s NAME`, e.g. `/persona sally`.", command)
@@ -104,7 +111,7 @@ func (h *Handler) findPersona(ctx context.Context, typed, command string) (p sto
 	for i, c := range found {
 		names = append(names, "*"+Escape(c.Name)+"*")
 		if i < 25 {
-			buttons = append(buttons, Button{ActionID: ActionRun, Text: truncateEscaped(c.Name, 75), Value: strings.TrimSpace(command + " " + c.Name)})
+			buttons = append(buttons, Button{ActionID: ActionRun, Text: truncateEscaped(c.Name, 75), Value: command + " " + idRef(c.ID)})
 		}
 	}
 	msg := fmt.Sprintf("More than one persona matches _%s_: %s. Which one?", truncateEscaped(name, 100), strings.Join(names, ", "))
@@ -126,7 +133,7 @@ func (h *Handler) personaMissing(ctx context.Context, name string) (Response, er
 		var names []string
 		for _, s := range sugg {
 			names = append(names, "*"+Escape(s.Name)+"*")
-			buttons = append(buttons, Button{ActionID: ActionRun, Text: truncateEscaped(s.Name, 75), Value: "/persona " + s.Name})
+			buttons = append(buttons, Button{ActionID: ActionRun, Text: truncateEscaped(s.Name, 75), Value: "/persona " + idRef(s.TermID)})
 		}
 		msg += " Did you mean " + strings.Join(names, ", ") + "?"
 	} else if len(all) > 0 {
@@ -134,7 +141,7 @@ func (h *Handler) personaMissing(ctx context.Context, name string) (Response, er
 	}
 	if len([]rune(name)) <= MaxPersonaName {
 		msg += fmt.Sprintf("\nAdd it with `/persona add %s = SUMMARY`.", Escape(name))
-		buttons = append(buttons, Button{ActionID: ActionRun, Text: truncateEscaped("Add "+name, 75), Value: "/persona add " + name})
+		buttons = append(buttons, Button{ActionID: ActionRun, Text: truncateEscaped("Add "+name, 75), Value: "/persona add " + nameRef(name)})
 	}
 	return Response{Text: msg, Blocks: []Block{Section{Text: msg}, Actions{Buttons: buttons}}}, nil
 }
@@ -168,7 +175,7 @@ func (h *Handler) personaCard(p store.Persona, shared bool) Response {
 	}
 	blocks = append(blocks, Context{Texts: []string{fmt.Sprintf("Last edited by %s, %s", byline(p.UpdatedBy, p.UpdatedByName, shared), h.when(p.UpdatedAt))}})
 	if !shared {
-		blocks = append(blocks, cardActions("/persona", p.Name))
+		blocks = append(blocks, cardActions("/persona", p.ID))
 	}
 	return Response{Text: Truncate(strings.Join(text, "\n"), 3900), Blocks: blocks}
 }
@@ -222,6 +229,9 @@ func personaModal(callback, metadata string, p store.Persona) *Modal {
 }
 
 func (h *Handler) personaAdd(ctx context.Context, req Request, rest string) (Response, error) {
+	if _, name, ok := parseRef(rest); ok {
+		return Response{Modal: personaModal(modalPersonaAdd, "", store.Persona{Name: name})}, nil
+	}
 	name, summary, hasSummary := strings.Cut(rest, "=")
 	if !hasSummary {
 		return Response{Modal: personaModal(modalPersonaAdd, "", store.Persona{Name: cleanName(name)})}, nil
@@ -320,7 +330,7 @@ func (h *Handler) personaHistory(ctx context.Context, rest string, shared bool) 
 		return b + "\n" + truncateEscaped(v.Summary, 2500)
 	}
 	summary := func(v store.Persona) string { return truncateEscaped(v.Summary, 300) }
-	return renderHistory(h, p.Name, revs, body, summary, shared, "/persona history "+p.Name), nil
+	return renderHistory(h, p.Name, revs, body, summary, shared, "/persona history "+idRef(p.ID)), nil
 }
 
 func (h *Handler) personaList(ctx context.Context, shared bool) (Response, error) {

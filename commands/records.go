@@ -2,6 +2,7 @@ package commands
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -58,12 +59,41 @@ func joinErrors(errs map[string]string, fields []field) error {
 	return &UserError{Msg: strings.Join(msgs, " ")}
 }
 
+// Buttons name records by reference, not by their name: a name is user text
+// and would be read again as a command line ("/term edit LTV = CLV" is an
+// edit, not a form). A reference starts with a control character nobody
+// types.
+const refPrefix = "\x1f"
+
+// idRef refers to the record with that id.
+func idRef(id int64) string { return refPrefix + "id:" + strconv.FormatInt(id, 10) }
+
+// nameRef carries a name to prefill, taken as it is.
+func nameRef(name string) string { return refPrefix + "name:" + name }
+
+// parseRef reads a reference made by idRef or nameRef.
+func parseRef(s string) (id int64, name string, ok bool) {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(s), refPrefix)
+	if !ok {
+		return 0, "", false
+	}
+	if n, found := strings.CutPrefix(rest, "name:"); found {
+		return 0, n, true
+	}
+	if v, found := strings.CutPrefix(rest, "id:"); found {
+		id, err := strconv.ParseInt(v, 10, 64)
+		return id, "", err == nil
+	}
+	return 0, "", false
+}
+
 // cardActions are the buttons under a record's card.
-func cardActions(command, name string) Actions {
+func cardActions(command string, id int64) Actions {
+	ref := idRef(id)
 	return Actions{Buttons: []Button{
-		{ActionID: ActionShare, Text: "Share in channel", Value: command + " " + name, Primary: true},
-		{ActionID: ActionRun, Text: "Edit", Value: command + " edit " + name},
-		{ActionID: ActionRun, Text: "History", Value: command + " history " + name},
+		{ActionID: ActionShare, Text: "Share in channel", Value: command + " " + ref, Primary: true},
+		{ActionID: ActionRun, Text: "Edit", Value: command + " edit " + ref},
+		{ActionID: ActionRun, Text: "History", Value: command + " history " + ref},
 	}}
 }
 

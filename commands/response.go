@@ -113,6 +113,9 @@ func Truncate(s string, n int) string {
 // truncateEscaped escapes s and keeps the result within n characters without
 // cutting an entity in half.
 func truncateEscaped(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
 	out := Escape(s)
 	for utf8.RuneCountInString(out) > n {
 		r := []rune(s)

@@ -145,10 +145,9 @@ func TestTruncateEscapedProperties(t *testing.T) {
 }
 
 func TestTruncateEscapedZero(t *testing.T) {
-	t.Skip("BUG: response.go truncateEscaped(s, n) never returns for n <= 0 and non-empty s: " +
-		"it keeps producing \"…\" (1 character > n) and cutting an empty string; e.g. truncateEscaped(\"x\", 0) hangs. " +
-		"No caller passes n <= 0 today; want \"\" like Truncate.")
-	if got := truncateEscaped("x", 0); got != "" {
-		t.Fatalf("truncateEscaped(%q, 0) = %q, want %q", "x", got, "")
+	for _, n := range []int{0, -1} {
+		if got := truncateEscaped("x & y", n); got != "" {
+			t.Fatalf("truncateEscaped(%q, %d) = %q, want %q", "x & y", n, got, "")
+		}
 	}
 }

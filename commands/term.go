@@ -97,14 +97,29 @@ func cleanName(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-func (h *Handler) termShow(ctx context.Context, name string, shared bool) (Response, error) {
-	name = cleanName(name)
-	if name == "" {
+// findTerm looks up what the user typed (or a button's reference): the text
+// as typed first, then without the quotes and question marks people add.
+// It returns the cleaned name for messages, or [store.ErrNotFound].
+func (h *Handler) findTerm(ctx context.Context, typed string) (store.Term, string, error) {
+	if id, _, ok := parseRef(typed); ok {
+		t, err := h.db.TermByID(ctx, id)
+		return t, t.Name, err
+	}
+	t, err := h.db.Term(ctx, typed)
+	name := cleanName(typed)
+	if errors.Is(err, store.ErrNotFound) && name != strings.TrimSpace(typed) && name != "" {
+		t, err = h.db.Term(ctx, name)
+	}
+	return t, name, err
+}
+
+func (h *Handler) termShow(ctx context.Context, typed string, shared bool) (Response, error) {
+	t, name, err := h.findTerm(ctx, typed)
+	if name == "" && errors.Is(err, store.ErrNotFound) {
 		return textResponse(termUsage), nil
 	}
-	t, err := h.db.Term(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
-		return h.termMissing(ctx, name)
+		return h.termMissing(ctx, name, shared)
 	}
 	if err != nil {
 		return Response{}, err
@@ -127,7 +142,7 @@ func (h *Handler) termCard(t store.Term, shared bool) Response {
 		Context{Texts: []string{strings.Join(meta, "  ·  ")}},
 	}
 	if !shared {
-		blocks = append(blocks, cardActions("/term", t.Name))
+		blocks = append(blocks, cardActions("/term", t.ID))
 	}
 	return Response{
 		Text:   fmt.Sprintf("*%s*: %s", Escape(t.Name), truncateEscaped(t.Definition, 3000)),
@@ -135,7 +150,7 @@ func (h *Handler) termCard(t store.Term, shared bool) Response {
 	}
 }
 
-func (h *Handler) termMissing(ctx context.Context, name string) (Response, error) {
+func (h *Handler) termMissing(ctx context.Context, name string, shared bool) (Response, error) {
 	keys, err := h.db.TermKeys(ctx)
 	if err != nil {
 		return Response{}, err
@@ -150,16 +165,16 @@ func (h *Handler) termMissing(ctx context.Context, name string) (Response, error
 			if s.Label != s.Name {
 				names[i] += " (" + Escape(s.Name) + ")"
 			}
-			buttons = append(buttons, Button{ActionID: ActionRun, Text: truncateEscaped(s.Label, 75), Value: "/term " + s.Label})
+			buttons = append(buttons, Button{ActionID: ActionRun, Text: truncateEscaped(s.Label, 75), Value: "/term " + idRef(s.TermID)})
 		}
 		msg += " Did you mean " + strings.Join(names, ", ") + "?"
 	}
 	if utf8.RuneCountInString(name) <= MaxTermName {
-		buttons = append(buttons, Button{ActionID: ActionRun, Text: truncateEscaped("Add "+name, 75), Value: "/term add " + name, Primary: len(sugg) == 0})
+		buttons = append(buttons, Button{ActionID: ActionRun, Text: truncateEscaped("Add "+name, 75), Value: "/term add " + nameRef(name), Primary: len(sugg) == 0})
 		msg += fmt.Sprintf("\nAdd it with `/term add %s = DEFINITION`.", Escape(name))
 	}
 	blocks := []Block{Section{Text: msg}}
-	if len(buttons) > 0 {
+	if len(buttons) > 0 && !shared {
 		blocks = append(blocks, Actions{Buttons: buttons})
 	}
 	return Response{Text: msg, Blocks: blocks}, nil
@@ -215,7 +230,7 @@ func (in termInput) validate() (store.Term, map[string]string) {
 		}
 		seen[store.Key(a)] = true
 		if n := utf8.RuneCountInString(a); n > MaxTermName {
-			errs[inputAliases] = fmt.Sprintf("Each alias is at most %d characters (%q has %d).", MaxTermName, Truncate(a, 20), n)
+			errs[inputAliases] = fmt.Sprintf("Each alias is at most %d characters (“%s” has %d).", MaxTermName, truncateEscaped(a, 20), n)
 		}
 		t.Aliases = append(t.Aliases, a)
 	}
@@ -247,6 +262,9 @@ func conflictMessage(c *store.ConflictError) string {
 func actor(userID, userName string) store.Actor { return store.Actor{ID: userID, Name: userName} }
 
 func (h *Handler) termAdd(ctx context.Context, req Request, rest string) (Response, error) {
+	if _, name, ok := parseRef(rest); ok {
+		return Response{Modal: termModal(modalTermAdd, "", termInput{Name: name})}, nil
+	}
 	in, hasDef := parseTermLine(rest)
 	if !hasDef {
 		// "/term add" or "/term add NAME": ask for the rest in a form.
@@ -278,12 +296,15 @@ func (h *Handler) saved(verb string, t store.Term) Response {
 
 func (h *Handler) termEdit(ctx context.Context, req Request, rest string) (Response, error) {
 	in, hasDef := parseTermLine(rest)
+	if _, _, isRef := parseRef(rest); isRef {
+		in, hasDef = termInput{Name: rest}, false
+	}
 	if in.Name == "" {
 		return Response{}, userErrorf("Which term? Use `/term edit NAME = NEW DEFINITION`, or `/term edit NAME` for the form.")
 	}
-	old, err := h.db.Term(ctx, in.Name)
+	old, name, err := h.findTerm(ctx, in.Name)
 	if errors.Is(err, store.ErrNotFound) {
-		return h.termMissing(ctx, in.Name)
+		return h.termMissing(ctx, name, false)
 	}
 	if err != nil {
 		return Response{}, err
@@ -337,11 +358,10 @@ func termError(err error) error {
 }
 
 func (h *Handler) termDelete(ctx context.Context, req Request, rest string) (Response, error) {
-	name := cleanName(rest)
-	if name == "" {
+	t, name, err := h.findTerm(ctx, rest)
+	if name == "" && errors.Is(err, store.ErrNotFound) {
 		return Response{}, userErrorf("Which term? Use `/term delete NAME`.")
 	}
-	t, err := h.db.Term(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return Response{}, userErrorf("There is no term *%s* to delete.", truncateEscaped(name, 100))
 	}
@@ -359,13 +379,12 @@ func (h *Handler) termDelete(ctx context.Context, req Request, rest string) (Res
 }
 
 func (h *Handler) termHistory(ctx context.Context, rest string, shared bool) (Response, error) {
-	name := cleanName(rest)
-	if name == "" {
+	t, name, err := h.findTerm(ctx, rest)
+	if name == "" && errors.Is(err, store.ErrNotFound) {
 		return Response{}, userErrorf("Which term? Use `/term history NAME`.")
 	}
-	t, err := h.db.Term(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
-		return h.termMissing(ctx, name)
+		return h.termMissing(ctx, name, shared)
 	}
 	if err != nil {
 		return Response{}, err
@@ -385,7 +404,7 @@ func (h *Handler) termHistory(ctx context.Context, rest string, shared bool) (Re
 		return b + "\n" + truncateEscaped(v.Definition, 2500)
 	}
 	summary := func(v store.Term) string { return truncateEscaped(v.Definition, 300) }
-	return renderHistory(h, t.Name, revs, body, summary, shared, "/term history "+t.Name), nil
+	return renderHistory(h, t.Name, revs, body, summary, shared, "/term history "+idRef(t.ID)), nil
 }
 
 func (h *Handler) termList(ctx context.Context, shared bool) (Response, error) {
@@ -403,7 +422,7 @@ func (h *Handler) termList(ctx context.Context, shared bool) (Response, error) {
 		if cat == "" {
 			cat = "Uncategorised"
 		}
-		if len(groups) == 0 || groups[len(groups)-1].title != cat {
+		if len(groups) == 0 || store.Key(groups[len(groups)-1].title) != store.Key(cat) {
 			groups = append(groups, listGroup{title: cat})
 		}
 		g := &groups[len(groups)-1]

@@ -437,9 +437,9 @@ func TestTermLookup(t *testing.T) {
 				t.Errorf("Blocks[2] = %+v, want Context %q", resp.Blocks[2], wantMeta)
 			}
 			wantButtons := []Button{
-				{ActionID: ActionShare, Text: "Share in channel", Value: "/term Marketing Qualified Lead", Primary: true},
-				{ActionID: ActionRun, Text: "Edit", Value: "/term edit Marketing Qualified Lead"},
-				{ActionID: ActionRun, Text: "History", Value: "/term history Marketing Qualified Lead"},
+				{ActionID: ActionShare, Text: "Share in channel", Value: "/term " + idRef(1), Primary: true},
+				{ActionID: ActionRun, Text: "Edit", Value: "/term edit " + idRef(1)},
+				{ActionID: ActionRun, Text: "History", Value: "/term history " + idRef(1)},
 			}
 			if got := findButtons(resp); !slices.Equal(got, wantButtons) {
 				t.Errorf("buttons = %+v, want %+v", got, wantButtons)
@@ -473,8 +473,8 @@ func TestTermLookupMiss(t *testing.T) {
 		t.Errorf("Text = %q, want %q", resp.Text, wantText)
 	}
 	wantButtons := []Button{
-		{ActionID: ActionRun, Text: "MQL", Value: "/term MQL"},
-		{ActionID: ActionRun, Text: "Add mqll", Value: "/term add mqll"},
+		{ActionID: ActionRun, Text: "MQL", Value: "/term " + idRef(1)},
+		{ActionID: ActionRun, Text: "Add mqll", Value: "/term add " + nameRef("mqll")},
 	}
 	if got := findButtons(resp); !slices.Equal(got, wantButtons) {
 		t.Errorf("buttons = %+v, want %+v", got, wantButtons)
@@ -485,7 +485,7 @@ func TestTermLookupMiss(t *testing.T) {
 	if strings.Contains(resp.Text, "Did you mean") {
 		t.Errorf("Text = %q, want no suggestions", resp.Text)
 	}
-	wantButtons = []Button{{ActionID: ActionRun, Text: "Add Net Promoter Score", Value: "/term add Net Promoter Score", Primary: true}}
+	wantButtons = []Button{{ActionID: ActionRun, Text: "Add Net Promoter Score", Value: "/term add " + nameRef("Net Promoter Score"), Primary: true}}
 	if got := findButtons(resp); !slices.Equal(got, wantButtons) {
 		t.Errorf("buttons = %+v, want %+v", got, wantButtons)
 	}
@@ -512,7 +512,7 @@ func TestTermLookupMissAtMostFiveSuggestions(t *testing.T) {
 		switch {
 		case strings.HasPrefix(b.Value, "/term add "):
 			adds++
-		case strings.HasPrefix(b.Value, "/term Lead source "):
+		case strings.HasPrefix(b.Text, "Lead source ") && strings.HasPrefix(b.Value, "/term "+refPrefix):
 			suggestions++
 		default:
 			t.Errorf("unexpected button %+v", b)
@@ -607,7 +607,7 @@ func TestTermHistory(t *testing.T) {
 	if !slices.Equal(bodies, wantBodies) {
 		t.Errorf("sections = %q, want %q", bodies, wantBodies)
 	}
-	wantButtons := []Button{{ActionID: ActionShare, Text: "Share in channel", Value: "/term history SAL"}}
+	wantButtons := []Button{{ActionID: ActionShare, Text: "Share in channel", Value: "/term history " + idRef(added.ID)}}
 	if got := findButtons(resp); !slices.Equal(got, wantButtons) {
 		t.Errorf("buttons = %+v, want %+v", got, wantButtons)
 	}

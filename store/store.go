@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 )
@@ -186,10 +187,11 @@ func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
 	return res, err
 }
 
-// Key normalises a name for lookups: trimmed, inner spaces collapsed,
-// lower-cased (Unicode-aware, which SQLite's lower() is not).
+// Key normalises a name for lookups: trimmed, inner spaces collapsed, and
+// case-folded rune by rune (Unicode-aware, unlike SQLite's lower(); upper
+// then lower makes "ς" and "σ" one letter, as "Σ" is).
 func Key(s string) string {
-	return strings.ToLower(strings.Join(strings.Fields(s), " "))
+	return strings.Map(func(r rune) rune { return unicode.ToLower(unicode.ToUpper(r)) }, strings.Join(strings.Fields(s), " "))
 }
 
 func nanos(t time.Time) int64 { return t.UTC().UnixNano() }

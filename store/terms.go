@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/binary"
@@ -103,8 +104,7 @@ func (db *DB) Terms(ctx context.Context) ([]Term, error) {
 }
 
 func listTerms(ctx context.Context, q queryer) ([]Term, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+termColumns+` FROM terms t
-		ORDER BY t.category = '', t.category COLLATE NOCASE, t.name COLLATE NOCASE, t.id`)
+	rows, err := q.QueryContext(ctx, "SELECT "+termColumns+" FROM terms t")
 	if err != nil {
 		return nil, fmt.Errorf("list terms: %w", err)
 	}
@@ -139,7 +139,18 @@ func listTerms(ctx context.Context, q queryer) ([]Term, error) {
 			terms[i].Aliases = append(terms[i].Aliases, label)
 		}
 	}
-	return terms, arows.Err()
+	if err := arows.Err(); err != nil {
+		return nil, fmt.Errorf("list aliases: %w", err)
+	}
+	// Sorted here, not in SQL: SQLite's NOCASE folds ASCII only.
+	slices.SortFunc(terms, func(a, b Term) int {
+		return cmp.Or(
+			cmp.Compare(b2i(a.Category == ""), b2i(b.Category == "")),
+			cmp.Compare(Key(a.Category), Key(b.Category)),
+			cmp.Compare(Key(a.Name), Key(b.Name)),
+			cmp.Compare(a.ID, b.ID))
+	})
+	return terms, nil
 }
 
 // TermKeys returns every name and alias, for suggestions.
@@ -346,6 +357,13 @@ func writeTermIndex(ctx context.Context, tx execer, t Term) error {
 		return fmt.Errorf("write term index: %w", err)
 	}
 	return nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func nonNil(s []string) []string {
