@@ -1,0 +1,475 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"smarketing/store"
+)
+
+// Message is a message posted in a channel, as an event or as fetched.
+type Message struct {
+	EventID  string
+	Channel  string
+	TS       string
+	ThreadTS string
+	Subtype  string
+	User     string
+	BotID    string
+	Username string // the app's or integration's name on bot messages
+	Text     string
+}
+
+// MessageEdited is an edit of a message's text.
+type MessageEdited struct{ EventID, Channel, TS, Text string }
+
+// MessageDeleted is a deleted message.
+type MessageDeleted struct{ EventID, Channel, TS string }
+
+// ReactionEvent is an emoji reaction added to or removed from a message.
+type ReactionEvent struct {
+	EventID string
+	Channel string
+	TS      string // the message reacted to
+	User    string
+	Emoji   string
+	Added   bool
+	At      time.Time
+}
+
+// MessageRef names a message.
+type MessageRef struct{ Channel, TS string }
+
+// Followup is the Slack work an event leaves for after its ack.
+type Followup struct {
+	// Fetch, if set, is a message to look up and pass to [Handler.Fetched].
+	Fetch *MessageRef
+	// Ask are private questions to post in a lead's thread.
+	Ask []Ask
+}
+
+// Ask is an ephemeral message for one user in a thread.
+type Ask struct {
+	Channel, ThreadTS, User string
+	Message                 Response
+}
+
+// ActionReason is the button a rater presses to say why a lead is poor; its
+// value is "LEADID|REASON".
+const ActionReason = "reason"
+
+const modalLeadReason = "lead_reason"
+
+// poorReasons are the buttons offered after a poor rating (SPEC §5).
+var poorReasons = []struct{ id, label string }{
+	{"wrong_persona", "Wrong persona / ICP"},
+	{"no_budget", "No budget or authority"},
+	{"bad_contact", "Bad contact data"},
+	{"not_ready", "Not ready to buy"},
+	{"duplicate", "Duplicate"},
+	{"other", "Other…"},
+}
+
+// reasonLabel is how a stored reason reads.
+func reasonLabel(r string) string {
+	if r == "" {
+		return "no reason given"
+	}
+	for _, p := range poorReasons {
+		if p.id == r {
+			return p.label
+		}
+	}
+	return strings.TrimPrefix(r, "other: ")
+}
+
+// Event applies a Slack event to the lead records. Events outside the leads
+// channels and emoji outside the rating map are ignored.
+func (h *Handler) Event(ctx context.Context, ev any) (Followup, error) {
+	switch ev := ev.(type) {
+	case Message:
+		if !h.isLead(ev) {
+			return Followup{}, nil
+		}
+		_, err := h.db.RecordLead(ctx, ev.EventID, leadOf(ev))
+		return Followup{}, err
+	case MessageEdited:
+		if !h.leadChannels[ev.Channel] {
+			return Followup{}, nil
+		}
+		_, err := h.db.EditLead(ctx, ev.EventID, ev.Channel, ev.TS, ev.Text)
+		return Followup{}, err
+	case MessageDeleted:
+		if !h.leadChannels[ev.Channel] {
+			return Followup{}, nil
+		}
+		_, err := h.db.DeleteLead(ctx, ev.EventID, ev.Channel, ev.TS)
+		return Followup{}, err
+	case ReactionEvent:
+		return h.react(ctx, ev)
+	}
+	return Followup{}, nil
+}
+
+// isLead reports whether a message is a lead: a top-level post (by a person,
+// an app or an integration) in a leads channel.
+func (h *Handler) isLead(m Message) bool {
+	if !h.leadChannels[m.Channel] || (m.ThreadTS != "" && m.ThreadTS != m.TS) {
+		return false
+	}
+	switch m.Subtype {
+	case "", "bot_message", "file_share", "me_message":
+		return true
+	}
+	return false
+}
+
+func leadOf(m Message) store.Lead {
+	by := m.User
+	if by == "" {
+		by = m.Username
+	}
+	if by == "" {
+		by = m.BotID
+	}
+	posted, _ := store.TSTime(m.TS)
+	return store.Lead{Channel: m.Channel, TS: m.TS, Text: m.Text, PostedBy: by, PostedAt: posted}
+}
+
+// ratingOf maps an emoji name (skin tone ignored) to a rating.
+func (h *Handler) ratingOf(emoji string) (store.Rating, bool) {
+	name, _, _ := strings.Cut(strings.Trim(emoji, ":"), "::")
+	r, ok := h.reactions[name]
+	return store.Rating(r), ok
+}
+
+func (h *Handler) react(ctx context.Context, ev ReactionEvent) (Followup, error) {
+	rating, ok := h.ratingOf(ev.Emoji)
+	if !ok || !h.leadChannels[ev.Channel] || ev.User == "" {
+		return Followup{}, nil
+	}
+	name, _, _ := strings.Cut(strings.Trim(ev.Emoji, ":"), "::")
+	res, err := h.db.React(ctx, ev.EventID, store.Reaction{
+		Channel: ev.Channel, TS: ev.TS, User: ev.User, Emoji: name, Rating: rating, Added: ev.Added, At: ev.At,
+	})
+	if err != nil || !res.Applied || res.LeadID == 0 {
+		return Followup{}, err
+	}
+	if !res.Verified {
+		return Followup{Fetch: &MessageRef{Channel: ev.Channel, TS: ev.TS}}, nil
+	}
+	if res.AskReason {
+		return Followup{Ask: []Ask{h.askReason(res.LeadID, ev.Channel, ev.TS, ev.User)}}, nil
+	}
+	return Followup{}, nil
+}
+
+// Fetched settles a message first seen through a reaction: m is the message
+// as fetched from Slack, or nil if it no longer exists.
+func (h *Handler) Fetched(ctx context.Context, ref MessageRef, m *Message) (Followup, error) {
+	var lead *store.Lead
+	if m != nil && h.isLead(*m) {
+		l := leadOf(*m)
+		lead = &l
+	}
+	id, users, err := h.db.VerifyLead(ctx, ref.Channel, ref.TS, lead)
+	if err != nil || lead == nil {
+		return Followup{}, err
+	}
+	var f Followup
+	for _, u := range users {
+		f.Ask = append(f.Ask, h.askReason(id, ref.Channel, ref.TS, u))
+	}
+	return f, nil
+}
+
+// PendingFetches returns the messages that were reacted to but never
+// fetched, e.g. because the bot stopped in between.
+func (h *Handler) PendingFetches(ctx context.Context) ([]MessageRef, error) {
+	ls, err := h.db.UnverifiedLeads(ctx)
+	if err != nil {
+		return nil, err
+	}
+	refs := make([]MessageRef, len(ls))
+	for i, l := range ls {
+		refs[i] = MessageRef{Channel: l.Channel, TS: l.TS}
+	}
+	return refs, nil
+}
+
+func (h *Handler) askReason(leadID int64, channel, ts, user string) Ask {
+	msg := "Thanks for rating this lead. You marked it *poor* — what was wrong with it? Marketing sees the reasons in the weekly recap."
+	var buttons []Button
+	for _, r := range poorReasons {
+		buttons = append(buttons, Button{ActionID: ActionReason, Text: r.label, Value: fmt.Sprintf("%d|%s", leadID, r.id)})
+	}
+	return Ask{Channel: channel, ThreadTS: ts, User: user, Message: Response{
+		Text:   msg,
+		Blocks: []Block{Section{Text: msg}, Actions{Buttons: buttons}},
+	}}
+}
+
+// reasonAction handles a click on a poor-reason button.
+func (h *Handler) reasonAction(ctx context.Context, a Action) (Response, error) {
+	idText, reason, _ := strings.Cut(a.Value, "|")
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil {
+		return Response{}, fmt.Errorf("reason button value %q: %w", a.Value, err)
+	}
+	if reason == "other" {
+		return Response{Modal: &Modal{
+			CallbackID: modalLeadReason, Title: "Why poor?", Submit: "Save", Metadata: idText,
+			Inputs: []Input{{ID: "reason", Label: "What was wrong with this lead?", Multiline: true, MaxLength: maxReason,
+				Placeholder: "e.g. a student, not a buyer"}},
+		}}, nil
+	}
+	known := false
+	for _, r := range poorReasons {
+		known = known || r.id == reason
+	}
+	if !known {
+		return Response{}, fmt.Errorf("unknown reason %q", reason)
+	}
+	return h.saveReason(ctx, id, a.UserID, reason)
+}
+
+const maxReason = 500
+
+func (h *Handler) saveReason(ctx context.Context, leadID int64, user, reason string) (Response, error) {
+	err := h.db.SetReason(ctx, leadID, user, reason)
+	if errors.Is(err, store.ErrNotFound) {
+		msg := "Your rating of this lead is no longer *poor*, so no reason was recorded."
+		return Response{Text: msg, Blocks: []Block{Section{Text: msg}}, Replace: true}, nil
+	}
+	if err != nil {
+		return Response{}, err
+	}
+	msg := fmt.Sprintf(":pray: Thanks — noted: _%s_.", Escape(reasonLabel(reason)))
+	return Response{Text: msg, Blocks: []Block{Section{Text: msg}}, Replace: true}, nil
+}
+
+func (h *Handler) submitReason(ctx context.Context, s Submission) (SubmitResult, error) {
+	f := field{id: "reason", noun: "reason", max: maxReason, required: true, multiline: true}
+	errs := map[string]string{}
+	text := f.check(errs, s.Values["reason"])
+	if len(errs) > 0 {
+		return SubmitResult{Errors: errs}, nil
+	}
+	id, err := strconv.ParseInt(s.Metadata, 10, 64)
+	if err != nil {
+		return SubmitResult{}, fmt.Errorf("reason form metadata %q: %w", s.Metadata, err)
+	}
+	resp, err := h.saveReason(ctx, id, s.UserID, "other: "+text)
+	return SubmitResult{Reply: resp}, err
+}
+
+// window is a period of /leads.
+type window struct {
+	from, to time.Time
+	label    string
+}
+
+var windowSpec = regexp.MustCompile(`^(\d{1,4})\s*(h|d|w)$`)
+
+// parseWindow reads "/leads" arguments: nothing or "week" for this week
+// (from Monday 00:00 in the configured zone), or a rolling window such as
+// 24h, 7d, 30d or 2w.
+func (h *Handler) parseWindow(text string, now time.Time) (window, error) {
+	text = strings.ToLower(strings.TrimSpace(text))
+	if text == "" || text == "week" || text == "this week" {
+		start := weekStart(now.In(h.loc))
+		return window{from: start, to: now, label: "this week (since " + start.Format("Mon 2 Jan") + ")"}, nil
+	}
+	m := windowSpec.FindStringSubmatch(text)
+	if m == nil {
+		return window{}, userErrorf("I don't understand the period _%s_. Use `/leads` for this week, or `/leads 7d`, `/leads 30d`, `/leads 2w`, `/leads 24h`.", truncateEscaped(text, 40))
+	}
+	n, _ := strconv.Atoi(m[1])
+	unit := map[string]time.Duration{"h": time.Hour, "d": 24 * time.Hour, "w": 7 * 24 * time.Hour}[m[2]]
+	d := time.Duration(n) * unit
+	if n == 0 || d > 366*24*time.Hour {
+		return window{}, userErrorf("Pick a period between 1h and 366d, e.g. `/leads 30d`.")
+	}
+	words := map[string]string{"h": "hour", "d": "day", "w": "week"}
+	return window{from: now.Add(-d), to: now, label: fmt.Sprintf("the last %d %s%s", n, words[m[2]], plural(n))}, nil
+}
+
+// weekStart returns Monday 00:00 of t's ISO week, in t's zone.
+func weekStart(t time.Time) time.Time {
+	day := (int(t.Weekday()) + 6) % 7 // Monday = 0
+	y, mo, d := t.AddDate(0, 0, -day).Date()
+	return time.Date(y, mo, d, 0, 0, 0, 0, t.Location())
+}
+
+func (h *Handler) leads(ctx context.Context, req Request, shared bool) (Response, error) {
+	text := strings.TrimSpace(req.Text)
+	if sub := strings.ToLower(text); sub == "help" || sub == "-h" || sub == "--help" || sub == "?" {
+		return textResponse(leadsUsage), nil
+	}
+	now := h.now()
+	w, err := h.parseWindow(text, now)
+	if err != nil {
+		return Response{}, err
+	}
+	stats, err := h.db.LeadStats(ctx, w.from, w.to.Add(time.Nanosecond), h.sla, now)
+	if err != nil {
+		return Response{}, err
+	}
+	const listed = 10
+	waiting, err := h.db.WaitingLeads(ctx, w.from, w.to.Add(time.Nanosecond), listed)
+	if err != nil {
+		return Response{}, err
+	}
+	title := "Leads — " + w.label
+	blocks := []Block{Header{Text: title}}
+	if len(h.leadChannels) == 0 {
+		blocks = append(blocks, Context{Texts: []string{"No leads channel is configured: set SMARKETING_LEADS_CHANNELS."}})
+	}
+	figures := leadFigures(stats, nil)
+	blocks = append(blocks, figures...)
+	lines := []string{title, blockText(figures)}
+	if stats.Waiting() > 0 {
+		head := fmt.Sprintf("*Still waiting for feedback* (%d):", stats.Waiting())
+		var items []string
+		for _, l := range waiting {
+			items = append(items, "• "+h.leadLink(l)+" — posted "+h.when(l.PostedAt))
+		}
+		if more := stats.Waiting() - len(waiting); more > 0 {
+			items = append(items, fmt.Sprintf("…and %d more.", more))
+		}
+		body := head + "\n" + strings.Join(items, "\n")
+		blocks = append(blocks, Section{Text: Truncate(body, 3000)})
+		lines = append(lines, body)
+	}
+	if !shared {
+		blocks = append(blocks, shareActions(strings.TrimSpace("/leads "+text)))
+	}
+	return Response{Text: Truncate(strings.Join(lines, "\n"), 3900), Blocks: blocks}, nil
+}
+
+const leadsUsage = "*`/leads` — how sales rates the leads marketing hands over*\n" +
+	"• `/leads` — this week: leads posted, rated, % good, hot, why poor, time to first feedback, SLA, and the leads still waiting\n" +
+	"• `/leads 30d` — the same for another period (`24h`, `7d`, `2w`, `30d` …)\n" +
+	"Rate a lead by reacting to its post: :+1: good, :-1: poor, :fire: hot."
+
+// leadLink is a link to a lead's post, labelled with the start of its text.
+func (h *Handler) leadLink(l store.Lead) string {
+	label := strings.Join(strings.Fields(l.Text), " ")
+	if label == "" {
+		label = "(no text)"
+	}
+	base := strings.TrimSuffix(h.workspaceURL, "/")
+	if base == "" {
+		base = "https://slack.com"
+	}
+	url := fmt.Sprintf("%s/archives/%s/p%s", base, l.Channel, strings.ReplaceAll(l.TS, ".", ""))
+	// The label is user text: escaped, and cut without splitting an entity.
+	return "<" + url + "|" + truncateEscaped(label, 80) + ">"
+}
+
+// leadFigures renders lead statistics, each figure with its change against
+// prev when prev is given.
+func leadFigures(s store.LeadStats, prev *store.LeadStats) []Block {
+	var p store.LeadStats
+	if prev != nil {
+		p = *prev
+	}
+	change := func(cur, old float64, ok bool) string {
+		if prev == nil || !ok {
+			return ""
+		}
+		return " " + delta(cur, old)
+	}
+	pct := func(v float64, ok bool) string {
+		if !ok {
+			return "–"
+		}
+		return fmt.Sprintf("%.0f%%", v*100)
+	}
+	good, goodOK := s.GoodShare()
+	pgood, pgoodOK := p.GoodShare()
+	within, withinOK := s.SLAShare()
+	pwithin, pwithinOK := p.SLAShare()
+	med, medOK := s.MedianFirstFeedback()
+	pmed, pmedOK := p.MedianFirstFeedback()
+	medText := "–"
+	if medOK {
+		medText = humanDuration(med)
+	}
+	fields := []string{
+		fmt.Sprintf("*Leads posted*\n%d%s", s.Posted, change(float64(s.Posted), float64(p.Posted), true)),
+		fmt.Sprintf("*Rated*\n%d of %d%s", s.Rated, s.Posted, change(float64(s.Rated), float64(p.Rated), true)),
+		fmt.Sprintf("*Good*\n%s of %d rating%s%s", pct(good, goodOK), s.Ratings, plural(s.Ratings), change(good, pgood, goodOK && pgoodOK)),
+		fmt.Sprintf("*Hot leads*\n%d%s", s.Hot, change(float64(s.Hot), float64(p.Hot), true)),
+		fmt.Sprintf("*Median time to first feedback*\n%s%s", medText, change(float64(med), float64(pmed), medOK && pmedOK)),
+		fmt.Sprintf("*Feedback within SLA (%s)*\n%s%s", humanDuration(s.SLA), pct(within, withinOK), change(within, pwithin, withinOK && pwithinOK)),
+	}
+	blocks := []Block{Section{Fields: fields}}
+	if len(s.Reasons) > 0 {
+		var rs []string
+		for i, r := range s.Reasons {
+			if i == 5 {
+				break
+			}
+			rs = append(rs, fmt.Sprintf("%d. %s — %d", i+1, Escape(reasonLabel(r.Reason)), r.Count))
+		}
+		blocks = append(blocks, Section{Text: "*Why leads were poor*\n" + strings.Join(rs, "\n")})
+	}
+	return blocks
+}
+
+// delta shows a change: ▲ or ▼ with the percentage, or "=".
+func delta(cur, old float64) string {
+	switch {
+	case cur == old:
+		return "(= )"
+	case old == 0:
+		return "(▲ new)"
+	}
+	ch := (cur - old) / old * 100
+	if ch > 0 {
+		return fmt.Sprintf("(▲ %.0f%%)", ch)
+	}
+	return fmt.Sprintf("(▼ %.0f%%)", -ch)
+}
+
+// humanDuration writes d as "3d 4h", "2h 5m" or "45m".
+func humanDuration(d time.Duration) string {
+	d = d.Round(time.Minute)
+	days, hours, mins := int(d.Hours())/24, int(d.Hours())%24, int(d.Minutes())%60
+	switch {
+	case days > 0 && hours > 0:
+		return fmt.Sprintf("%dd %dh", days, hours)
+	case days > 0:
+		return fmt.Sprintf("%dd", days)
+	case hours > 0 && mins > 0:
+		return fmt.Sprintf("%dh %dm", hours, mins)
+	case hours > 0:
+		return fmt.Sprintf("%dh", hours)
+	}
+	return fmt.Sprintf("%dm", mins)
+}
+
+// blockText is the plain fallback of some blocks.
+func blockText(bs []Block) string {
+	var out []string
+	for _, b := range bs {
+		switch b := b.(type) {
+		case Section:
+			if b.Text != "" {
+				out = append(out, b.Text)
+			}
+			for _, f := range b.Fields {
+				out = append(out, strings.ReplaceAll(f, "\n", ": "))
+			}
+		case Context:
+			out = append(out, b.Texts...)
+		}
+	}
+	return strings.Join(out, "\n")
+}
