@@ -22,12 +22,15 @@ import (
 	"smarketing/commands"
 )
 
-// Handler answers commands, clicks and form submissions. *commands.Handler
-// is the real one.
+// Handler answers commands, clicks and form submissions and applies events.
+// *commands.Handler is the real one.
 type Handler interface {
 	Slash(ctx context.Context, req commands.Request) (commands.Response, error)
 	Act(ctx context.Context, a commands.Action) (commands.Response, error)
 	Submit(ctx context.Context, s commands.Submission) (commands.SubmitResult, error)
+	Event(ctx context.Context, ev any) (commands.Followup, error)
+	Fetched(ctx context.Context, ref commands.MessageRef, m *commands.Message) (commands.Followup, error)
+	PendingFetches(ctx context.Context) ([]commands.MessageRef, error)
 }
 
 var _ Handler = (*commands.Handler)(nil)
@@ -62,20 +65,23 @@ type Bot struct {
 	// Run's context by the shutdown grace so in-flight answers still go out.
 	work context.Context
 
-	self identity
+	self Identity
 }
 
-type identity struct {
-	UserID string
+// Identity is who the bot is in its workspace, from auth.test.
+type Identity struct {
+	UserID string // the bot user, whose own messages and reactions are ignored
 	BotID  string
-	Team   string
+	TeamID string
+	URL    string // the workspace, e.g. https://acme.slack.com/
 }
 
 // ErrAuth wraps the error Slack gives when a token is rejected.
 var ErrAuth = errors.New("slack rejected the token")
 
-// New returns a Bot that serves h. It does not connect yet; see [Bot.Run].
-func New(opt Options, h Handler) *Bot {
+// New returns a Bot. It does not connect yet; see [Bot.Identify] and
+// [Bot.Run].
+func New(opt Options) *Bot {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
@@ -105,30 +111,41 @@ func New(opt Options, h Handler) *Bot {
 		socketmode.OptionLog(slog.NewLogLogger(opt.Log.With("component", "socketmode").Handler(), slog.LevelDebug)),
 	)
 	return &Bot{
-		api:     api,
-		client:  client,
-		handler: h,
-		log:     opt.Log.With("component", "bot"),
-		http:    httpClient,
-		grace:   opt.ShutdownGrace,
-		slots:   make(chan struct{}, opt.Workers),
-		recent:  newRecent(15*time.Minute, 100_000),
+		api:    api,
+		client: client,
+		log:    opt.Log.With("component", "bot"),
+		http:   httpClient,
+		grace:  opt.ShutdownGrace,
+		slots:  make(chan struct{}, opt.Workers),
+		recent: newRecent(15*time.Minute, 100_000),
 	}
 }
 
-// Run connects to Slack and serves until ctx is done, then stops taking
-// envelopes, finishes those in flight and returns nil. It returns an error
-// wrapping [ErrAuth] if Slack rejects a token.
-func (b *Bot) Run(ctx context.Context) error {
+// Identify asks Slack who the bot is (auth.test). It returns an error
+// wrapping [ErrAuth] if Slack rejects the bot token. Call it before Run.
+func (b *Bot) Identify(ctx context.Context) (Identity, error) {
 	auth, err := b.api.AuthTestContext(ctx)
 	if err != nil {
 		if isAuthError(err) {
-			return fmt.Errorf("SLACK_BOT_TOKEN: %w (%v)", ErrAuth, err)
+			return Identity{}, fmt.Errorf("SLACK_BOT_TOKEN: %w (%v)", ErrAuth, err)
 		}
-		return fmt.Errorf("auth.test: %w", err)
+		return Identity{}, fmt.Errorf("auth.test: %w", err)
 	}
-	b.self = identity{UserID: auth.UserID, BotID: auth.BotID, Team: auth.TeamID}
+	b.self = Identity{UserID: auth.UserID, BotID: auth.BotID, TeamID: auth.TeamID, URL: auth.URL}
 	b.log.Info("authenticated", "bot_user", auth.UserID, "team", auth.TeamID)
+	return b.self, nil
+}
+
+// Run connects to Slack and serves h until ctx is done, then stops taking
+// envelopes, finishes those in flight and returns nil. It returns an error
+// wrapping [ErrAuth] if Slack rejects a token.
+func (b *Bot) Run(ctx context.Context, h Handler) error {
+	if b.self.UserID == "" {
+		if _, err := b.Identify(ctx); err != nil {
+			return err
+		}
+	}
+	b.handler = h
 
 	// The socket stays up after ctx is done until in-flight acks are written.
 	sockCtx, stopSocket := context.WithCancel(context.WithoutCancel(ctx))
@@ -139,6 +156,7 @@ func (b *Bot) Run(ctx context.Context) error {
 
 	sockErr := make(chan error, 1)
 	go func() { sockErr <- b.client.RunContext(sockCtx) }()
+	b.go_(func() { b.fetchPending(work) })
 
 	var runErr error
 loop:
@@ -271,6 +289,7 @@ func (b *Bot) envelope(evt socketmode.Event) {
 	}
 	var payload any
 	var after func(ctx context.Context)
+	var failed bool
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
@@ -287,9 +306,14 @@ func (b *Bot) envelope(evt socketmode.Event) {
 			payload, after = b.interaction(cb)
 		case socketmode.EventTypeEventsAPI:
 			ev, _ := evt.Data.(slackevents.EventsAPIEvent)
-			after = b.event(ev)
+			after, failed = b.event(ev)
 		}
 	}()
+	if failed {
+		// Not stored, so not acked: Slack delivers it again.
+		b.recent.forget(key)
+		return
+	}
 	entry.done(payload)
 	b.ack(req.EnvelopeID, payload)
 	b.log.Debug("acked", "envelope_id", req.EnvelopeID, "type", evt.Type, "handle_ms", float64(time.Since(start).Microseconds())/1000)
@@ -342,11 +366,4 @@ func (b *Bot) badMessage(evt socketmode.Event) {
 	}
 	b.log.Warn("unparsable envelope acked", "envelope_id", env.EnvelopeID, "type", env.Type, "err", bad.Cause)
 	b.ack(env.EnvelopeID, nil)
-}
-
-// event handles an Events API callback. Nothing subscribes to events yet
-// beyond de-duplication; lead feedback will.
-func (b *Bot) event(ev slackevents.EventsAPIEvent) func(context.Context) {
-	b.log.Debug("event", "type", ev.InnerEvent.Type)
-	return nil
 }

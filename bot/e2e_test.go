@@ -22,9 +22,13 @@ type env struct {
 	fake *slackfake.Server
 	db   *store.DB
 	ctx  context.Context
+	bot  *bot.Bot
 }
 
-const admin = "UADMIN"
+const (
+	admin        = "UADMIN"
+	leadsChannel = "CLEADS"
+)
 
 func start(tb testing.TB) *env {
 	tb.Helper()
@@ -37,16 +41,24 @@ func start(tb testing.TB) *env {
 		tb.Fatalf("open db: %v", err)
 	}
 	tb.Cleanup(func() { db.Close() })
-	h := commands.New(db, commands.Options{Admins: []string{admin}, Location: time.UTC})
 	b := bot.New(bot.Options{
 		BotToken: slackfake.BotToken,
 		AppToken: slackfake.AppToken,
 		APIURL:   fake.APIURL(),
 		Log:      slog.New(slog.NewTextHandler(testWriter{tb}, &slog.HandlerOptions{Level: slog.LevelWarn})),
-	}, h)
+	})
+	self, err := b.Identify(ctx)
+	if err != nil {
+		tb.Fatalf("identify: %v", err)
+	}
+	h := commands.New(db, commands.Options{
+		Admins: []string{admin}, Location: time.UTC, LeadsChannels: []string{leadsChannel}, SLA: time.Hour,
+		Reactions:    map[string]string{"+1": "good", "thumbsup": "good", "-1": "poor", "x": "poor", "fire": "hot"},
+		WorkspaceURL: self.URL,
+	})
 	runCtx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- b.Run(runCtx) }()
+	go func() { done <- b.Run(runCtx, h) }()
 	tb.Cleanup(func() {
 		stop()
 		if err := <-done; err != nil {
@@ -56,7 +68,7 @@ func start(tb testing.TB) *env {
 	if err := fake.WaitConnected(ctx); err != nil {
 		tb.Fatalf("bot never connected: %v", err)
 	}
-	return &env{fake: fake, db: db, ctx: ctx}
+	return &env{fake: fake, db: db, ctx: ctx, bot: b}
 }
 
 type testWriter struct{ tb testing.TB }

@@ -21,6 +21,7 @@ type recent struct {
 type recentItem struct {
 	key string
 	at  time.Time
+	d   *delivery
 }
 
 // delivery is one handled request; its ack payload is set once handling ends.
@@ -45,7 +46,7 @@ func (r *recent) claim(key string) (*delivery, bool) {
 	}
 	d := &delivery{finished: make(chan struct{})}
 	r.byKey[key] = d
-	r.order = append(r.order, recentItem{key, now})
+	r.order = append(r.order, recentItem{key, now, d})
 	return d, true
 }
 
@@ -55,7 +56,9 @@ func (r *recent) expire(now time.Time) {
 		if now.Sub(it.at) < r.ttl && len(r.order)-r.head <= r.max {
 			break
 		}
-		delete(r.byKey, it.key)
+		if r.byKey[it.key] == it.d {
+			delete(r.byKey, it.key)
+		}
 		r.order[r.head] = recentItem{}
 		r.head++
 	}
@@ -63,6 +66,18 @@ func (r *recent) expire(now time.Time) {
 	if r.head > 1024 && r.head*2 > len(r.order) {
 		r.order = append(r.order[:0:0], r.order[r.head:]...)
 		r.head = 0
+	}
+}
+
+// forget drops key so its next delivery is handled anew (the first one
+// failed); whoever waits on it gets no payload.
+func (r *recent) forget(key string) {
+	r.mu.Lock()
+	d, ok := r.byKey[key]
+	delete(r.byKey, key)
+	r.mu.Unlock()
+	if ok {
+		d.done(nil)
 	}
 }
 

@@ -1,0 +1,185 @@
+package bot
+
+import (
+	"context"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+
+	"smarketing/commands"
+	"smarketing/store"
+)
+
+// event applies an Events API callback before the ack and returns the Slack
+// work it leaves for after. failed reports that it could not be stored, so
+// it must not be acked: Slack will deliver it again.
+func (b *Bot) event(ev slackevents.EventsAPIEvent) (after func(context.Context), failed bool) {
+	var eventID string
+	if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok {
+		eventID = cb.EventID
+	}
+	var plain any
+	switch e := ev.InnerEvent.Data.(type) {
+	case *slackevents.MessageEvent:
+		plain = b.messageEvent(eventID, e)
+	case *slackevents.ReactionAddedEvent:
+		plain = b.reactionEvent(eventID, e.User, e.Reaction, e.Item, e.EventTimestamp, true)
+	case *slackevents.ReactionRemovedEvent:
+		plain = b.reactionEvent(eventID, e.User, e.Reaction, e.Item, e.EventTimestamp, false)
+	}
+	if plain == nil {
+		b.log.Debug("ignored event", "type", ev.InnerEvent.Type, "event_id", eventID)
+		return nil, false
+	}
+	ctx, cancel := context.WithTimeout(b.work, handleTimeout)
+	f, err := b.handler.Event(ctx, plain)
+	cancel()
+	if err != nil {
+		b.log.Error("apply event", "type", ev.InnerEvent.Type, "event_id", eventID, "err", err)
+		return nil, true
+	}
+	if f.Fetch == nil && len(f.Ask) == 0 {
+		return nil, false
+	}
+	return func(ctx context.Context) { b.followup(ctx, f) }, false
+}
+
+// messageEvent turns a message event into a commands event, or nil for the
+// bot's own messages and unfurl-only edits.
+func (b *Bot) messageEvent(eventID string, e *slackevents.MessageEvent) any {
+	switch e.SubType {
+	case "message_changed":
+		m := e.Message
+		if m == nil || b.isSelf(m.User, m.BotID) {
+			return nil
+		}
+		if e.PreviousMessage != nil && e.PreviousMessage.Text == m.Text {
+			return nil // an unfurl or other change that left the text alone
+		}
+		return commands.MessageEdited{EventID: eventID, Channel: e.Channel, TS: m.Timestamp, Text: slackUnescaper.Replace(m.Text)}
+	case "message_deleted":
+		return commands.MessageDeleted{EventID: eventID, Channel: e.Channel, TS: e.DeletedTimeStamp}
+	}
+	if b.isSelf(e.User, e.BotID) {
+		return nil
+	}
+	m := commands.Message{
+		EventID: eventID, Channel: e.Channel, TS: e.TimeStamp, ThreadTS: e.ThreadTimeStamp, Subtype: e.SubType,
+		User: e.User, BotID: e.BotID, Username: e.Username, Text: slackUnescaper.Replace(e.Text),
+	}
+	if m.Username == "" && e.Message != nil && e.Message.BotProfile != nil {
+		m.Username = e.Message.BotProfile.Name
+	}
+	return m
+}
+
+func (b *Bot) isSelf(user, botID string) bool {
+	return (user != "" && user == b.self.UserID) || (botID != "" && botID == b.self.BotID)
+}
+
+func (b *Bot) reactionEvent(eventID, user, emoji string, item slackevents.Item, eventTS string, added bool) any {
+	if item.Type != "message" || user == "" || user == b.self.UserID {
+		return nil
+	}
+	at, ok := store.TSTime(eventTS)
+	if !ok {
+		at = time.Now().UTC()
+	}
+	return commands.ReactionEvent{EventID: eventID, Channel: item.Channel, TS: item.Timestamp, User: user, Emoji: emoji, Added: added, At: at}
+}
+
+// followup does the Slack work an event left: fetch a message first seen
+// through a reaction, ask raters why a lead is poor.
+func (b *Bot) followup(ctx context.Context, f commands.Followup) {
+	if f.Fetch != nil {
+		m, err := b.fetchMessage(ctx, *f.Fetch)
+		if err != nil {
+			// It stays unverified and is fetched again at the next start.
+			b.log.Warn("fetch reacted message", "channel", f.Fetch.Channel, "ts", f.Fetch.TS, "err", err)
+			return
+		}
+		next, err := b.handler.Fetched(ctx, *f.Fetch, m)
+		if err != nil {
+			b.log.Error("record fetched message", "channel", f.Fetch.Channel, "ts", f.Fetch.TS, "err", err)
+			return
+		}
+		f.Ask = append(f.Ask, next.Ask...)
+	}
+	for _, a := range f.Ask {
+		msg := render(a.Message)
+		_, err := b.api.PostEphemeralContext(ctx, a.Channel, a.User,
+			slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...), slack.MsgOptionTS(a.ThreadTS))
+		if err != nil {
+			b.log.Warn("ask why poor", "channel", a.Channel, "user", a.User, "err", err)
+		}
+	}
+}
+
+// fetchMessage looks a message up by channel and ts: in the channel's
+// history, else among thread replies. It returns nil if it no longer exists
+// or is the bot's own.
+func (b *Bot) fetchMessage(ctx context.Context, ref commands.MessageRef) (*commands.Message, error) {
+	hist, err := b.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+		ChannelID: ref.Channel, Latest: ref.TS, Inclusive: true, Limit: 1,
+	})
+	if err != nil {
+		return nil, err
+	}
+	msgs := hist.Messages
+	if len(msgs) == 0 || msgs[0].Timestamp != ref.TS {
+		// Not top-level: maybe a thread reply (which is not a lead).
+		replies, _, _, err := b.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
+			ChannelID: ref.Channel, Timestamp: ref.TS, Latest: ref.TS, Inclusive: true, Limit: 1,
+		})
+		if err != nil && err.Error() != "thread_not_found" {
+			return nil, err
+		}
+		msgs = replies
+	}
+	for _, m := range msgs {
+		if m.Timestamp != ref.TS {
+			continue
+		}
+		if b.isSelf(m.User, m.BotID) {
+			return nil, nil
+		}
+		out := &commands.Message{
+			Channel: ref.Channel, TS: m.Timestamp, ThreadTS: m.ThreadTimestamp, Subtype: m.SubType,
+			User: m.User, BotID: m.BotID, Username: m.Username, Text: slackUnescaper.Replace(m.Text),
+		}
+		if out.Username == "" && m.BotProfile != nil {
+			out.Username = m.BotProfile.Name
+		}
+		return out, nil
+	}
+	return nil, nil
+}
+
+// fetchPending settles the messages reacted to while the bot could not fetch
+// them (it stopped in between).
+func (b *Bot) fetchPending(ctx context.Context) {
+	refs, err := b.handler.PendingFetches(ctx)
+	if err != nil {
+		b.log.Error("pending fetches", "err", err)
+		return
+	}
+	for _, ref := range refs {
+		if ctx.Err() != nil {
+			return
+		}
+		b.followup(ctx, commands.Followup{Fetch: &ref})
+	}
+}
+
+// Post posts msg to channel (in the thread threadTS, if set) and returns the
+// new message's ts. Schedules use it for recaps and reminders.
+func (b *Bot) Post(ctx context.Context, channel, threadTS string, resp commands.Response) (string, error) {
+	msg := render(resp)
+	opts := []slack.MsgOption{slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...)}
+	if threadTS != "" {
+		opts = append(opts, slack.MsgOptionTS(threadTS))
+	}
+	_, ts, err := b.api.PostMessageContext(ctx, channel, opts...)
+	return ts, err
+}
