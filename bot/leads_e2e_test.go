@@ -40,7 +40,7 @@ func reaction(added bool, user, emoji, channel, msgTS string) map[string]any {
 		typ = "reaction_added"
 	}
 	return map[string]any{"type": typ, "user": user, "reaction": emoji, "item_user": "UPOSTER",
-		"item": map[string]any{"type": "message", "channel": channel, "ts": msgTS},
+		"item":     map[string]any{"type": "message", "channel": channel, "ts": msgTS},
 		"event_ts": fmt.Sprintf("%d.%06d", time.Now().Unix(), time.Now().Nanosecond()/1000)}
 }
 
