@@ -2,11 +2,14 @@ package bot_test
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"smarketing/bot/slackfake"
+	"smarketing/commands"
+	"smarketing/schedules"
 )
 
 // ts makes a Slack message timestamp minutes ago.
@@ -185,5 +188,60 @@ func TestReactionOnUnseenMessageFetchesIt(t *testing.T) {
 			t.Fatalf("fetched lead never settled: %d unverified; /leads says %s", len(pending), says)
 		case <-tick.C:
 		}
+	}
+}
+
+func TestSLAReminderPostedOnceInThread(t *testing.T) {
+	e := start(t)
+	lead, rated := ts(120, 1), ts(110, 2)
+	e.event(t, "EvS1", message(leadsChannel, lead, "UMKT", "Nobody looked at me", nil))
+	e.event(t, "EvS2", message(leadsChannel, rated, "UMKT", "Rated in time", nil))
+	e.event(t, "EvS3", reaction(true, "UALICE", "+1", leadsChannel, rated))
+
+	h := commands.New(e.db, commands.Options{SLA: time.Hour, Reactions: map[string]string{"+1": "good", "-1": "poor", "fire": "hot"}})
+	job := func() *schedules.SLAReminders {
+		return &schedules.SLAReminders{Store: e.db, Poster: e.bot, Message: h.SLAReminder(), SLA: time.Hour}
+	}
+	now := time.Now()
+	for i := 0; i < 3; i++ {
+		// A fresh job each time, as after a restart: the claim is in the database.
+		if err := job().Run(e.ctx, now.Add(time.Duration(i)*time.Minute)); err != nil {
+			t.Fatalf("run %d: %v", i, err)
+		}
+	}
+	posts := e.fake.Calls("chat.postMessage")
+	if len(posts) != 1 {
+		t.Fatalf("%d reminders posted, want exactly 1: %+v", len(posts), posts)
+	}
+	p := posts[0]
+	if p.Params["channel"] != leadsChannel || p.Params["thread_ts"] != lead {
+		t.Fatalf("reminder went to %s thread %s, want %s thread %s", p.Params["channel"], p.Params["thread_ts"], leadsChannel, lead)
+	}
+	text := p.Params["text"] + slackfake.Strings([]byte(p.Params["blocks"]))
+	mustContain(t, "reminder", text, "No feedback on this lead yet", ":+1: good", ":-1: poor", ":fire: hot")
+	mustNotContain(t, "reminder", text, "<!channel>", "<!here>", "<@")
+}
+
+func TestSLAReminderRetriedAfterSlackError(t *testing.T) {
+	e := start(t)
+	lead := ts(120, 1)
+	e.event(t, "EvT1", message(leadsChannel, lead, "UMKT", "A lead", nil))
+	e.fake.Handle("chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"ok":false,"error":"fatal_error"}`))
+	})
+	job := &schedules.SLAReminders{Store: e.db, Poster: e.bot, Message: commands.Response{Text: "remind"}, SLA: time.Hour}
+	if err := job.Run(e.ctx, time.Now()); err == nil {
+		t.Fatal("Run succeeded while Slack failed")
+	}
+	e.fake.Handle("chat.postMessage", nil)
+	if err := job.Run(e.ctx, time.Now()); err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	if n := len(e.fake.Calls("chat.postMessage")); n != 2 {
+		t.Fatalf("%d posts, want 2 (one failed, one sent)", n)
+	}
+	if err := job.Run(e.ctx, time.Now()); err != nil || len(e.fake.Calls("chat.postMessage")) != 2 {
+		t.Fatalf("a third run posted again (err %v)", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -472,4 +473,37 @@ func blockText(bs []Block) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// SLAReminder is what the bot posts in the thread of a lead nobody rated
+// within the SLA. It mentions nobody: the channel sees it, no one is paged.
+func (h *Handler) SLAReminder() Response {
+	msg := fmt.Sprintf(":hourglass_flowing_sand: No feedback on this lead yet, %s after it was posted. Sales, please rate it: %s.",
+		humanDuration(h.sla), h.ratingHint())
+	return Response{Text: msg, Blocks: []Block{Section{Text: msg}}}
+}
+
+// ratingHint lists one emoji per rating, e.g. ":+1: good, :-1: poor or :fire: hot".
+func (h *Handler) ratingHint() string {
+	var parts []string
+	for _, r := range []store.Rating{store.Good, store.Poor, store.Hot} {
+		var emoji []string
+		for e, rating := range h.reactions {
+			if rating == string(r) {
+				emoji = append(emoji, e)
+			}
+		}
+		if len(emoji) == 0 {
+			continue
+		}
+		slices.Sort(emoji)
+		parts = append(parts, fmt.Sprintf(":%s: %s", emoji[0], r))
+	}
+	if len(parts) == 0 {
+		return "react to the post"
+	}
+	if len(parts) == 1 {
+		return "react with " + parts[0]
+	}
+	return "react with " + strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
 }

@@ -1,0 +1,75 @@
+package schedules
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Job is one timed task. at is the time it was scheduled for.
+type Job func(ctx context.Context, at time.Time) error
+
+// Scheduler runs jobs on cron schedules in one time zone. A job that fails
+// is logged and runs again at its next time; one still running when its
+// next time comes is skipped; a panic in one does not stop the others.
+type Scheduler struct {
+	cron *cron.Cron
+	log  *slog.Logger
+	ctx  context.Context
+	stop context.CancelFunc
+}
+
+// New returns a Scheduler for the zone loc.
+func New(loc *time.Location, log *slog.Logger) *Scheduler {
+	log = log.With("component", "schedules")
+	l := cronLogger{log}
+	ctx, stop := context.WithCancel(context.Background())
+	return &Scheduler{
+		cron: cron.New(cron.WithLocation(loc), cron.WithParser(parser), cron.WithChain(cron.Recover(l), cron.SkipIfStillRunning(l))),
+		log:  log,
+		ctx:  ctx,
+		stop: stop,
+	}
+}
+
+// Add schedules job under name at spec (see [Parse]).
+func (s *Scheduler) Add(name, spec string, job Job) error {
+	sched, err := Parse(spec)
+	if err != nil {
+		return err
+	}
+	s.cron.Schedule(sched, cron.FuncJob(func() {
+		at := time.Now()
+		if err := job(s.ctx, at); err != nil {
+			s.log.Error("job failed", "job", name, "err", err)
+		}
+	}))
+	return nil
+}
+
+// Run starts the jobs and blocks until ctx is done, then stops them and
+// waits for any still running.
+func (s *Scheduler) Run(ctx context.Context) error {
+	s.cron.Start()
+	<-ctx.Done()
+	s.stop()
+	done := s.cron.Stop()
+	select {
+	case <-done.Done():
+	case <-time.After(30 * time.Second):
+		return fmt.Errorf("schedules: jobs still running after 30s")
+	}
+	return nil
+}
+
+// cronLogger sends robfig/cron's messages to slog.
+type cronLogger struct{ log *slog.Logger }
+
+func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
+
+func (l cronLogger) Error(err error, msg string, kv ...any) {
+	l.log.Error("cron: "+msg, append(kv, "err", err)...)
+}
