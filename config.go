@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"smarketing/commands"
 	"smarketing/schedules"
 )
 
@@ -31,9 +32,6 @@ type Config struct {
 	LogLevel        slog.Level
 	LogJSON         bool
 }
-
-// DefaultReactions is the emoji → rating map of SPEC §5.
-const DefaultReactions = "+1=good,thumbsup=good,white_check_mark=good,-1=poor,thumbsdown=poor,x=poor,fire=hot"
 
 // LoadConfig reads the configuration through getenv and checks every value
 // it can without talking to Slack. Each error names the variable and says
@@ -92,7 +90,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.MeetingReminder, err = time.ParseDuration(get("SMARKETING_MEETING_REMINDER", "15m")); err != nil || c.MeetingReminder < 0 {
 		fail("SMARKETING_MEETING_REMINDER must be a duration such as 15m, or 0s for at the start (got %q)", get("SMARKETING_MEETING_REMINDER", ""))
 	}
-	if c.Reactions, err = parseReactions(get("SMARKETING_REACTIONS", DefaultReactions)); err != nil {
+	if c.Reactions, err = commands.ParseReactions(get("SMARKETING_REACTIONS", commands.DefaultReactions)); err != nil {
 		fail("SMARKETING_REACTIONS: %v; write it like +1=good,-1=poor,fire=hot", err)
 	}
 	switch lvl := strings.ToLower(get("LOG_LEVEL", "info")); lvl {
@@ -148,7 +146,6 @@ var (
 	// check is loose on purpose and mainly catches "#sales" or "@ana".
 	channelID = regexp.MustCompile(`^[A-Z][A-Z0-9_]+$`)
 	userID    = regexp.MustCompile(`^[A-Z][A-Z0-9_]+$`)
-	emojiName = regexp.MustCompile(`^[a-z0-9_+'-]+(::skin-tone-[2-6])?$`)
 )
 
 func channelList(s string) ([]string, error) {
@@ -163,37 +160,6 @@ func channelList(s string) ([]string, error) {
 		out = append(out, id)
 	}
 	return out, nil
-}
-
-func parseReactions(s string) (map[string]string, error) {
-	m := map[string]string{}
-	for _, pair := range strings.Split(s, ",") {
-		if pair = strings.TrimSpace(pair); pair == "" {
-			continue
-		}
-		emoji, rating, ok := strings.Cut(pair, "=")
-		emoji = strings.Trim(strings.TrimSpace(emoji), ":")
-		rating = strings.ToLower(strings.TrimSpace(rating))
-		if !ok || emoji == "" {
-			return nil, fmt.Errorf("%q is not emoji=rating", pair)
-		}
-		if !emojiName.MatchString(emoji) {
-			return nil, fmt.Errorf("%q is not an emoji name", emoji)
-		}
-		switch rating {
-		case "good", "poor", "hot":
-		default:
-			return nil, fmt.Errorf("rating %q for %q must be good, poor or hot", rating, emoji)
-		}
-		if prev, dup := m[emoji]; dup && prev != rating {
-			return nil, fmt.Errorf("%q is mapped twice (%s and %s)", emoji, prev, rating)
-		}
-		m[emoji] = rating
-	}
-	if len(m) == 0 {
-		return nil, errors.New("no emoji given")
-	}
-	return m, nil
 }
 
 // loadDotEnv returns a getenv that falls back to KEY=VALUE lines of the file

@@ -428,7 +428,7 @@ func leadFigures(s store.LeadStats, prev *store.LeadStats) []Block {
 func delta(cur, old float64) string {
 	switch {
 	case cur == old:
-		return "(= )"
+		return "(=)"
 	case old == 0:
 		return "(▲ new)"
 	}
@@ -506,4 +506,42 @@ func (h *Handler) ratingHint() string {
 		return "react with " + parts[0]
 	}
 	return "react with " + strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
+}
+
+// DefaultReactions is the emoji → rating map of SPEC §5.
+const DefaultReactions = "+1=good,thumbsup=good,white_check_mark=good,-1=poor,thumbsdown=poor,x=poor,fire=hot"
+
+var emojiName = regexp.MustCompile(`^[a-z0-9_+'-]+$`)
+
+// ParseReactions reads an emoji → rating map written like
+// "+1=good,-1=poor,fire=hot" (colons around emoji names are allowed).
+func ParseReactions(s string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, pair := range strings.Split(s, ",") {
+		if pair = strings.TrimSpace(pair); pair == "" {
+			continue
+		}
+		emoji, rating, ok := strings.Cut(pair, "=")
+		emoji = strings.ToLower(strings.Trim(strings.TrimSpace(emoji), ":"))
+		rating = strings.ToLower(strings.TrimSpace(rating))
+		if !ok || emoji == "" {
+			return nil, fmt.Errorf("%q is not emoji=rating", pair)
+		}
+		if !emojiName.MatchString(emoji) {
+			return nil, fmt.Errorf("%q is not an emoji name", emoji)
+		}
+		switch store.Rating(rating) {
+		case store.Good, store.Poor, store.Hot:
+		default:
+			return nil, fmt.Errorf("rating %q for %q must be good, poor or hot", rating, emoji)
+		}
+		if prev, dup := m[emoji]; dup && prev != rating {
+			return nil, fmt.Errorf("%q is mapped twice (%s and %s)", emoji, prev, rating)
+		}
+		m[emoji] = rating
+	}
+	if len(m) == 0 {
+		return nil, fmt.Errorf("no emoji given")
+	}
+	return m, nil
 }
