@@ -69,6 +69,9 @@ type Options struct {
 	SLA           time.Duration     // feedback is due this long after a lead is posted
 	WorkspaceURL  string            // e.g. https://acme.slack.com/, for links to posts
 	Now           func() time.Time  // the clock; time.Now if nil
+
+	RecapChannel    string        // default channel of meetings
+	MeetingReminder time.Duration // how long before a meeting its reminder goes out
 }
 
 // Handler answers commands from its store.
@@ -82,10 +85,16 @@ type Handler struct {
 	sla          time.Duration
 	workspaceURL string
 	now          func() time.Time
+
+	recapChannel    string
+	meetingReminder time.Duration
 }
 
 // dataStore is what the handlers need from the database.
 type dataStore interface {
+	metricsStore // commands/metrics.go
+	meetingStore // commands/meeting.go
+
 	Term(ctx context.Context, nameOrAlias string) (store.Term, error)
 	TermByID(ctx context.Context, id int64) (store.Term, error)
 	Terms(ctx context.Context) ([]store.Term, error)
@@ -123,6 +132,7 @@ func New(db *store.DB, opt Options) *Handler {
 		db: db, admins: map[string]bool{}, loc: opt.Location,
 		leadChannels: map[string]bool{}, reactions: opt.Reactions, sla: opt.SLA,
 		workspaceURL: opt.WorkspaceURL, now: opt.Now,
+		recapChannel: opt.RecapChannel, meetingReminder: opt.MeetingReminder,
 	}
 	if h.loc == nil {
 		h.loc = time.UTC
@@ -166,11 +176,10 @@ func (h *Handler) run(ctx context.Context, req Request, shared bool) (Response, 
 		return h.persona(ctx, req, shared)
 	case "/leads":
 		return h.leads(ctx, req, shared)
-	}
-	for _, c := range Catalog() {
-		if c.Name == req.Command {
-			return textResponse(fmt.Sprintf("`%s` is not available in this version of smarketing yet.", c.Name)), nil
-		}
+	case "/metrics":
+		return h.metrics(ctx, req, shared)
+	case "/meeting":
+		return h.meeting(ctx, req, shared)
 	}
 	return Response{}, userErrorf("I don't know the command `%s`.", Escape(req.Command))
 }
@@ -217,6 +226,8 @@ func (h *Handler) Submit(ctx context.Context, s Submission) (SubmitResult, error
 		return h.submitPersona(ctx, s)
 	case modalLeadReason:
 		return h.submitReason(ctx, s)
+	case modalMeetingAdd:
+		return h.submitMeeting(ctx, s)
 	}
 	return SubmitResult{}, fmt.Errorf("unknown form %q", s.CallbackID)
 }
