@@ -2,24 +2,30 @@
 // one team: a shared glossary and buyer personas, lead-quality feedback by
 // emoji reaction, and scheduled recaps and meeting reminders.
 //
-// Usage: smarketing [run|shell|manifest|version|help]. See README.md.
+// Usage: smarketing [run|shell|manifest|export|import|backup|version|help].
+// See README.md.
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
 
 	"smarketing/bot"
 	"smarketing/commands"
 	"smarketing/commands/shell"
+	"smarketing/commands/transfer"
+	"smarketing/schedules"
 	"smarketing/store"
 )
 
@@ -29,10 +35,14 @@ var version = ""
 const usage = `smarketing — sales and marketing, one team, in Slack.
 
 Usage:
-  smarketing [run]      connect to Slack (Socket Mode) and serve until Ctrl-C
-  smarketing shell      try the commands locally, no Slack needed
-  smarketing manifest   print the Slack app manifest to create the app from
-  smarketing version    print the version
+  smarketing [run]             connect to Slack (Socket Mode) and serve until Ctrl-C
+  smarketing shell             try the commands locally, no Slack needed
+  smarketing manifest          print the Slack app manifest to create the app from
+  smarketing recap [--post]    print this week's recap, or post it to the recap channel
+  smarketing export [-o FILE]  write all data as JSON to stdout or FILE
+  smarketing import FILE       load terms and personas from JSON or CSV (re-import updates)
+  smarketing backup FILE       copy the database to a new FILE, safe while the bot runs
+  smarketing version           print the version
 
 Configuration comes from the environment (and a .env file); see README.md.
 `
@@ -65,6 +75,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if len(args) > 0 {
 		sub, args = args[0], args[1:]
 	}
+	var file string // export, import, backup: the file to write or read
+	var post bool   // recap --post
 	switch sub {
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
@@ -79,12 +91,37 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		_, err = stdout.Write(m)
 		return err
+	case "recap":
+		flags := flag.NewFlagSet("recap", flag.ContinueOnError)
+		flags.SetOutput(io.Discard)
+		flags.BoolVar(&post, "post", false, "post to the recap channel")
+		if err := flags.Parse(args); err != nil || flags.NArg() > 0 {
+			return usageError{"recap takes only --post"}
+		}
 	case "run", "shell":
+		if len(args) > 0 {
+			return usageError{fmt.Sprintf("%s takes no arguments (got %q)", sub, strings.Join(args, " "))}
+		}
+	case "export":
+		flags := flag.NewFlagSet("export", flag.ContinueOnError)
+		flags.SetOutput(io.Discard)
+		flags.StringVar(&file, "o", "", "output file")
+		switch err := flags.Parse(args); {
+		case errors.Is(err, flag.ErrHelp):
+			fmt.Fprint(stdout, usage)
+			return nil
+		case err != nil:
+			return usageError{"export: " + err.Error()}
+		case flags.NArg() > 0:
+			return usageError{fmt.Sprintf("export takes no arguments but -o FILE (got %q)", strings.Join(flags.Args(), " "))}
+		}
+	case "import", "backup":
+		if len(args) != 1 {
+			return usageError{fmt.Sprintf("%s takes exactly one FILE (got %d arguments)", sub, len(args))}
+		}
+		file = args[0]
 	default:
 		return usageError{fmt.Sprintf("unknown command %q", sub)}
-	}
-	if len(args) > 0 {
-		return usageError{fmt.Sprintf("%s takes no arguments (got %q)", sub, strings.Join(args, " "))}
 	}
 
 	getenv, err := loadDotEnv(".env", os.Getenv)
@@ -101,6 +138,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}
 	log := newLogger(cfg, stderr)
+	if sub == "export" || sub == "backup" {
+		// Open would create an empty database and copy that instead.
+		if _, err := os.Stat(cfg.DBPath); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("SMARKETING_DB: %s does not exist; set SMARKETING_DB to the bot's database file", cfg.DBPath)
+		}
+	}
 	db, err := store.Open(ctx, cfg.DBPath)
 	if err != nil {
 		return fmt.Errorf("SMARKETING_DB: %w", err)
@@ -110,21 +153,126 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch sub {
 	case "shell":
 		user := shellUser(getenv)
-		h := commands.New(db, commands.Options{Admins: append(cfg.Admins, user.ID), Location: cfg.Location})
+		opts := handlerOptions(cfg)
+		opts.Admins = append(opts.Admins, user.ID)
 		return (&shell.Shell{
-			Handler: h, In: stdin, Out: stdout, UserID: user.ID, UserName: user.Name, Prompt: isTerminal(stdin),
+			Handler: commands.New(db, opts), In: stdin, Out: stdout, UserID: user.ID, UserName: user.Name, Prompt: isTerminal(stdin),
 		}).Run(ctx)
+	case "recap":
+		return recap(ctx, cfg, db, log, post, stdout)
+	case "export":
+		return transfer.Export(ctx, db, file, stdout)
+	case "import":
+		_, err := transfer.Import(ctx, db, file, transfer.ImportOptions{
+			By:  store.Actor{ID: "import", Name: "import"},
+			Out: stdout, Progress: stderr, Terminal: transfer.IsTerminal(stderr),
+		})
+		return err
+	case "backup":
+		return transfer.Backup(ctx, db, file, stdout)
 	default:
-		h := commands.New(db, commands.Options{Admins: cfg.Admins, Location: cfg.Location})
-		log.Info("starting", "version", buildVersion(), "db", cfg.DBPath, "api_url", cfg.APIURL,
-			"timezone", cfg.Location.String(), "admins", len(cfg.Admins))
-		b := bot.New(bot.Options{BotToken: cfg.BotToken, AppToken: cfg.AppToken, APIURL: cfg.APIURL, Log: log}, h)
-		if err := b.Run(ctx); err != nil {
+		return serve(ctx, cfg, db, log)
+	}
+}
+
+// handlerOptions are the command handlers' settings from the configuration.
+func handlerOptions(cfg Config) commands.Options {
+	return commands.Options{
+		Admins: cfg.Admins, Location: cfg.Location,
+		LeadsChannels: cfg.LeadsChannels, Reactions: cfg.Reactions, SLA: cfg.SLA,
+		RecapChannel: cfg.RecapChannel, MeetingReminder: cfg.MeetingReminder,
+	}
+}
+
+// serve runs the bot and its schedules until ctx is done.
+func serve(ctx context.Context, cfg Config, db *store.DB, log *slog.Logger) error {
+	log.Info("starting", "version", buildVersion(), "db", cfg.DBPath, "api_url", cfg.APIURL,
+		"timezone", cfg.Location.String(), "leads_channels", len(cfg.LeadsChannels), "admins", len(cfg.Admins))
+	b := bot.New(bot.Options{BotToken: cfg.BotToken, AppToken: cfg.AppToken, APIURL: cfg.APIURL, Log: log})
+	self, err := b.Identify(ctx)
+	if err != nil {
+		return err
+	}
+	opts := handlerOptions(cfg)
+	opts.WorkspaceURL = self.URL
+	h := commands.New(db, opts)
+
+	sched := schedules.New(cfg.Location, log)
+	sla := &schedules.SLAReminders{Store: db, Poster: b, Message: h.SLAReminder(), SLA: cfg.SLA, Log: log}
+	if err := sched.Add("sla", "@every 1m", sla.Run); err != nil {
+		return err
+	}
+	var recapJob *schedules.Recap
+	if cfg.RecapChannel != "" {
+		recapJob = &schedules.Recap{Store: db, Build: h.Recap, Poster: b, Uploader: b, Channel: cfg.RecapChannel, Log: log}
+		if err := sched.Add("recap", cfg.RecapSchedule, recapJob.Run); err != nil {
+			return fmt.Errorf("SMARKETING_RECAP_SCHEDULE: %w", err)
+		}
+	} else {
+		log.Warn("no weekly recap: SMARKETING_RECAP_CHANNEL is not set")
+	}
+
+	// The schedules stop with the bot, whichever way it stops.
+	schedCtx, stopSched := context.WithCancel(ctx)
+	schedDone := make(chan error, 1)
+	go func() { schedDone <- sched.Run(schedCtx) }()
+	if recapJob != nil {
+		go func() {
+			spec, _ := schedules.Parse(cfg.RecapSchedule)
+			if err := recapJob.CatchUp(schedCtx, spec, time.Now()); err != nil {
+				log.Error("catch up missed recap", "err", err)
+			}
+		}()
+	}
+	err = b.Run(ctx, h)
+	stopSched()
+	if serr := <-schedDone; err == nil {
+		err = serr
+	}
+	if err == nil {
+		log.Info("stopped")
+	}
+	return err
+}
+
+// recap prints this week's recap, or with post sends it to the recap channel.
+func recap(ctx context.Context, cfg Config, db *store.DB, log *slog.Logger, post bool, stdout io.Writer) error {
+	opts := handlerOptions(cfg)
+	now := time.Now()
+	if !post {
+		r, err := commands.New(db, opts).Recap(ctx, now)
+		if err != nil {
 			return err
 		}
-		log.Info("stopped")
+		fmt.Fprint(stdout, shell.Render(r.Message))
 		return nil
 	}
+	if cfg.RecapChannel == "" {
+		return errors.New("SMARKETING_RECAP_CHANNEL is not set: set it to the channel ID the recap goes to")
+	}
+	if err := cfg.CheckSlack(); err != nil {
+		return err
+	}
+	b := bot.New(bot.Options{BotToken: cfg.BotToken, AppToken: cfg.AppToken, APIURL: cfg.APIURL, Log: log})
+	self, err := b.Identify(ctx)
+	if err != nil {
+		return err
+	}
+	opts.WorkspaceURL = self.URL
+	r, err := commands.New(db, opts).Recap(ctx, now)
+	if err != nil {
+		return err
+	}
+	if _, err := b.Post(ctx, cfg.RecapChannel, "", r.Message); err != nil {
+		return fmt.Errorf("post recap: %w", err)
+	}
+	if r.Chart != nil {
+		if err := b.Upload(ctx, cfg.RecapChannel, "recap.png", "Leads posted and % good, last 8 weeks", "Leads posted and share of good ratings per week", r.Chart); err != nil {
+			log.Error("upload recap chart", "err", err)
+		}
+	}
+	fmt.Fprintf(stdout, "posted the recap to %s\n", cfg.RecapChannel)
+	return nil
 }
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {

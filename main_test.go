@@ -255,3 +255,99 @@ func TestRunRejectedTokenExits(t *testing.T) {
 	}
 	mustHave(t, "stderr", stderr, "SLACK_BOT_TOKEN", "rejected")
 }
+
+// TestExportImportBackup drives export, import and backup through the
+// binary: output formats, exit codes, and that good rows of a file with a
+// bad one are imported.
+func TestExportImportBackup(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"SMARKETING_DB": filepath.Join(dir, "bot.db"), "USER": "ana"}
+	if _, stderr, code := runBinary(t, env, "/term add Lead = Someone who showed interest <!channel>\nexit\n", "shell"); code != 0 {
+		t.Fatalf("shell exit %d: %s", code, stderr)
+	}
+
+	exported := filepath.Join(dir, "export.json")
+	out, stderr, code := runBinary(t, env, "", "export", "-o", exported)
+	if code != 0 || out != "exported "+exported+": 1 term, 0 personas\n" {
+		t.Fatalf("export -o: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	data, err := os.ReadFile(exported)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustHave(t, "export", string(data), "{\n  \"version\": 1,\n  \"terms\": [\n", `"name": "Lead"`, `<!channel>`)
+	if out, _, _ := runBinary(t, env, "", "export"); out != string(data) {
+		t.Fatalf("export to stdout differs from export -o:\n%s\n---\n%s", out, data)
+	}
+
+	csvFile := filepath.Join(dir, "terms.csv")
+	csv := "name,aliases,category,definition\n" +
+		"Marketing Qualified Lead,MQL;M.Q.L.,Funnel,\"Ready for sales,\nby our rules\"\n" +
+		",,Funnel,A row without a name\n" +
+		"Sales Accepted Lead,SAL,Funnel,Sales agreed to work it\n"
+	if err := os.WriteFile(csvFile, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code = runBinary(t, env, "", "import", csvFile)
+	if code != 1 {
+		t.Fatalf("import with a bad row: exit %d, want 1; stdout:\n%s\nstderr:\n%s", code, out, stderr)
+	}
+	mustHave(t, "import stdout", out, csvFile+":4: term (no name): ", "imported "+csvFile+": 2 created, 0 updated, 0 unchanged, 1 skipped\n")
+	if stderr != "smarketing: 1 row of "+csvFile+" was skipped (see above)\n" {
+		t.Fatalf("import stderr = %q", stderr)
+	}
+	out, _, _ = runBinary(t, env, "", "export")
+	mustHave(t, "export after import", out, `"name": "Marketing Qualified Lead"`, `"MQL",`, "Ready for sales,\\nby our rules", `"name": "Sales Accepted Lead"`, `"created_by": "import"`)
+
+	// The export imports into an empty database as it was, and again
+	// changes nothing.
+	fresh := map[string]string{"SMARKETING_DB": filepath.Join(dir, "fresh.db")}
+	if out, stderr, code := runBinary(t, fresh, "", "import", exported); code != 0 || out != "imported "+exported+": 1 created, 0 updated, 0 unchanged, 0 skipped\n" {
+		t.Fatalf("import of the export: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	if out, _, code := runBinary(t, fresh, "", "import", exported); code != 0 || !strings.Contains(out, "0 created, 0 updated, 1 unchanged, 0 skipped") {
+		t.Fatalf("second import: exit %d, stdout %q", code, out)
+	}
+	if out, _, _ := runBinary(t, fresh, "", "export"); out != string(data) {
+		t.Fatalf("round trip changed the export:\n%s\n---\n%s", out, data)
+	}
+
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte("{\"terms\": [\n  {\"name\": \"X\" \"definition\": \"y\"}\n]}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code = runBinary(t, env, "", "import", bad)
+	if code != 1 || out != "" {
+		t.Fatalf("import of bad JSON: exit %d, stdout %q", code, out)
+	}
+	mustHave(t, "stderr", stderr, "smarketing: "+bad+":2:16: invalid JSON: ", "nothing was imported")
+
+	backup := filepath.Join(dir, "backup.db")
+	out, stderr, code = runBinary(t, env, "", "backup", backup)
+	if code != 0 || !strings.HasPrefix(out, "backed up to "+backup+" (") || !strings.HasSuffix(out, " kB, integrity ok)\n") {
+		t.Fatalf("backup: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	if _, stderr, code := runBinary(t, env, "", "backup", backup); code != 1 || !strings.Contains(stderr, "already exists") {
+		t.Fatalf("backup over an existing file: exit %d, stderr %q", code, stderr)
+	}
+	out, _, _ = runBinary(t, map[string]string{"SMARKETING_DB": backup}, "", "export")
+	mustHave(t, "export of the backup", out, `"name": "Sales Accepted Lead"`)
+
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"import"}, 2, "import takes exactly one FILE"},
+		{[]string{"export", "out.json"}, 2, "export takes no arguments but -o FILE"},
+		{[]string{"import", filepath.Join(dir, "missing.csv")}, 1, "missing.csv: no such file"},
+	} {
+		_, stderr, code := runBinary(t, env, "", tc.args...)
+		if code != tc.code || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", tc.args, code, stderr, tc.code, tc.want)
+		}
+	}
+	if _, stderr, code := runBinary(t, map[string]string{"SMARKETING_DB": filepath.Join(dir, "none.db")}, "", "export"); code != 1 || !strings.Contains(stderr, "does not exist") {
+		t.Errorf("export of a missing database: exit %d, stderr %q", code, stderr)
+	}
+}

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"time"
 
@@ -182,4 +183,13 @@ func (b *Bot) Post(ctx context.Context, channel, threadTS string, resp commands.
 	}
 	_, ts, err := b.api.PostMessageContext(ctx, channel, opts...)
 	return ts, err
+}
+
+// Upload posts a file to channel (files.getUploadURLExternal, the bytes,
+// then files.completeUploadExternal).
+func (b *Bot) Upload(ctx context.Context, channel, filename, title, altText string, data []byte) error {
+	_, err := b.api.UploadFileContext(ctx, slack.UploadFileParameters{
+		Filename: filename, FileSize: len(data), Reader: bytes.NewReader(data), Title: title, AltTxt: altText, Channel: channel,
+	})
+	return err
 }

@@ -122,6 +122,7 @@ type dataStore interface {
 	SetReason(ctx context.Context, leadID int64, user, reason string) error
 	LeadStats(ctx context.Context, from, to time.Time, sla time.Duration, now time.Time) (store.LeadStats, error)
 	WaitingLeads(ctx context.Context, from, to time.Time, limit int) ([]store.Lead, error)
+	Changes(ctx context.Context, from, to time.Time) ([]store.Change, error)
 }
 
 var _ dataStore = (*store.DB)(nil)

@@ -42,7 +42,7 @@ func (s *Scheduler) Add(name, spec string, job Job) error {
 		return err
 	}
 	s.cron.Schedule(sched, cron.FuncJob(func() {
-		at := time.Now()
+		at := scheduledTime(sched, time.Now())
 		if err := job(s.ctx, at); err != nil {
 			s.log.Error("job failed", "job", name, "err", err)
 		}
@@ -63,6 +63,28 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		return fmt.Errorf("schedules: jobs still running after 30s")
 	}
 	return nil
+}
+
+// scheduledTime is the time a run firing at now was scheduled for: cron
+// fires a little late, and a run is recorded under its exact time.
+func scheduledTime(sched cron.Schedule, now time.Time) time.Time {
+	if _, every := sched.(cron.ConstantDelaySchedule); every {
+		return now.Truncate(time.Second)
+	}
+	if at := sched.Next(now.Add(-time.Minute)); !at.After(now) {
+		return at
+	}
+	return now
+}
+
+// Previous returns the last time sched fired at or before now, looking back
+// at most window; zero if none.
+func Previous(sched cron.Schedule, now time.Time, window time.Duration) time.Time {
+	var last time.Time
+	for t := sched.Next(now.Add(-window)); !t.IsZero() && !t.After(now); t = sched.Next(t) {
+		last = t
+	}
+	return last
 }
 
 // cronLogger sends robfig/cron's messages to slog.

@@ -187,7 +187,7 @@ func (db *DB) UpdatePersona(ctx context.Context, p Persona, by Actor) (Persona, 
 }
 
 // updatePersona changes the persona p.ID within tx; p.UpdatedAt, if set, is when.
-func (db *DB) updatePersona(ctx context.Context, tx *sql.Tx, p Persona, by Actor) error {
+func (db *DB) updatePersona(ctx context.Context, tx txer, p Persona, by Actor) error {
 	old, err := personaWhere(ctx, tx, "id = ?", p.ID)
 	if err != nil {
 		return err

