@@ -19,6 +19,7 @@ type Dataset struct {
 	Version  int             `json:"version"`
 	Terms    []TermRecord    `json:"terms,omitempty"`
 	Personas []PersonaRecord `json:"personas,omitempty"`
+	Leads    []LeadRecord    `json:"leads,omitempty"`
 }
 
 // DatasetVersion is the export format version this store writes and reads.
@@ -78,7 +79,8 @@ func (db *DB) Export(ctx context.Context) (Dataset, error) {
 				CreatedBy: p.CreatedBy, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 			})
 		}
-		return nil
+		ds.Leads, err = leadRecords(ctx, q)
+		return err
 	})
 	return ds, err
 }
@@ -150,7 +152,7 @@ func (db *DB) Import(ctx context.Context, ds Dataset, opt ImportOptions) (Import
 	defer sqltx.Rollback()
 	// The same few statements run for every record: prepare each once.
 	tx := &preparedTx{tx: sqltx, stmts: map[string]*sql.Stmt{}}
-	total, done := len(ds.Terms)+len(ds.Personas), 0
+	total, done := len(ds.Terms)+len(ds.Personas)+len(ds.Leads), 0
 	apply := func(section string, i int, f func() (outcome, error)) error {
 		// No savepoint per record (one made an import of 10,000 terms twice
 		// as slow): the writers return a *ConflictError before they write
@@ -158,10 +160,11 @@ func (db *DB) Import(ctx context.Context, ds Dataset, opt ImportOptions) (Import
 		// error ends the import and rolls everything back.
 		out, err := f()
 		var conflict *ConflictError
+		var invalid *RecordError
 		switch {
 		case err == nil:
 			rep.count(out)
-		case errors.As(err, &conflict):
+		case errors.As(err, &conflict), errors.As(err, &invalid):
 			rep.Rejected = append(rep.Rejected, Rejection{Section: section, Index: i, Err: err})
 		default:
 			return err
@@ -180,6 +183,11 @@ func (db *DB) Import(ctx context.Context, ds Dataset, opt ImportOptions) (Import
 	for i, r := range ds.Personas {
 		if err := apply("personas", i, func() (outcome, error) { return db.importPersona(ctx, tx, r, opt.By) }); err != nil {
 			return ImportReport{}, fmt.Errorf("import persona %q: %w", r.Name, err)
+		}
+	}
+	for i, r := range ds.Leads {
+		if err := apply("leads", i, func() (outcome, error) { return db.importLead(ctx, tx, r) }); err != nil {
+			return ImportReport{}, fmt.Errorf("import lead %s/%s: %w", r.Channel, r.TS, err)
 		}
 	}
 	if err := sqltx.Commit(); err != nil {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -516,4 +517,179 @@ func (db *DB) FinishReminder(ctx context.Context, id int64, sent bool) error {
 		return fmt.Errorf("finish reminder: %w", err)
 	}
 	return nil
+}
+
+// LeadRecord is a lead in the export format, with its feedback.
+type LeadRecord struct {
+	Channel  string           `json:"channel"`
+	TS       string           `json:"ts"`
+	Text     string           `json:"text"`
+	PostedBy string           `json:"posted_by"`
+	PostedAt time.Time        `json:"posted_at"`
+	Deleted  bool             `json:"deleted"`
+	Feedback []FeedbackRecord `json:"feedback"`
+}
+
+// FeedbackRecord is one person's current rating of a lead.
+type FeedbackRecord struct {
+	User   string    `json:"user"`
+	Rating Rating    `json:"rating"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}
+
+// leadRecords returns every lead (not the unverified) with its feedback,
+// oldest first.
+func leadRecords(ctx context.Context, q queryer) ([]LeadRecord, error) {
+	rows, err := q.QueryContext(ctx, `SELECT l.id, l.channel, l.ts, l.text, l.posted_by, l.posted_at, l.deleted,
+		f.user, f.rating, f.reason, f.at
+		FROM leads l LEFT JOIN feedback f ON f.lead_id = l.id
+		WHERE l.status = 'lead' ORDER BY l.posted_at, l.channel, l.ts, f.at, f.user`)
+	if err != nil {
+		return nil, fmt.Errorf("export leads: %w", err)
+	}
+	defer rows.Close()
+	var out []LeadRecord
+	var last int64 = -1
+	for rows.Next() {
+		var id, posted int64
+		var r LeadRecord
+		var user, rating, reason sql.NullString
+		var at sql.NullInt64
+		if err := rows.Scan(&id, &r.Channel, &r.TS, &r.Text, &r.PostedBy, &posted, &r.Deleted, &user, &rating, &reason, &at); err != nil {
+			return nil, fmt.Errorf("export leads: %w", err)
+		}
+		if id != last {
+			r.PostedAt, r.Feedback = fromNanos(posted), []FeedbackRecord{}
+			out = append(out, r)
+			last = id
+		}
+		if user.Valid {
+			cur := &out[len(out)-1]
+			cur.Feedback = append(cur.Feedback, FeedbackRecord{User: user.String, Rating: Rating(rating.String), Reason: reason.String, At: fromNanos(at.Int64)})
+		}
+	}
+	return out, rows.Err()
+}
+
+// RecordError reports an imported record that cannot be stored as it is.
+type RecordError struct{ Msg string }
+
+func (e *RecordError) Error() string { return e.Msg }
+
+func (r LeadRecord) check() error {
+	if r.Channel == "" || r.TS == "" {
+		return &RecordError{"a lead needs its channel and ts"}
+	}
+	if _, ok := TSTime(r.TS); !ok {
+		return &RecordError{fmt.Sprintf("ts %q is not a Slack message timestamp", r.TS)}
+	}
+	seen := map[string]bool{}
+	for _, f := range r.Feedback {
+		switch f.Rating {
+		case Good, Poor, Hot:
+		default:
+			return &RecordError{fmt.Sprintf("rating %q must be good, poor or hot", f.Rating)}
+		}
+		if f.User == "" || seen[f.User] {
+			return &RecordError{"each feedback needs a user, at most once per lead"}
+		}
+		seen[f.User] = true
+	}
+	return nil
+}
+
+// importLead stores a lead and makes its feedback exactly the record's.
+// Records are checked before anything is written.
+func (db *DB) importLead(ctx context.Context, tx txer, r LeadRecord) (outcome, error) {
+	if err := r.check(); err != nil {
+		return 0, err
+	}
+	if r.PostedAt.IsZero() {
+		r.PostedAt, _ = TSTime(r.TS)
+	}
+	existing, err := leadRecordOf(ctx, tx, r.Channel, r.TS)
+	if err != nil {
+		return 0, err
+	}
+	if existing != nil && sameLead(*existing, r) {
+		return unchanged, nil
+	}
+	first := sql.NullInt64{}
+	for _, f := range r.Feedback {
+		if !first.Valid || nanos(f.At) < first.Int64 {
+			first = sql.NullInt64{Int64: nanos(f.At), Valid: true}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO leads (channel, ts, status, text, posted_by, posted_at, deleted, first_feedback_at)
+		VALUES (?, ?, 'lead', ?, ?, ?, ?, ?)
+		ON CONFLICT (channel, ts) DO UPDATE SET status = 'lead', text = excluded.text, posted_by = excluded.posted_by,
+		posted_at = excluded.posted_at, deleted = excluded.deleted,
+		first_feedback_at = min(coalesce(first_feedback_at, excluded.first_feedback_at), coalesce(excluded.first_feedback_at, first_feedback_at))`,
+		r.Channel, r.TS, r.Text, r.PostedBy, nanos(r.PostedAt), r.Deleted, first); err != nil {
+		return 0, fmt.Errorf("import lead: %w", err)
+	}
+	var id int64
+	if err := tx.QueryRowContext(ctx, "SELECT id FROM leads WHERE channel = ? AND ts = ?", r.Channel, r.TS).Scan(&id); err != nil {
+		return 0, fmt.Errorf("import lead: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM feedback WHERE lead_id = ?", id); err != nil {
+		return 0, fmt.Errorf("import feedback: %w", err)
+	}
+	for _, f := range r.Feedback {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO feedback (lead_id, user, rating, emoji, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
+			id, f.User, string(f.Rating), string(f.Rating), f.Reason, nanos(f.At)); err != nil {
+			return 0, fmt.Errorf("import feedback: %w", err)
+		}
+	}
+	if existing == nil {
+		return created, nil
+	}
+	return updated, nil
+}
+
+func leadRecordOf(ctx context.Context, q txer, channel, ts string) (*LeadRecord, error) {
+	var r LeadRecord
+	var id, posted int64
+	err := q.QueryRowContext(ctx, "SELECT id, text, posted_by, posted_at, deleted FROM leads WHERE channel = ? AND ts = ? AND status = 'lead'",
+		channel, ts).Scan(&id, &r.Text, &r.PostedBy, &posted, &r.Deleted)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read lead: %w", err)
+	}
+	r.Channel, r.TS, r.PostedAt = channel, ts, fromNanos(posted)
+	rows, err := q.QueryContext(ctx, "SELECT user, rating, reason, at FROM feedback WHERE lead_id = ? ORDER BY at, user", id)
+	if err != nil {
+		return nil, fmt.Errorf("read feedback: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var f FeedbackRecord
+		var at int64
+		if err := rows.Scan(&f.User, &f.Rating, &f.Reason, &at); err != nil {
+			return nil, err
+		}
+		f.At = fromNanos(at)
+		r.Feedback = append(r.Feedback, f)
+	}
+	return &r, rows.Err()
+}
+
+func sameLead(a, b LeadRecord) bool {
+	if a.Text != b.Text || a.PostedBy != b.PostedBy || !a.PostedAt.Equal(b.PostedAt) || a.Deleted != b.Deleted || len(a.Feedback) != len(b.Feedback) {
+		return false
+	}
+	bs := slices.Clone(b.Feedback)
+	slices.SortFunc(bs, func(x, y FeedbackRecord) int {
+		return cmp.Or(x.At.Compare(y.At), strings.Compare(x.User, y.User))
+	})
+	for i := range bs {
+		x, y := a.Feedback[i], bs[i]
+		if x.User != y.User || x.Rating != y.Rating || x.Reason != y.Reason || !x.At.Equal(y.At) {
+			return false
+		}
+	}
+	return true
 }

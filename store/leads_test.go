@@ -289,3 +289,54 @@ func TestConcurrentReactionsLoseNothing(t *testing.T) {
 		t.Fatalf("ratings = %d (good %d), want 20", s.Ratings, s.Good)
 	}
 }
+
+func TestLeadsExportImportRoundTrip(t *testing.T) {
+	src := MustOpenDB(t)
+	ctx := context.Background()
+	l1, l2, l3 := tsAt(t0, 1), tsAt(t0.Add(time.Hour), 2), tsAt(t0.Add(2*time.Hour), 3)
+	for _, ts := range []string{l1, l2, l3} {
+		mustLead(t, src, "CL", ts, "lead <!here> "+ts)
+	}
+	if _, err := src.DeleteLead(ctx, "", "CL", l3); err != nil {
+		t.Fatal(err)
+	}
+	r := mustReact(t, src, "a", store.Reaction{Channel: "CL", TS: l1, User: "UANA", Emoji: "-1", Rating: store.Poor, Added: true, At: t0.Add(time.Minute)})
+	if err := src.SetReason(ctx, r.LeadID, "UANA", "other: a student"); err != nil {
+		t.Fatal(err)
+	}
+	mustReact(t, src, "b", store.Reaction{Channel: "CL", TS: l1, User: "UBEN", Emoji: "fire", Rating: store.Hot, Added: true, At: t0.Add(2 * time.Minute)})
+	mustReact(t, src, "c", store.Reaction{Channel: "CL", TS: "999.000001", User: "UBEN", Emoji: "fire", Rating: store.Hot, Added: true, At: t0}) // unverified: not exported
+
+	first, err := src.Export(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first.Leads) != 3 || len(first.Leads[0].Feedback) != 2 || first.Leads[0].Feedback[0].Reason != "other: a student" || !first.Leads[2].Deleted {
+		t.Fatalf("exported leads = %+v", first.Leads)
+	}
+	dst := MustOpenDB(t)
+	rep, err := dst.Import(ctx, first, store.ImportOptions{})
+	if err != nil || rep.Created != 3 {
+		t.Fatalf("import: %+v, %v; want 3 created", rep, err)
+	}
+	second, err := dst.Export(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprintf("%+v", second.Leads) != fmt.Sprintf("%+v", first.Leads) {
+		t.Fatalf("round trip changed leads:\n%+v\n%+v", first.Leads, second.Leads)
+	}
+	again, err := dst.Import(ctx, first, store.ImportOptions{})
+	if err != nil || again.Unchanged != 3 {
+		t.Fatalf("second import: %+v, %v; want 3 unchanged", again, err)
+	}
+	stats, err := dst.LeadStats(ctx, t0.Add(-time.Hour), t0.Add(time.Hour*5), time.Hour, t0.Add(time.Hour*5))
+	if err != nil || stats.Posted != 2 || stats.Rated != 1 || stats.Hot != 1 {
+		t.Fatalf("stats after import = %+v, %v", stats, err)
+	}
+	bad := store.Dataset{Version: 1, Leads: []store.LeadRecord{{Channel: "CL", TS: "x"}, {Channel: "CL", TS: tsAt(t0, 9), Feedback: []store.FeedbackRecord{{User: "U1", Rating: "meh"}}}}}
+	rep, err = dst.Import(ctx, bad, store.ImportOptions{})
+	if err != nil || len(rep.Rejected) != 2 {
+		t.Fatalf("bad leads: %+v, %v; want 2 rejected", rep, err)
+	}
+}

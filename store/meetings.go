@@ -299,9 +299,11 @@ func listMeetingRecords(ctx context.Context, q queryer) ([]MeetingRecord, error)
 // importMeeting applies one meeting record within tx. The record matches
 // the meeting with its id if that has the same title (compared by [Key]), or
 // else the first meeting with the same title in the same channel; a match
-// gets the record's schedule and channel, and the agenda items it lacks. No
-// match creates the meeting, under the record's id if that is free. Import
-// never removes agenda items. The caller validates r (see
+// gets the record's title, schedule and channel, and the agenda items it
+// lacks (by exact text; the importer is their author). No match creates the
+// meeting, under the record's id if that is free. Import never removes
+// agenda items and does not enforce [MaxAgendaItems]: reminders list what
+// fits and keep the rest for the next one. The caller validates r (see
 // commands.ValidateMeeting).
 func (db *DB) importMeeting(ctx context.Context, tx txer, r MeetingRecord, by Actor) (outcome, error) {
 	id, err := matchMeeting(ctx, tx, r)
@@ -331,8 +333,9 @@ func (db *DB) importMeeting(ctx context.Context, tx txer, r MeetingRecord, by Ac
 		}
 		out = created
 	} else {
-		res, err := tx.ExecContext(ctx, "UPDATE meetings SET schedule = ?, channel = ? WHERE id = ? AND (schedule <> ? OR channel <> ?)",
-			r.Schedule, r.Channel, id, r.Schedule, r.Channel)
+		res, err := tx.ExecContext(ctx, `UPDATE meetings SET title = ?, schedule = ?, channel = ?
+			WHERE id = ? AND (title <> ? OR schedule <> ? OR channel <> ?)`,
+			r.Title, r.Schedule, r.Channel, id, r.Title, r.Schedule, r.Channel)
 		if err != nil {
 			return 0, fmt.Errorf("import meeting: %w", err)
 		}
@@ -351,9 +354,6 @@ func (db *DB) importMeeting(ctx context.Context, tx txer, r MeetingRecord, by Ac
 	for _, text := range r.Agenda {
 		if slices.Contains(have, text) {
 			continue
-		}
-		if len(have) >= MaxAgendaItems {
-			return 0, fmt.Errorf("import meeting %q: %w", r.Title, ErrAgendaFull)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO meeting_agenda (meeting_id, text, added_by, added_by_name, added_at)
 			VALUES (?, ?, ?, ?, ?)`, id, text, by.ID, by.Name, now); err != nil {
