@@ -28,7 +28,7 @@ func benchLeads(tb testing.TB, n, ratersPerLead int, now time.Time) *store.DB {
 		posted := now.Add(-span + span/time.Duration(n)*time.Duration(i)).Truncate(time.Microsecond)
 		l := store.LeadRecord{Channel: "CLEADS", TS: fmt.Sprintf("%d.%06d", posted.Unix(), posted.Nanosecond()/1000),
 			Text: fmt.Sprintf("Lead %d from a web form", i), PostedBy: "BFORMS", PostedAt: posted, Feedback: []store.FeedbackRecord{}}
-		for r := 0; r < (i%(ratersPerLead+1)); r++ {
+		for r := 0; r < (i % (ratersPerLead + 1)); r++ {
 			rating := ratings[(i+r)%len(ratings)]
 			f := store.FeedbackRecord{User: fmt.Sprintf("U%03d", r), Rating: rating, At: posted.Add(time.Duration(1+i%50) * time.Hour)}
 			if rating == store.Poor {
