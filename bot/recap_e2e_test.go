@@ -1,0 +1,150 @@
+package bot_test
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"smarketing/bot/slackfake"
+	"smarketing/commands"
+	"smarketing/schedules"
+)
+
+const recapChannel = "CRECAP"
+
+func (e *env) recapJob(tb testing.TB) *schedules.Recap {
+	h := commands.New(e.db, commands.Options{
+		LeadsChannels: []string{leadsChannel}, SLA: time.Hour, Location: time.UTC,
+		Reactions: map[string]string{"+1": "good", "-1": "poor", "fire": "hot"},
+	})
+	return &schedules.Recap{
+		Store: e.db, Build: h.Recap, Poster: e.bot, Uploader: e.bot, Channel: recapChannel,
+		Log: slog.New(slog.NewTextHandler(testWriter{tb}, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	}
+}
+
+func recapPosts(f *slackfake.Server) []slackfake.Call {
+	var out []slackfake.Call
+	for _, c := range f.Calls("chat.postMessage") {
+		if c.Params["channel"] == recapChannel {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func TestRecapPostsOncePerScheduledTime(t *testing.T) {
+	e := start(t)
+	// Two leads this week, one rated good; one poor lead the week before.
+	l1, l2, old := ts(3*60, 1), ts(2*60, 2), ts(8*24*60, 3)
+	e.event(t, "R1", message(leadsChannel, l1, "UMKT", "Lead A", nil))
+	e.event(t, "R2", message(leadsChannel, l2, "UMKT", "Lead B", nil))
+	e.event(t, "R3", message(leadsChannel, old, "UMKT", "Old lead", nil))
+	e.event(t, "R4", reaction(true, "UALICE", "+1", leadsChannel, l1))
+	e.event(t, "R5", reaction(true, "UALICE", "-1", leadsChannel, old))
+	e.command(t, "/term", "UALICE", "add Pipeline = Deals in play")
+
+	at := time.Now().Add(time.Minute).Truncate(time.Minute) // the next whole minute
+	for i := 0; i < 3; i++ {
+		// A new job each time, as after a restart: the run is recorded in the database.
+		if err := e.recapJob(t).Run(e.ctx, at); err != nil {
+			t.Fatalf("run %d: %v", i, err)
+		}
+	}
+	posts := recapPosts(e.fake)
+	if len(posts) != 1 {
+		t.Fatalf("%d recaps posted for one scheduled time, want 1", len(posts))
+	}
+	text := slackfake.Strings([]byte(posts[0].Params["blocks"]))
+	mustContain(t, "recap", text,
+		"Weekly recap",
+		"*Leads posted*\n2 (▲ 100%)", // 2 this week against 1
+		"*Rated*\n1 of 2 (=)",
+		"*Good*\n100% of 1 rating (▲ new)",
+		"New terms: *Pipeline*")
+	mustNotContain(t, "recap", text, "<!channel>", "<!here>")
+
+	complete, err := e.fake.WaitCall(e.ctx, "files.completeUploadExternal", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if complete.Params["channel_id"] != recapChannel {
+		t.Fatalf("chart shared to %q, want %s", complete.Params["channel_id"], recapChannel)
+	}
+	var png []byte
+	for _, b := range e.fake.Uploads() {
+		png = b
+	}
+	if !bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")) {
+		t.Fatalf("uploaded chart is not a PNG (%d bytes)", len(png))
+	}
+
+	// The next scheduled time posts again.
+	if err := e.recapJob(t).Run(e.ctx, at.Add(7*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(recapPosts(e.fake)); n != 2 {
+		t.Fatalf("%d recaps after the next scheduled time, want 2", n)
+	}
+}
+
+func TestRecapCatchUpAfterDowntime(t *testing.T) {
+	e := start(t)
+	weekly, err := schedules.Parse("0 9 * * MON")
+	if err != nil {
+		t.Fatal(err)
+	}
+	monday9 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		now  time.Time
+		want int // recaps posted so far
+	}{
+		{"up before the first", monday9.Add(-time.Hour), 0},
+		{"two hours late", monday9.Add(2 * time.Hour), 1},
+		{"started again", monday9.Add(3 * time.Hour), 1}, // already caught up: not again
+		{"a day and more late", monday9.Add(7*24*time.Hour + 25*time.Hour), 1},
+	}
+	for _, tc := range tests {
+		if err := e.recapJob(t).CatchUp(e.ctx, weekly, tc.now); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if n := len(recapPosts(e.fake)); n != tc.want {
+			t.Fatalf("%s: %d recaps posted, want %d", tc.name, n, tc.want)
+		}
+	}
+}
+
+func TestRecapRetriesRateLimitAndSurvivesUploadFailure(t *testing.T) {
+	e := start(t)
+	var limited atomic.Int32
+	e.fake.Handle("chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
+		if limited.Add(1) == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			w.Write([]byte(`{"ok":false,"error":"ratelimited"}`))
+			return
+		}
+		e.fake.ServeDefault(w, r)
+	})
+	e.fake.Handle("files.getUploadURLExternal", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+	})
+	if err := e.recapJob(t).Run(e.ctx, time.Now().Truncate(time.Minute)); err != nil {
+		t.Fatalf("recap run: %v", err)
+	}
+	posts := recapPosts(e.fake)
+	if len(posts) != 2 {
+		t.Fatalf("%d postMessage calls, want 2 (429, then the retry)", len(posts))
+	}
+	if !strings.Contains(posts[1].Params["text"], "Weekly recap") {
+		t.Fatalf("retried post = %q", posts[1].Params["text"])
+	}
+	if n := len(e.fake.Calls("files.completeUploadExternal")); n != 0 {
+		t.Fatalf("chart completed %d times although the upload URL failed", n)
+	}
+}
