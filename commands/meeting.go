@@ -2,18 +2,981 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math/bits"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/robfig/cron/v3"
+
+	"smarketing/store"
 )
 
-const modalMeetingAdd = "meeting_add"
+// Limits on meetings, in characters.
+const (
+	MaxMeetingTitle = 100
+	MaxAgendaText   = 300
+)
+
+const (
+	modalMeetingAdd = "meeting_add"
+
+	inputMeetingTitle   = "title"
+	inputMeetingDays    = "days"
+	inputMeetingTime    = "time"
+	inputMeetingChannel = "channel"
+)
 
 // meetingStore is what /meeting needs from the database.
-type meetingStore interface{}
+type meetingStore interface {
+	AddMeeting(ctx context.Context, m store.Meeting, by store.Actor) (store.Meeting, error)
+	Meeting(ctx context.Context, id int64) (store.Meeting, error)
+	Meetings(ctx context.Context) ([]store.Meeting, error)
+	DeleteMeeting(ctx context.Context, id int64) error
+	AddAgendaItem(ctx context.Context, meetingID int64, text string, by store.Actor) (store.AgendaItem, error)
+	Agenda(ctx context.Context, meetingID int64) ([]store.AgendaItem, error)
+}
+
+// scheduleExamples are shown whenever a schedule cannot be read.
+const scheduleExamples = "`every tue at 10:00`, `every mon,thu at 16:30`, `every weekday at 9:30am`, `0 10 * * TUE` (cron) or `@weekly`"
+
+const meetingUsage = "*`/meeting` — the joint sales and marketing meetings*\n" +
+	"• `/meeting add \"TITLE\" SCHEDULE [#channel]` — schedule a meeting; its reminder, with the agenda, goes to the channel (default: the recap channel)\n" +
+	"• `/meeting add` — schedule one with a form\n" +
+	"• `/meeting list` — every meeting with its next time\n" +
+	"• `/meeting agenda ID TEXT` — add an item to the next meeting's agenda; `/meeting agenda ID` shows the agenda\n" +
+	"• `/meeting delete ID` — delete a meeting (the person who added it, or an admin)\n" +
+	"SCHEDULE is `every DAY[,DAY] at HH:MM` — days `mon`…`sun`, full names, `weekdays` or `day`; 24-hour `16:30` or `4:30pm` — " +
+	"or a cron spec (`0 10 * * TUE`) or descriptor (`@weekly`, `@every 168h`).\n" +
+	"Examples: `/meeting add \"Pipeline review\" every tue at 10:00 #sales-marketing`, " +
+	"`/meeting add \"Funnel retro\" every mon,thu at 16:30`, `/meeting agenda 3 MQL to SQL rate dropped: why?`"
 
 func (h *Handler) meeting(ctx context.Context, req Request, shared bool) (Response, error) {
-	return textResponse("`/meeting` is not available in this version of smarketing yet."), nil
+	text := strings.TrimSpace(req.Text)
+	sub, rest := splitWord(text)
+	switch strings.ToLower(sub) {
+	case "", "help", "-h", "--help", "?":
+		return textResponse(meetingUsage), nil
+	case "list", "ls":
+		return h.meetingList(ctx, shared)
+	}
+	if shared {
+		// Only the read-only answers can be shared.
+		if strings.EqualFold(sub, "agenda") {
+			id, _ := splitWord(rest)
+			return h.meetingAgenda(ctx, req, id, "", true)
+		}
+		return h.meetingList(ctx, true)
+	}
+	switch strings.ToLower(sub) {
+	case "add", "new", "schedule":
+		return h.meetingAdd(ctx, req, rest)
+	case "delete", "remove", "rm", "cancel":
+		return h.meetingDelete(ctx, req, rest)
+	case "agenda":
+		id, item := splitWord(rest)
+		return h.meetingAgenda(ctx, req, id, item, false)
+	}
+	resp := textResponse(fmt.Sprintf("I don't know `/meeting %s`.\n", truncateEscaped(sub, 40)) + meetingUsage)
+	return resp, nil
+}
+
+// --- schedules --------------------------------------------------------------
+
+// meetingCron reads the cron specs meetings are stored as: five fields or a
+// descriptor, as schedules.Parse accepts for SMARKETING_RECAP_SCHEDULE.
+// (commands cannot import schedules, which imports commands.)
+var meetingCron = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// parseCron parses a stored or typed cron spec. robfig/cron panics on some
+// input ("CRON_TZ=UTC" alone); that is an error here.
+func parseCron(spec string) (s cron.Schedule, err error) {
+	spec = strings.TrimSpace(spec)
+	if spec == "" {
+		return nil, errors.New("empty schedule")
+	}
+	if strings.HasPrefix(spec, "CRON_TZ=") || strings.HasPrefix(spec, "TZ=") {
+		return nil, fmt.Errorf("schedule %q: time zone prefixes are not accepted", spec)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			s, err = nil, fmt.Errorf("schedule %q is not valid", spec)
+		}
+	}()
+	s, err = meetingCron.Parse(spec)
+	if err != nil {
+		return nil, fmt.Errorf("schedule %q: %w", spec, err)
+	}
+	return s, nil
+}
+
+// ParseMeetingSchedule reads the SCHEDULE of `/meeting add`: a five-field
+// cron spec, a descriptor (`@every` at least an hour), or `every DAY[,DAY]
+// at HH:MM`, and returns the cron spec to store. Its error is a [*UserError]
+// that says what is wrong and shows examples that work.
+func ParseMeetingSchedule(text string) (string, error) {
+	text = strings.Join(strings.Fields(text), " ")
+	lower := strings.ToLower(text)
+	fail := func(format string, args ...any) (string, error) {
+		return "", userErrorf(format+"\nSchedules that work: "+scheduleExamples+".", args...)
+	}
+	var spec string
+	switch {
+	case text == "":
+		return fail("Add a schedule after the title.")
+	case lower == "every" || strings.HasPrefix(lower, "every "):
+		days, clock, ok := strings.Cut(lower[len("every"):]+" ", " at ")
+		if !ok {
+			fields := strings.Fields(lower)
+			if _, _, err := parseClock(fields[len(fields)-1]); err == nil && len(fields) > 2 {
+				return fail("Put `at` before the time: `every %s at %s`.",
+					truncateEscaped(strings.Join(fields[1:len(fields)-1], " "), 40), truncateEscaped(fields[len(fields)-1], 10))
+			}
+			return fail("I can't read the schedule `%s`: say the days, then `at` and the time.", truncateEscaped(text, 80))
+		}
+		dow, err := parseDays(days)
+		if err != nil {
+			return fail("%s", Escape(err.Error()))
+		}
+		hour, minute, err := parseClock(clock)
+		if err != nil {
+			return fail("%s", Escape(err.Error()))
+		}
+		spec = fmt.Sprintf("%d %d * * %s", minute, hour, dow)
+	case strings.HasPrefix(text, "CRON_TZ=") || strings.HasPrefix(text, "TZ="):
+		return fail("Leave out the time zone: meetings use the bot's zone (SMARKETING_TIMEZONE).")
+	case strings.HasPrefix(lower, "@every"):
+		d, err := time.ParseDuration(strings.TrimSpace(text[len("@every"):]))
+		if err != nil || d <= 0 {
+			return fail("`%s` needs a duration such as `@every 168h`.", truncateEscaped(text, 40))
+		}
+		if d < time.Hour {
+			return fail("`%s` would remind the channel every %s: a meeting repeats at most once an hour.", truncateEscaped(text, 40), humanDuration(d))
+		}
+		spec = "@every " + d.String()
+	case strings.HasPrefix(text, "@"):
+		spec = lower
+	case len(strings.Fields(text)) == 5:
+		spec = text
+	default:
+		return fail("I can't read the schedule `%s`.", truncateEscaped(text, 80))
+	}
+	sched, err := parseCron(spec)
+	if err != nil {
+		return fail("`%s` is not a schedule I know.", truncateEscaped(text, 80))
+	}
+	if s, ok := sched.(*cron.SpecSchedule); ok {
+		// One minute value means consecutive times are an hour or more apart.
+		if bits.OnesCount64(s.Minute&^(1<<63)) > 1 {
+			return fail("`%s` happens several times an hour: a meeting repeats at most once an hour. Give one minute, e.g. `0 10 * * TUE`.", truncateEscaped(text, 80))
+		}
+	}
+	if sched.Next(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)).IsZero() {
+		return fail("`%s` never happens (no such date).", truncateEscaped(text, 80))
+	}
+	return spec, nil
+}
+
+// weekdays in cron's spelling, Sunday first as cron counts them.
+var weekdays = [7]string{"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}
+
+// dayWords are the day names parseDays reads, as cron weekday numbers.
+var dayWords = map[string][]int{
+	"mon": {1}, "monday": {1},
+	"tue": {2}, "tues": {2}, "tuesday": {2},
+	"wed": {3}, "weds": {3}, "wednesday": {3},
+	"thu": {4}, "thur": {4}, "thurs": {4}, "thursday": {4},
+	"fri": {5}, "friday": {5},
+	"sat": {6}, "saturday": {6},
+	"sun": {0}, "sunday": {0},
+	"weekday": {1, 2, 3, 4, 5},
+	"weekend": {0, 6},
+	"day":     {0, 1, 2, 3, 4, 5, 6}, "daily": {0, 1, 2, 3, 4, 5, 6},
+}
+
+// parseDays reads a list of days ("tue", "mon, thu", "Monday and Friday",
+// "weekdays") and returns the cron day-of-week field. Its errors are plain
+// text, in a [*UserError].
+func parseDays(s string) (string, error) {
+	words := strings.Fields(strings.NewReplacer(",", " ", ";", " ", "&", " ", "+", " ").Replace(strings.ToLower(s)))
+	var set [7]bool
+	n := 0
+	for _, w := range words {
+		if w == "and" {
+			continue
+		}
+		days, ok := dayWords[w]
+		if !ok {
+			// Plurals: "tuesdays", "weekdays", "days".
+			days, ok = dayWords[strings.TrimSuffix(w, "s")]
+		}
+		if !ok {
+			return "", userErrorf("I don't know the day “%s”. Use mon, tue, wed, thu, fri, sat, sun (or full names), weekdays or day.", Truncate(w, 20))
+		}
+		for _, d := range days {
+			set[d] = true
+		}
+		n++
+	}
+	if n == 0 {
+		return "", userErrorf("Which days? For example “tue” or “mon, thu”.")
+	}
+	var names []string
+	for i := 1; i <= 7; i++ { // Monday first
+		if set[i%7] {
+			names = append(names, weekdays[i%7])
+		}
+	}
+	switch {
+	case len(names) == 7:
+		return "*", nil
+	case slices.Equal(names, []string{"MON", "TUE", "WED", "THU", "FRI"}):
+		return "MON-FRI", nil
+	}
+	return strings.Join(names, ","), nil
+}
+
+var clockPattern = regexp.MustCompile(`^(\d{1,2})(?::(\d{2}))?(am|pm|a\.m\.|p\.m\.)?$`)
+
+// parseClock reads a time of day: 24-hour "16:30" or "9:30", or 12-hour
+// "9:30am", "4pm", also "noon" and "midnight". Its errors are plain text, in a [*UserError].
+func parseClock(s string) (hour, minute int, err error) {
+	s = strings.ToLower(strings.Join(strings.Fields(s), ""))
+	switch s {
+	case "noon", "midday":
+		return 12, 0, nil
+	case "midnight":
+		return 0, 0, nil
+	case "":
+		return 0, 0, userErrorf("What time? For example “10:00” or “4:30pm”.")
+	}
+	bad := userErrorf("“%s” is not a time of day: use 24-hour HH:MM such as 16:30, or 4:30pm.", Truncate(s, 20))
+	m := clockPattern.FindStringSubmatch(s)
+	if m == nil {
+		return 0, 0, bad
+	}
+	hour, _ = strconv.Atoi(m[1])
+	if m[2] != "" {
+		minute, _ = strconv.Atoi(m[2])
+	}
+	switch ampm := m[3]; {
+	case minute > 59:
+		return 0, 0, bad
+	case ampm == "" && m[2] == "":
+		return 0, 0, userErrorf("“%s”: give the minutes (%s:00) or say am or pm.", Truncate(s, 20), Truncate(s, 20))
+	case ampm == "":
+		if hour > 23 {
+			return 0, 0, bad
+		}
+	default:
+		if hour < 1 || hour > 12 {
+			return 0, 0, bad
+		}
+		hour %= 12
+		if ampm[0] == 'p' {
+			hour += 12
+		}
+	}
+	return hour, minute, nil
+}
+
+// DescribeSchedule says a stored meeting schedule in words ("every Tue and
+// Thu at 10:00"); specs it cannot put simply are shown as they are.
+func DescribeSchedule(spec string) string {
+	switch strings.ToLower(spec) {
+	case "@yearly", "@annually":
+		return "every year on 1 Jan at 00:00"
+	case "@monthly":
+		return "on the 1st of every month at 00:00"
+	case "@weekly":
+		return "every Sunday at 00:00"
+	case "@daily", "@midnight":
+		return "every day at 00:00"
+	case "@hourly":
+		return "every hour, on the hour"
+	}
+	if d, ok := strings.CutPrefix(spec, "@every "); ok {
+		if every, err := time.ParseDuration(d); err == nil {
+			return "every " + humanDuration(every)
+		}
+	}
+	raw := "cron `" + Escape(spec) + "`"
+	f := strings.Fields(spec)
+	if len(f) != 5 || f[2] != "*" || f[3] != "*" {
+		return raw
+	}
+	minute, err1 := strconv.Atoi(f[0])
+	hour, err2 := strconv.Atoi(f[1])
+	if err1 != nil || err2 != nil || minute > 59 || hour > 23 {
+		return raw
+	}
+	at := fmt.Sprintf(" at %02d:%02d", hour, minute)
+	days, ok := dowSet(f[4])
+	if !ok {
+		return raw
+	}
+	var names []string
+	for i := 1; i <= 7; i++ {
+		if days[i%7] {
+			names = append(names, weekdayNames[i%7])
+		}
+	}
+	switch {
+	case len(names) == 7:
+		return "every day" + at
+	case len(names) == 5 && !days[0] && !days[6]:
+		return "every weekday" + at
+	case len(names) == 1:
+		return "every " + names[0] + at
+	}
+	for i, n := range names {
+		names[i] = n[:3]
+	}
+	return "every " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + at
+}
+
+var weekdayNames = [7]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
+
+// dowSet reads a simple cron day-of-week field: "*", names or numbers,
+// lists and ranges, no steps.
+func dowSet(field string) (set [7]bool, ok bool) {
+	if field == "*" || field == "?" {
+		return [7]bool{true, true, true, true, true, true, true}, true
+	}
+	day := func(s string) (int, bool) {
+		if n, err := strconv.Atoi(s); err == nil && n >= 0 && n <= 7 {
+			return n % 7, true
+		}
+		for i, w := range weekdays {
+			if strings.EqualFold(s, w) {
+				return i, true
+			}
+		}
+		return 0, false
+	}
+	for _, part := range strings.Split(field, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, ok1 := day(lo)
+		b, ok2 := a, true
+		if isRange {
+			b, ok2 = day(hi)
+			if hi == "7" {
+				b = 7
+			}
+		}
+		if !ok1 || !ok2 || b < a {
+			return set, false
+		}
+		for d := a; d <= b; d++ {
+			set[d%7] = true
+		}
+	}
+	return set, true
+}
+
+// MeetingOccurrences returns the start times of meeting m after `after` and
+// up to and including until, at most limit of them, in the configured zone.
+// A cron spec is read in that zone; an `@every` schedule counts from the
+// minute the meeting was created.
+func (h *Handler) MeetingOccurrences(m store.Meeting, after, until time.Time, limit int) ([]time.Time, error) {
+	sched, err := parseCron(m.Schedule)
+	if err != nil {
+		return nil, fmt.Errorf("meeting %d: %w", m.ID, err)
+	}
+	var out []time.Time
+	if every, ok := sched.(cron.ConstantDelaySchedule); ok {
+		if every.Delay < time.Minute {
+			return nil, fmt.Errorf("meeting %d: schedule %q is too frequent", m.ID, m.Schedule)
+		}
+		anchor := m.CreatedAt.Truncate(time.Minute)
+		k := int64(1)
+		if after.After(anchor) {
+			k = int64(after.Sub(anchor)/every.Delay) + 1
+		}
+		for t := anchor.Add(time.Duration(k) * every.Delay); !t.After(until) && len(out) < limit; t = t.Add(every.Delay) {
+			out = append(out, t.In(h.loc))
+		}
+		return out, nil
+	}
+	t := after
+	for len(out) < limit {
+		next := sched.Next(t.In(h.loc))
+		if next.IsZero() || next.After(until) {
+			break
+		}
+		out = append(out, next.In(h.loc))
+		t = next
+	}
+	return out, nil
+}
+
+// nextMeeting is the next start of m after t, or the zero time.
+func (h *Handler) nextMeeting(m store.Meeting, t time.Time) time.Time {
+	// A year covers every schedule we accept but "@yearly" on 1 Jan.
+	next, err := h.MeetingOccurrences(m, t, t.AddDate(1, 0, 1), 1)
+	if err != nil || len(next) == 0 {
+		return time.Time{}
+	}
+	return next[0]
+}
+
+// meetingWhen shows a meeting time in the configured zone, with the year
+// only when it is not this year's: "Tue 1 Dec 10:00 CET".
+func (h *Handler) meetingWhen(t time.Time) string {
+	if t.IsZero() {
+		return "not scheduled again"
+	}
+	t = t.In(h.loc)
+	if t.Year() != h.now().In(h.loc).Year() {
+		return t.Format("Mon 2 Jan 2006 15:04 MST")
+	}
+	return t.Format("Mon 2 Jan 15:04 MST")
+}
+
+// leadText says when reminders go out.
+func (h *Handler) leadText() string {
+	if h.meetingReminder <= 0 {
+		return "at the start time"
+	}
+	return humanDuration(h.meetingReminder) + " before"
+}
+
+// --- channels and titles ----------------------------------------------------
+
+var (
+	// channelLink is a channel as Slack escapes it: <#C123|name> or <#C123>.
+	channelLink = regexp.MustCompile(`^<#([CG][A-Z0-9]+)(?:\|[^<>]*)?>$`)
+	// channelID is a channel ID as people type it: C or G, letters and at
+	// least one digit (so that words are not taken for IDs).
+	channelID = regexp.MustCompile(`^#?([CG][A-Z0-9]*[0-9][A-Z0-9]*)$`)
+)
+
+// parseChannel reads a channel: <#C123|name>, <#C123>, C123 or #C123. ok is
+// false for anything else.
+func parseChannel(s string) (id string, ok bool) {
+	s = strings.TrimSpace(s)
+	if m := channelLink.FindStringSubmatch(s); m != nil {
+		return m[1], true
+	}
+	if m := channelID.FindStringSubmatch(s); m != nil {
+		return m[1], true
+	}
+	return "", false
+}
+
+// channelRef links to a channel by ID ("<#C123>", which Slack shows as its
+// name and does not notify anyone); anything that is not an ID is shown
+// as text.
+func channelRef(id string) string {
+	if channelLink.MatchString("<#" + id + ">") {
+		return "<#" + id + ">"
+	}
+	return "`" + truncateEscaped(id, 40) + "`"
+}
+
+// channelHelp explains how to name a channel.
+const channelHelp = "Pick the channel from the list that opens when you type # (Slack then sends its ID), or give its ID, e.g. C0123ABCD " +
+	"(channel name → About → Channel ID)."
+
+// meetingLine is what `/meeting add` was given, before validation.
+type meetingLine struct {
+	title, schedule, channel string
+	hasChannel               bool
+}
+
+// closingQuotes maps each opening double quote to the quotes that may
+// close it, the matching one first: straight quotes, “English”, „German“,
+// and the mixes phones and editors make of them.
+var closingQuotes = map[rune][]string{'"': {`"`, "”"}, '“': {"”", `"`}, '„': {"“", "”", `"`}, '”': {"”", `"`}}
+
+// parseMeetingLine splits `"TITLE" SCHEDULE [#channel]`.
+func parseMeetingLine(s string) (meetingLine, error) {
+	s = strings.TrimSpace(s)
+	example := "`/meeting add \"Pipeline review\" every tue at 10:00 #sales-marketing`"
+	first, size := utf8.DecodeRuneInString(s)
+	closers, quoted := closingQuotes[first]
+	if !quoted {
+		return meetingLine{}, userErrorf("Put the title in double quotes, then the schedule, e.g. %s.", example)
+	}
+	rest := s[size:]
+	end := -1
+	for _, c := range closers {
+		if end = strings.Index(rest, c); end >= 0 {
+			break
+		}
+	}
+	if end < 0 {
+		return meetingLine{}, userErrorf("The title has no closing quote. For example %s.", example)
+	}
+	_, closeSize := utf8.DecodeRuneInString(rest[end:])
+	line := meetingLine{title: rest[:end], schedule: strings.TrimSpace(rest[end+closeSize:])}
+	words := strings.Fields(line.schedule)
+	if len(words) == 0 {
+		return line, nil
+	}
+	last := words[len(words)-1]
+	if id, ok := parseChannel(last); ok {
+		line.channel, line.hasChannel = id, true
+		line.schedule = strings.TrimSpace(strings.TrimSuffix(line.schedule, last))
+	} else if strings.HasPrefix(last, "#") || strings.HasPrefix(last, "<#") {
+		return meetingLine{}, userErrorf("I can't tell which channel `%s` is. %s", truncateEscaped(last, 80), channelHelp)
+	}
+	return line, nil
+}
+
+// meetingInput is a meeting as given in a command or a form.
+type meetingInput struct {
+	title, schedule, channel string
+}
+
+// validate checks a meeting and returns the problems keyed by input ID
+// (plain text, for forms) or the meeting to save.
+func (h *Handler) validateMeeting(in meetingInput) (store.Meeting, map[string]string) {
+	errs := map[string]string{}
+	titleField := field{id: inputMeetingTitle, noun: "title", max: MaxMeetingTitle, required: true}
+	m := store.Meeting{Title: titleField.check(errs, in.title), Schedule: in.schedule, Channel: in.channel}
+	if m.Channel == "" {
+		m.Channel = h.recapChannel
+	}
+	if m.Channel == "" {
+		errs[inputMeetingChannel] = "Which channel should the reminders go to? No default channel is set (SMARKETING_RECAP_CHANNEL)."
+	}
+	return m, errs
+}
+
+// --- /meeting add -----------------------------------------------------------
+
+func (h *Handler) meetingAdd(ctx context.Context, req Request, rest string) (Response, error) {
+	if strings.TrimSpace(rest) == "" {
+		return Response{Modal: h.meetingModal("")}, nil
+	}
+	line, err := parseMeetingLine(rest)
+	if err != nil {
+		return Response{}, err
+	}
+	if line.schedule == "" && !line.hasChannel {
+		// `/meeting add "Title"`: ask for the rest in the form.
+		return Response{Modal: h.meetingModal(line.title)}, nil
+	}
+	spec, err := ParseMeetingSchedule(line.schedule)
+	if err != nil {
+		return Response{}, err
+	}
+	m, errs := h.validateMeeting(meetingInput{title: line.title, schedule: spec, channel: line.channel})
+	if msg, ok := errs[inputMeetingChannel]; ok {
+		return Response{}, userErrorf("%s Add it at the end: `/meeting add \"%s\" %s #channel`.",
+			msg, truncateEscaped(strings.TrimSpace(line.title), 60), truncateEscaped(line.schedule, 60))
+	}
+	if len(errs) > 0 {
+		return Response{}, joinErrors(errs, []field{{id: inputMeetingTitle}})
+	}
+	saved, err := h.db.AddMeeting(ctx, m, actor(req.UserID, req.UserName))
+	if err != nil {
+		return Response{}, err
+	}
+	return h.meetingSaved(saved), nil
+}
+
+// meetingSaved confirms a new meeting.
+func (h *Handler) meetingSaved(m store.Meeting) Response {
+	msg := fmt.Sprintf(":white_check_mark: Scheduled *%s* (#%d) in %s, %s (%s). Next: *%s*.",
+		Escape(m.Title), m.ID, channelRef(m.Channel), DescribeSchedule(m.Schedule), Escape(h.loc.String()), h.meetingWhen(h.nextMeeting(m, h.now())))
+	more := fmt.Sprintf("The reminder goes to %s %s, with the agenda: add items with `/meeting agenda %d TEXT`. "+
+		"I can only post in channels I was invited to.", channelRef(m.Channel), h.leadText(), m.ID)
+	return Response{Text: msg + "\n" + more, Blocks: []Block{Section{Text: msg}, Context{Texts: []string{more}}}}
+}
+
+func (h *Handler) meetingModal(title string) *Modal {
+	channelHint := "Channel ID, e.g. C0123ABCD (channel name → About → Channel ID)."
+	if h.recapChannel != "" {
+		channelHint += " Leave empty for the recap channel."
+	}
+	return &Modal{
+		CallbackID: modalMeetingAdd,
+		Title:      "Schedule a meeting",
+		Submit:     "Schedule",
+		Inputs: []Input{
+			{ID: inputMeetingTitle, Label: "Title", Placeholder: "e.g. Weekly pipeline review", Value: Truncate(strings.TrimSpace(title), MaxMeetingTitle), MaxLength: MaxMeetingTitle},
+			{ID: inputMeetingDays, Label: "Days", Hint: "Days of the week, separated by commas: mon, tue, wed, thu, fri, sat, sun, or weekdays.", Placeholder: "e.g. tue, thu", MaxLength: 100},
+			{ID: inputMeetingTime, Label: "Time", Hint: "24-hour HH:MM (or 4:30pm), " + h.loc.String() + " time.", Placeholder: "e.g. 10:00", MaxLength: 20},
+			{ID: inputMeetingChannel, Label: "Channel", Hint: channelHint, Placeholder: "e.g. C0123ABCD", Optional: h.recapChannel != "", MaxLength: 200},
+		},
+	}
 }
 
 func (h *Handler) submitMeeting(ctx context.Context, s Submission) (SubmitResult, error) {
-	return SubmitResult{}, fmt.Errorf("unknown form %q", s.CallbackID)
+	in := meetingInput{title: s.Values[inputMeetingTitle]}
+	errs := map[string]string{}
+	dow, err := parseDays(s.Values[inputMeetingDays])
+	if err != nil {
+		errs[inputMeetingDays] = err.Error()
+	}
+	hour, minute, err := parseClock(s.Values[inputMeetingTime])
+	if err != nil {
+		errs[inputMeetingTime] = err.Error()
+	}
+	in.schedule = fmt.Sprintf("%d %d * * %s", minute, hour, dow)
+	if c := strings.TrimSpace(s.Values[inputMeetingChannel]); c != "" {
+		id, ok := parseChannel(c)
+		if !ok {
+			errs[inputMeetingChannel] = "That is not a channel ID. It looks like C0123ABCD: open the channel name → About → Channel ID."
+		}
+		in.channel = id
+	}
+	m, more := h.validateMeeting(in)
+	for k, v := range more {
+		if _, taken := errs[k]; !taken {
+			errs[k] = v
+		}
+	}
+	if len(errs) > 0 {
+		return SubmitResult{Errors: errs}, nil
+	}
+	saved, err := h.db.AddMeeting(ctx, m, actor(s.UserID, s.UserName))
+	if err != nil {
+		return SubmitResult{}, err
+	}
+	return SubmitResult{Reply: h.meetingSaved(saved)}, nil
+}
+
+// ValidateMeeting checks a meeting from outside Slack (an import) by the
+// same rules as /meeting and returns it cleaned (the schedule as a cron
+// spec; `every tue at 10:00` is accepted too), or a [*UserError] naming the
+// problems. Agenda items are trimmed, and empty ones dropped.
+func ValidateMeeting(r store.MeetingRecord) (store.MeetingRecord, error) {
+	var msgs []string
+	titleField := field{id: inputMeetingTitle, noun: "title", max: MaxMeetingTitle, required: true}
+	errs := map[string]string{}
+	r.Title = titleField.check(errs, r.Title)
+	if m, ok := errs[inputMeetingTitle]; ok {
+		msgs = append(msgs, m)
+	}
+	spec, err := ParseMeetingSchedule(r.Schedule)
+	if err != nil {
+		msgs = append(msgs, fmt.Sprintf("The schedule %q is not valid (these are: every tue at 10:00, every mon,thu at 16:30, 0 10 * * TUE, @weekly).", Truncate(r.Schedule, 60)))
+	}
+	r.Schedule = spec
+	id, ok := parseChannel(r.Channel)
+	if !ok {
+		msgs = append(msgs, fmt.Sprintf("The channel %q is not a channel ID (C0123ABCD).", Truncate(r.Channel, 40)))
+	}
+	r.Channel = id
+	agenda := []string{}
+	for _, item := range r.Agenda {
+		item = strings.Join(strings.Fields(item), " ")
+		if item == "" {
+			continue
+		}
+		if n := utf8.RuneCountInString(item); n > MaxAgendaText {
+			msgs = append(msgs, fmt.Sprintf("Agenda items are at most %d characters (one has %d).", MaxAgendaText, n))
+			break
+		}
+		agenda = append(agenda, item)
+	}
+	r.Agenda = agenda
+	if len(msgs) > 0 {
+		return store.MeetingRecord{}, &UserError{Msg: strings.Join(msgs, " ")}
+	}
+	return r, nil
+}
+
+// --- /meeting list ----------------------------------------------------------
+
+func (h *Handler) meetingList(ctx context.Context, shared bool) (Response, error) {
+	meetings, err := h.db.Meetings(ctx)
+	if err != nil {
+		return Response{}, err
+	}
+	if len(meetings) == 0 {
+		return textResponse("No joint meetings scheduled yet. Add one with `/meeting add \"Pipeline review\" every tue at 10:00`."), nil
+	}
+	title := fmt.Sprintf("*Joint meetings* — %d", len(meetings))
+	blocks := []Block{Section{Text: title}}
+	lines := []string{title}
+	const maxBlocks = 45
+	now := h.now()
+	for i, m := range meetings {
+		if len(blocks) >= maxBlocks {
+			more := fmt.Sprintf("…and %d more.", len(meetings)-i)
+			blocks = append(blocks, Context{Texts: []string{more}})
+			lines = append(lines, more)
+			break
+		}
+		agenda := fmt.Sprintf("%d agenda item%s", m.Agenda, plural(m.Agenda))
+		line := fmt.Sprintf("*#%d · %s*\n%s · %s · next *%s* · %s",
+			m.ID, truncateEscaped(m.Title, MaxMeetingTitle+20), channelRef(m.Channel), DescribeSchedule(m.Schedule), h.meetingWhen(h.nextMeeting(m, now)), agenda)
+		blocks = append(blocks, Section{Text: line})
+		lines = append(lines, line)
+	}
+	foot := fmt.Sprintf("Times in %s. Reminders go out %s, with the agenda. Add to one with `/meeting agenda ID TEXT`.", Escape(h.loc.String()), h.leadText())
+	blocks = append(blocks, Context{Texts: []string{foot}})
+	lines = append(lines, foot)
+	if !shared {
+		blocks = append(blocks, shareActions("/meeting list"))
+	}
+	return Response{Text: Truncate(strings.Join(lines, "\n"), 3900), Blocks: blocks}, nil
+}
+
+// --- /meeting delete --------------------------------------------------------
+
+// parseMeetingID reads a meeting ID as typed: "3" or "#3".
+func parseMeetingID(s string) (int64, bool) {
+	id, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(s), "#"), 10, 64)
+	return id, err == nil && id > 0
+}
+
+// findMeeting resolves a typed ID; usage is the command to show if it is
+// missing or malformed.
+func (h *Handler) findMeeting(ctx context.Context, typed, usage string) (store.Meeting, error) {
+	id, ok := parseMeetingID(typed)
+	if !ok {
+		if typed == "" {
+			return store.Meeting{}, userErrorf("Which meeting? Use %s; `/meeting list` shows the IDs.", usage)
+		}
+		return store.Meeting{}, userErrorf("`%s` is not a meeting ID. Use %s; `/meeting list` shows the IDs.", truncateEscaped(typed, 40), usage)
+	}
+	m, err := h.db.Meeting(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return m, userErrorf("There is no meeting #%d. `/meeting list` shows them all.", id)
+	}
+	return m, err
+}
+
+func (h *Handler) meetingDelete(ctx context.Context, req Request, rest string) (Response, error) {
+	m, err := h.findMeeting(ctx, rest, "`/meeting delete ID`")
+	if err != nil {
+		return Response{}, err
+	}
+	if m.CreatedBy != req.UserID && !h.IsAdmin(req.UserID) {
+		return Response{}, userErrorf("Sorry, only %s (who scheduled *%s*) or an admin can delete it. You can still add to its agenda with `/meeting agenda %d TEXT`.",
+			byline(m.CreatedBy, m.CreatedByName, false), Escape(m.Title), m.ID)
+	}
+	if err := h.db.DeleteMeeting(ctx, m.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return Response{}, err
+	}
+	return textResponse(fmt.Sprintf(":wastebasket: Deleted the meeting *%s* (#%d); no more reminders for it.", Escape(m.Title), m.ID)), nil
+}
+
+// --- /meeting agenda --------------------------------------------------------
+
+func (h *Handler) meetingAgenda(ctx context.Context, req Request, typedID, text string, shared bool) (Response, error) {
+	m, err := h.findMeeting(ctx, typedID, "`/meeting agenda ID TEXT`")
+	if err != nil {
+		return Response{}, err
+	}
+	if text == "" {
+		return h.agendaList(ctx, m, shared)
+	}
+	text = strings.Join(strings.Fields(text), " ")
+	if n := utf8.RuneCountInString(text); n > MaxAgendaText {
+		return Response{}, userErrorf("An agenda item is at most %d characters (this one has %d). Put the details in a thread and the gist here.", MaxAgendaText, n)
+	}
+	item, err := h.db.AddAgendaItem(ctx, m.ID, text, actor(req.UserID, req.UserName))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return Response{}, userErrorf("The meeting #%d was deleted in the meantime.", m.ID)
+	case errors.Is(err, store.ErrAgendaFull):
+		return Response{}, userErrorf("The agenda of *%s* already has %d items; that is plenty for one meeting. Add this one after the next reminder.", Escape(m.Title), store.MaxAgendaItems)
+	case err != nil:
+		return Response{}, err
+	}
+	// The next reminder not yet due is the one that will list it.
+	next := h.nextMeeting(m, h.now().Add(h.meetingReminder))
+	msg := fmt.Sprintf(":memo: Added to the agenda of *%s* (#%d) as item %d: _%s_\nThe reminder for *%s* will list it.",
+		Escape(m.Title), m.ID, m.Agenda+1, Escape(item.Text), h.meetingWhen(next))
+	return Response{Text: msg, Blocks: []Block{Section{Text: msg}, Actions{Buttons: []Button{
+		{ActionID: ActionRun, Text: "Show the agenda", Value: fmt.Sprintf("/meeting agenda %d", m.ID)},
+	}}}}, nil
+}
+
+func (h *Handler) agendaList(ctx context.Context, m store.Meeting, shared bool) (Response, error) {
+	items, err := h.db.Agenda(ctx, m.ID)
+	if err != nil {
+		return Response{}, err
+	}
+	next := h.meetingWhen(h.nextMeeting(m, h.now()))
+	if len(items) == 0 {
+		return textResponse(fmt.Sprintf("Nothing on the agenda of *%s* (#%d, next *%s*) yet. Add an item with `/meeting agenda %d TEXT`.",
+			Escape(m.Title), m.ID, next, m.ID)), nil
+	}
+	title := fmt.Sprintf("*Agenda of %s* (#%d, next *%s*)", Escape(m.Title), m.ID, next)
+	blocks := append([]Block{Section{Text: title}}, agendaBlocks(items, func(it store.AgendaItem) string {
+		return byline(it.AddedBy, it.AddedByName, shared)
+	})...)
+	lines := []string{title}
+	for _, b := range blocks[1:] {
+		lines = append(lines, b.(Section).Text)
+	}
+	if !shared {
+		blocks = append(blocks, shareActions(fmt.Sprintf("/meeting agenda %d", m.ID)))
+	}
+	return Response{Text: Truncate(strings.Join(lines, "\n"), 3900), Blocks: blocks}, nil
+}
+
+// agendaBlocks numbers agenda items, with who added each, in sections of
+// at most 3,000 characters.
+func agendaBlocks(items []store.AgendaItem, who func(store.AgendaItem) string) []Block {
+	var blocks []Block
+	body := ""
+	for i, it := range items {
+		line := fmt.Sprintf("%d. %s _(added by %s)_", i+1, truncateEscaped(it.Text, MaxAgendaText+50), who(it))
+		if body != "" && utf8.RuneCountInString(body)+1+utf8.RuneCountInString(line) > 2900 {
+			blocks = append(blocks, Section{Text: body})
+			body = ""
+		}
+		if body != "" {
+			body += "\n"
+		}
+		body += line
+	}
+	if body != "" {
+		blocks = append(blocks, Section{Text: body})
+	}
+	return blocks
+}
+
+// --- reminders and the recap ------------------------------------------------
+
+// MeetingReminder is a meeting reminder ready to post.
+type MeetingReminder struct {
+	Channel string   // where to post it
+	Message Response // what it says: no mentions of anyone
+	// Items are the agenda items it lists; clear them once it is posted.
+	Items []int64
+}
+
+// MeetingReminder builds the reminder for the occurrence (start time) of a
+// meeting: its title, the time in the configured zone and the open agenda
+// items, numbered, with who added them. It is posted in a channel, so it
+// names people without mentioning them. It returns [store.ErrNotFound] if
+// the meeting was deleted.
+func (h *Handler) MeetingReminder(ctx context.Context, meetingID int64, occurrence time.Time) (MeetingReminder, error) {
+	m, err := h.db.Meeting(ctx, meetingID)
+	if err != nil {
+		return MeetingReminder{}, err
+	}
+	items, err := h.db.Agenda(ctx, meetingID)
+	if err != nil {
+		return MeetingReminder{}, err
+	}
+	left := 0
+	if len(items) > store.MaxAgendaItems {
+		// More than fits (an import can do that): the rest waits for the next.
+		items, left = items[:store.MaxAgendaItems], len(items)-store.MaxAgendaItems
+	}
+	when := h.meetingWhen(occurrence)
+	var soon string
+	switch d := occurrence.Sub(h.now()).Round(time.Minute); {
+	case d > 0:
+		soon = "starts in " + humanDuration(d)
+	case d < 0:
+		soon = "started " + humanDuration(-d) + " ago"
+	default:
+		soon = "starts now"
+	}
+	head := fmt.Sprintf(":calendar: *%s* %s: *%s*.", truncateEscaped(m.Title, MaxMeetingTitle+20), soon, when)
+	blocks := []Block{Section{Text: head}}
+	lines := []string{head}
+	if len(items) == 0 {
+		none := "_Nothing on the agenda yet._"
+		blocks = append(blocks, Section{Text: none})
+		lines = append(lines, none)
+	} else {
+		lines = append(lines, "*Agenda*")
+		for _, b := range agendaBlocks(items, plainAuthor) {
+			lines = append(lines, b.(Section).Text)
+			blocks = append(blocks, b)
+		}
+		blocks[1] = Section{Text: "*Agenda*\n" + blocks[1].(Section).Text}
+	}
+	foot := fmt.Sprintf("Add items for next time with `/meeting agenda %d TEXT`.", m.ID)
+	if left > 0 {
+		foot = fmt.Sprintf("%d more item%s wait for the next reminder. ", left, plural(left)) + foot
+	}
+	blocks = append(blocks, Context{Texts: []string{foot}})
+	lines = append(lines, foot)
+	ids := make([]int64, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+	}
+	return MeetingReminder{
+		Channel: m.Channel,
+		Message: Response{Text: Truncate(strings.Join(lines, "\n"), 3900), Blocks: blocks, InChannel: true},
+		Items:   ids,
+	}, nil
+}
+
+// plainAuthor names who added an agenda item without mentioning them: the
+// name they had, else their ID as plain text.
+func plainAuthor(it store.AgendaItem) string {
+	switch {
+	case it.AddedByName != "":
+		return truncateEscaped(it.AddedByName, 80)
+	case it.AddedBy != "":
+		return truncateEscaped(it.AddedBy, 40)
+	}
+	return "someone"
+}
+
+// UpcomingMeeting is one occurrence of a meeting.
+type UpcomingMeeting struct {
+	ID      int64
+	Title   string    // as typed: escape it
+	Channel string    // channel ID
+	At      time.Time // in the configured zone
+	When    string    // At as shown to users: "Tue 1 Dec 10:00 CET"
+	Agenda  int       // open agenda items now
+}
+
+// UpcomingMeetings returns the meetings that start after from and up to
+// until, every occurrence, soonest first, at most limit of them.
+func (h *Handler) UpcomingMeetings(ctx context.Context, from, until time.Time, limit int) ([]UpcomingMeeting, error) {
+	meetings, err := h.db.Meetings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []UpcomingMeeting
+	for _, m := range meetings {
+		times, err := h.MeetingOccurrences(m, from, until, limit)
+		if err != nil {
+			continue // a schedule that no longer parses has no times to show
+		}
+		for _, t := range times {
+			out = append(out, UpcomingMeeting{ID: m.ID, Title: m.Title, Channel: m.Channel, At: t, When: h.meetingWhen(t), Agenda: m.Agenda})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b UpcomingMeeting) int { return a.At.Compare(b.At) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// upcomingBlocks lists the meetings between from and until for the weekly
+// recap (a channel post: channel links, no mentions), or nothing if there
+// are none.
+func (h *Handler) upcomingBlocks(ctx context.Context, from, until time.Time) ([]Block, error) {
+	const shown = 10
+	up, err := h.UpcomingMeetings(ctx, from, until, shown+1)
+	if err != nil || len(up) == 0 {
+		return nil, err
+	}
+	lines := []string{"*Joint meetings coming up*"}
+	for i, u := range up {
+		if i == shown {
+			lines = append(lines, "…and more: `/meeting list` shows them all.")
+			break
+		}
+		line := fmt.Sprintf("• %s — *%s* in %s", u.When, truncateEscaped(u.Title, MaxMeetingTitle+20), channelRef(u.Channel))
+		if u.Agenda > 0 {
+			line += fmt.Sprintf(" (%d agenda item%s)", u.Agenda, plural(u.Agenda))
+		}
+		lines = append(lines, line)
+	}
+	return []Block{Section{Text: Truncate(strings.Join(lines, "\n"), 3000)}}, nil
 }

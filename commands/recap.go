@@ -103,9 +103,34 @@ func changesText(cs []store.Change) string {
 	return Truncate(strings.Join(lines, "\n"), 3000)
 }
 
-// recapMetrics renders the marketing numbers of the week the recap covers.
+// recapMetrics renders the marketing numbers of the week the recap covers:
+// the ISO week of the day before it (a Monday recap reports last week).
 func (h *Handler) recapMetrics(ctx context.Context, at time.Time) ([]Block, error) {
-	return nil, nil
+	week := store.WeekOf(at.Add(-24 * time.Hour).In(h.loc))
+	figures, err := h.metricsWeek(ctx, week)
+	if err != nil {
+		return nil, err
+	}
+	head := Section{Text: fmt.Sprintf("*Marketing numbers* — %s (change against the week before)", week)}
+	return append([]Block{Divider{}, head}, figures...), nil
+}
+
+// recapPreview is bare /metrics: the recap as it would be posted now.
+func (h *Handler) recapPreview(ctx context.Context, shared bool) (Response, error) {
+	r, err := h.Recap(ctx, h.now())
+	if err != nil {
+		return Response{}, err
+	}
+	resp := r.Message
+	if !shared {
+		note := Context{Texts: []string{"Preview: this is the recap as it would be posted now. The chart comes with the real one."}}
+		resp.Blocks = append(append([]Block{}, resp.Blocks[0], note), resp.Blocks[1:]...)
+		resp.Blocks = append(resp.Blocks, shareActions("/metrics"))
+	}
+	if len(resp.Blocks) > 50 {
+		resp.Blocks = resp.Blocks[:50]
+	}
+	return resp, nil
 }
 
 // recapMeetings lists the joint meetings of the coming week.

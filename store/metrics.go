@@ -227,13 +227,14 @@ func metricRecords(ctx context.Context, q queryer) ([]MetricRecord, error) {
 // stored author, or is by's when new. The caller validates names; an
 // unreadable week or a value that is not a number is an error.
 func (db *DB) importMetric(ctx context.Context, tx txer, r MetricRecord, by Actor) (outcome, error) {
+	// A bad record is reported and skipped, not the end of the import.
 	w, err := ParseISOWeek(r.Week)
 	if err != nil {
-		return 0, fmt.Errorf("metric %q: %w", r.Name, err)
+		return 0, &RecordError{fmt.Sprintf("metric %q: %v", r.Name, err)}
 	}
 	m := Metric{Name: r.Name, Week: w, Value: r.Value, Unit: r.Unit, SetBy: r.SetBy, SetAt: db.Now()}
 	if err := m.check(); err != nil {
-		return 0, err
+		return 0, &RecordError{err.Error()}
 	}
 	var old Metric
 	err = tx.QueryRowContext(ctx, "SELECT value, unit, set_by FROM metrics WHERE name = ? AND year = ? AND week = ?",

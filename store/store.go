@@ -131,15 +131,31 @@ func (db *DB) migrate(ctx context.Context) error {
 		applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	var current int
-	if err := db.sql.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+	applied := map[int]bool{}
+	rows, err := db.sql.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	if n := len(ms); n > 0 && current > ms[n-1].version {
-		return fmt.Errorf("schema version %d is newer than this smarketing knows (%d): upgrade smarketing", current, ms[n-1].version)
+	defer rows.Close()
+	latest := 0
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return fmt.Errorf("read schema version: %w", err)
+		}
+		applied[v], latest = true, max(latest, v)
 	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	rows.Close()
+	if n := len(ms); n > 0 && latest > ms[n-1].version {
+		return fmt.Errorf("schema version %d is newer than this smarketing knows (%d): upgrade smarketing", latest, ms[n-1].version)
+	}
+	// Every migration not applied yet, in order (not only those above the
+	// highest applied: one added between two others still runs).
 	for _, m := range ms {
-		if m.version <= current {
+		if applied[m.version] {
 			continue
 		}
 		if err := db.apply(ctx, m); err != nil {

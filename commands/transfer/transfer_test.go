@@ -484,7 +484,7 @@ func TestImportJSONReportsLines(t *testing.T) {
 		file + `:13: term (no name): Fill in the name. Fill in the definition.`,
 		file + `:18: persona "Sally": The created_at "2024-03-05" is not an RFC 3339 time such as 2024-03-05T14:30:00Z.`,
 		file + `:19: persona "Ivan": The role must be text, not a JSON number.`,
-		"imported " + file + ": 2 created, 0 updated, 0 unchanged, 10 skipped", // the lead and the term "Lead"
+		"imported " + file + ": 3 created, 0 updated, 0 unchanged, 10 skipped", // the lead, the term "Lead" and the metric
 	}
 	if got := strings.TrimSuffix(out, "\n"); got != strings.Join(want, "\n") {
 		t.Fatalf("output:\n%s\nwant:\n%s", out, strings.Join(want, "\n"))
