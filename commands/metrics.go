@@ -35,8 +35,8 @@ const listWeeks = 8
 const metricsExample = "`/metrics set website-visits 4210`"
 
 const metricsUsage = "*`/metrics` — the marketing numbers in the weekly recap*\n" +
-	"• `/metrics` — this week's numbers and their change against last week, as the recap shows them\n" +
-	"• `/metrics 2026-W47` — the same for another ISO week\n" +
+	"• `/metrics` — a preview of the weekly recap as it would be posted now (lead feedback, these numbers, glossary changes, meetings)\n" +
+	"• `/metrics 2026-W47` — one ISO week's numbers and their change against the week before\n" +
 	"• `/metrics set NAME VALUE` — record a number for this week, e.g. " + metricsExample + "\n" +
 	"• `/metrics set NAME VALUE YYYY-Www` — for another ISO week (up to next week), e.g. `/metrics set mql-rate 12.5% 2026-W47`\n" +
 	"• `/metrics list` — everything recorded in the last 8 weeks, newest first\n" +
