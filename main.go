@@ -202,6 +202,10 @@ func serve(ctx context.Context, cfg Config, db *store.DB, log *slog.Logger) erro
 	if err := sched.Add("sla", "@every 1m", sla.Run); err != nil {
 		return err
 	}
+	meetings := &schedules.MeetingReminders{Store: db, Messages: h, Poster: b, Before: cfg.MeetingReminder, Log: log}
+	if err := sched.Add("meeting-reminders", "* * * * *", meetings.Run); err != nil {
+		return err
+	}
 	var recapJob *schedules.Recap
 	if cfg.RecapChannel != "" {
 		recapJob = &schedules.Recap{Store: db, Build: h.Recap, Poster: b, Uploader: b, Channel: cfg.RecapChannel, Log: log}

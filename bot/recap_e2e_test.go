@@ -148,3 +148,43 @@ func TestRecapRetriesRateLimitAndSurvivesUploadFailure(t *testing.T) {
 		t.Fatalf("chart completed %d times although the upload URL failed", n)
 	}
 }
+
+func TestMeetingReminderListsThenClearsAgenda(t *testing.T) {
+	e := start(t)
+	r, _ := e.command(t, "/meeting", "UALICE", `add "Joint pipeline review" every tue at 10:00 <#CMEET|sales-marketing>`)
+	mustContain(t, "add", r.all(), "Joint pipeline review")
+	r, _ = e.command(t, "/meeting", "UBOB", "agenda 1 Why were 3 leads poor? <!channel>")
+	mustContain(t, "agenda", r.all(), "Why were 3 leads poor?")
+	r, _ = e.command(t, "/meeting", "UBOB", "add \"Bad\" every funday at 10:00")
+	mustContain(t, "invalid schedule refused", r.all(), "every tue at 10:00")
+
+	h := commands.New(e.db, commands.Options{Location: time.UTC, RecapChannel: recapChannel, MeetingReminder: 15 * time.Minute})
+	next, err := h.UpcomingMeetings(e.ctx, time.Now(), time.Now().AddDate(0, 0, 8), 1)
+	if err != nil || len(next) != 1 {
+		t.Fatalf("upcoming = %+v, %v", next, err)
+	}
+	job := func() *schedules.MeetingReminders {
+		return &schedules.MeetingReminders{Store: e.db, Messages: h, Poster: e.bot, Before: 15 * time.Minute}
+	}
+	remindAt := next[0].At.Add(-15 * time.Minute)
+	for i := 0; i < 3; i++ { // every minute, and after a "restart": one reminder
+		if err := job().Run(e.ctx, remindAt.Add(time.Duration(i)*time.Minute)); err != nil {
+			t.Fatalf("run %d: %v", i, err)
+		}
+	}
+	var posts []slackfake.Call
+	for _, c := range e.fake.Calls("chat.postMessage") {
+		if c.Params["channel"] == "CMEET" {
+			posts = append(posts, c)
+		}
+	}
+	if len(posts) != 1 {
+		t.Fatalf("%d reminders in CMEET, want 1", len(posts))
+	}
+	text := posts[0].Params["text"] + slackfake.Strings([]byte(posts[0].Params["blocks"]))
+	mustContain(t, "reminder", text, "Joint pipeline review", "1. Why were 3 leads poor? &lt;!channel&gt;")
+	mustNotContain(t, "reminder", text, "<!channel>", "<@")
+
+	r, _ = e.command(t, "/meeting", "UBOB", "agenda 1")
+	mustNotContain(t, "agenda after the reminder", r.all(), "Why were 3 leads poor?")
+}

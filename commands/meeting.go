@@ -82,7 +82,7 @@ func (h *Handler) meeting(ctx context.Context, req Request, shared bool) (Respon
 		id, item := splitWord(rest)
 		return h.meetingAgenda(ctx, req, id, item, false)
 	}
-	resp := textResponse(fmt.Sprintf("I don't know `/meeting %s`.\n", truncateEscaped(sub, 40)) + meetingUsage)
+	resp := textResponse(fmt.Sprintf("I don't know `/meeting %s`.\n", codeText(sub, 40)) + meetingUsage)
 	return resp, nil
 }
 
@@ -135,9 +135,9 @@ func ParseMeetingSchedule(text string) (string, error) {
 			fields := strings.Fields(lower)
 			if _, _, err := parseClock(fields[len(fields)-1]); err == nil && len(fields) > 2 {
 				return fail("Put `at` before the time: `every %s at %s`.",
-					truncateEscaped(strings.Join(fields[1:len(fields)-1], " "), 40), truncateEscaped(fields[len(fields)-1], 10))
+					codeText(strings.Join(fields[1:len(fields)-1], " "), 40), codeText(fields[len(fields)-1], 10))
 			}
-			return fail("I can't read the schedule `%s`: say the days, then `at` and the time.", truncateEscaped(text, 80))
+			return fail("I can't read the schedule `%s`: say the days, then `at` and the time.", codeText(text, 80))
 		}
 		dow, err := parseDays(days)
 		if err != nil {
@@ -153,10 +153,10 @@ func ParseMeetingSchedule(text string) (string, error) {
 	case strings.HasPrefix(lower, "@every"):
 		d, err := time.ParseDuration(strings.TrimSpace(text[len("@every"):]))
 		if err != nil || d <= 0 {
-			return fail("`%s` needs a duration such as `@every 168h`.", truncateEscaped(text, 40))
+			return fail("`%s` needs a duration such as `@every 168h`.", codeText(text, 40))
 		}
 		if d < time.Hour {
-			return fail("`%s` would remind the channel every %s: a meeting repeats at most once an hour.", truncateEscaped(text, 40), humanDuration(d))
+			return fail("`%s` would remind the channel every %s: a meeting repeats at most once an hour.", codeText(text, 40), humanDuration(d))
 		}
 		spec = "@every " + d.String()
 	case strings.HasPrefix(text, "@"):
@@ -164,20 +164,20 @@ func ParseMeetingSchedule(text string) (string, error) {
 	case len(strings.Fields(text)) == 5:
 		spec = text
 	default:
-		return fail("I can't read the schedule `%s`.", truncateEscaped(text, 80))
+		return fail("I can't read the schedule `%s`.", codeText(text, 80))
 	}
 	sched, err := parseCron(spec)
 	if err != nil {
-		return fail("`%s` is not a schedule I know.", truncateEscaped(text, 80))
+		return fail("`%s` is not a schedule I know.", codeText(text, 80))
 	}
 	if s, ok := sched.(*cron.SpecSchedule); ok {
 		// One minute value means consecutive times are an hour or more apart.
 		if bits.OnesCount64(s.Minute&^(1<<63)) > 1 {
-			return fail("`%s` happens several times an hour: a meeting repeats at most once an hour. Give one minute, e.g. `0 10 * * TUE`.", truncateEscaped(text, 80))
+			return fail("`%s` happens several times an hour: a meeting repeats at most once an hour. Give one minute, e.g. `0 10 * * TUE`.", codeText(text, 80))
 		}
 	}
 	if sched.Next(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)).IsZero() {
-		return fail("`%s` never happens (no such date).", truncateEscaped(text, 80))
+		return fail("`%s` never happens (no such date).", codeText(text, 80))
 	}
 	return spec, nil
 }
@@ -417,8 +417,8 @@ func (h *Handler) MeetingOccurrences(m store.Meeting, after, until time.Time, li
 
 // nextMeeting is the next start of m after t, or the zero time.
 func (h *Handler) nextMeeting(m store.Meeting, t time.Time) time.Time {
-	// A year covers every schedule we accept but "@yearly" on 1 Jan.
-	next, err := h.MeetingOccurrences(m, t, t.AddDate(1, 0, 1), 1)
+	// Five years is as far as robfig/cron looks (29 February).
+	next, err := h.MeetingOccurrences(m, t, t.AddDate(5, 0, 1), 1)
 	if err != nil || len(next) == 0 {
 		return time.Time{}
 	}
@@ -476,7 +476,7 @@ func channelRef(id string) string {
 	if channelLink.MatchString("<#" + id + ">") {
 		return "<#" + id + ">"
 	}
-	return "`" + truncateEscaped(id, 40) + "`"
+	return "`" + codeText(id, 40) + "`"
 }
 
 // channelHelp explains how to name a channel.
@@ -487,6 +487,12 @@ const channelHelp = "Pick the channel from the list that opens when you type # (
 type meetingLine struct {
 	title, schedule, channel string
 	hasChannel               bool
+}
+
+// codeText makes user text safe inside `code`: escaped, at most n
+// characters, and without backticks, which would end the code early.
+func codeText(s string, n int) string {
+	return truncateEscaped(strings.ReplaceAll(s, "`", "'"), n)
 }
 
 // closingQuotes maps each opening double quote to the quotes that may
@@ -524,7 +530,7 @@ func parseMeetingLine(s string) (meetingLine, error) {
 		line.channel, line.hasChannel = id, true
 		line.schedule = strings.TrimSpace(strings.TrimSuffix(line.schedule, last))
 	} else if strings.HasPrefix(last, "#") || strings.HasPrefix(last, "<#") {
-		return meetingLine{}, userErrorf("I can't tell which channel `%s` is. %s", truncateEscaped(last, 80), channelHelp)
+		return meetingLine{}, userErrorf("I can't tell which channel `%s` is. %s", codeText(last, 80), channelHelp)
 	}
 	return line, nil
 }
@@ -570,7 +576,7 @@ func (h *Handler) meetingAdd(ctx context.Context, req Request, rest string) (Res
 	m, errs := h.validateMeeting(meetingInput{title: line.title, schedule: spec, channel: line.channel})
 	if msg, ok := errs[inputMeetingChannel]; ok {
 		return Response{}, userErrorf("%s Add it at the end: `/meeting add \"%s\" %s #channel`.",
-			msg, truncateEscaped(strings.TrimSpace(line.title), 60), truncateEscaped(line.schedule, 60))
+			msg, codeText(strings.TrimSpace(line.title), 60), codeText(line.schedule, 60))
 	}
 	if len(errs) > 0 {
 		return Response{}, joinErrors(errs, []field{{id: inputMeetingTitle}})
@@ -738,7 +744,7 @@ func (h *Handler) findMeeting(ctx context.Context, typed, usage string) (store.M
 		if typed == "" {
 			return store.Meeting{}, userErrorf("Which meeting? Use %s; `/meeting list` shows the IDs.", usage)
 		}
-		return store.Meeting{}, userErrorf("`%s` is not a meeting ID. Use %s; `/meeting list` shows the IDs.", truncateEscaped(typed, 40), usage)
+		return store.Meeting{}, userErrorf("`%s` is not a meeting ID. Use %s; `/meeting list` shows the IDs.", codeText(typed, 40), usage)
 	}
 	m, err := h.db.Meeting(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {

@@ -404,7 +404,7 @@ func TestMeetingEscaping(t *testing.T) {
 }
 
 func TestMeetingList(t *testing.T) {
-	h, db := newMeetingHandler(t, nil)
+	h, _ := newMeetingHandler(t, nil)
 	if resp := meetingSlash(t, h, "UANN", "list"); !strings.Contains(resp.Text, "No joint meetings") {
 		t.Fatalf("empty list = %q", resp.Text)
 	}
@@ -435,7 +435,6 @@ func TestMeetingList(t *testing.T) {
 	if !shared.InChannel || len(findButtons(shared)) != 0 || !strings.Contains(shared.Text, "Pipeline review") {
 		t.Fatalf("shared list = %+v, want the list in the channel without buttons", shared)
 	}
-	_ = db
 }
 
 func TestMeetingDelete(t *testing.T) {

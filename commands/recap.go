@@ -135,5 +135,9 @@ func (h *Handler) recapPreview(ctx context.Context, shared bool) (Response, erro
 
 // recapMeetings lists the joint meetings of the coming week.
 func (h *Handler) recapMeetings(ctx context.Context, at time.Time) ([]Block, error) {
-	return nil, nil
+	blocks, err := h.upcomingBlocks(ctx, at, at.AddDate(0, 0, 7))
+	if err != nil || len(blocks) == 0 {
+		return blocks, err
+	}
+	return append([]Block{Divider{}}, blocks...), nil
 }

@@ -20,6 +20,7 @@ type Dataset struct {
 	Terms    []TermRecord    `json:"terms,omitempty"`
 	Personas []PersonaRecord `json:"personas,omitempty"`
 	Leads    []LeadRecord    `json:"leads,omitempty"`
+	Meetings []MeetingRecord `json:"meetings,omitempty"`
 	Metrics  []MetricRecord  `json:"metrics,omitempty"`
 }
 
@@ -81,6 +82,9 @@ func (db *DB) Export(ctx context.Context) (Dataset, error) {
 			})
 		}
 		if ds.Leads, err = leadRecords(ctx, q); err != nil {
+			return err
+		}
+		if ds.Meetings, err = listMeetingRecords(ctx, q); err != nil {
 			return err
 		}
 		ds.Metrics, err = metricRecords(ctx, q)
@@ -156,7 +160,7 @@ func (db *DB) Import(ctx context.Context, ds Dataset, opt ImportOptions) (Import
 	defer sqltx.Rollback()
 	// The same few statements run for every record: prepare each once.
 	tx := &preparedTx{tx: sqltx, stmts: map[string]*sql.Stmt{}}
-	total, done := len(ds.Terms)+len(ds.Personas)+len(ds.Leads)+len(ds.Metrics), 0
+	total, done := len(ds.Terms)+len(ds.Personas)+len(ds.Leads)+len(ds.Meetings)+len(ds.Metrics), 0
 	apply := func(section string, i int, f func() (outcome, error)) error {
 		// No savepoint per record (one made an import of 10,000 terms twice
 		// as slow): the writers return a *ConflictError before they write
@@ -192,6 +196,11 @@ func (db *DB) Import(ctx context.Context, ds Dataset, opt ImportOptions) (Import
 	for i, r := range ds.Leads {
 		if err := apply("leads", i, func() (outcome, error) { return db.importLead(ctx, tx, r) }); err != nil {
 			return ImportReport{}, fmt.Errorf("import lead %s/%s: %w", r.Channel, r.TS, err)
+		}
+	}
+	for i, r := range ds.Meetings {
+		if err := apply("meetings", i, func() (outcome, error) { return db.importMeeting(ctx, tx, r, opt.By) }); err != nil {
+			return ImportReport{}, fmt.Errorf("import meeting %q: %w", r.Title, err)
 		}
 	}
 	for i, r := range ds.Metrics {

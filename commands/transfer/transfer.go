@@ -258,6 +258,8 @@ func Import(ctx context.Context, db importer, file string, opt ImportOptions) (S
 	}
 	p := prepare(recs)
 	ds.Version, ds.Terms, ds.Personas = store.DatasetVersion, p.terms, p.personas
+	ds.Meetings = checkSection(&p, "meetings", ds.Meetings, commands.ValidateMeeting)
+	ds.Metrics = checkSection(&p, "metrics", ds.Metrics, commands.ValidateMetric)
 	progress := newProgress(opt.Progress, opt.Terminal)
 	rep, err := db.Import(ctx, ds, store.ImportOptions{By: opt.By, Progress: progress.update})
 	progress.finish()
@@ -355,6 +357,29 @@ type prepared struct {
 	termLines    []int // line of terms[i]
 	personaLines []int
 	problems     []problem
+	// kept maps, for the sections read without line numbers, the index of
+	// each record passed on to its index in the file.
+	kept map[string][]int
+}
+
+// checkSection validates the records of a section this package reads
+// without line numbers (meetings, metrics) by the slash commands' rules;
+// bad ones become problems, the cleaned good ones go on.
+func checkSection[T any](p *prepared, section string, recs []T, check func(T) (T, error)) []T {
+	var out []T
+	for i, r := range recs {
+		clean, err := check(r)
+		if err != nil {
+			p.problems = append(p.problems, problem{what: fmt.Sprintf("%s #%d", section, i+1), msg: rejectionMessage(section, err)})
+			continue
+		}
+		if p.kept == nil {
+			p.kept = map[string][]int{}
+		}
+		p.kept[section] = append(p.kept[section], i)
+		out = append(out, clean)
+	}
+	return out
 }
 
 // prepare validates recs by the rules of the slash commands and keeps the
@@ -433,8 +458,12 @@ func (p *prepared) rejection(r store.Rejection) problem {
 	case r.Section == "personas" && r.Index < len(p.personas):
 		pr.line, pr.what = p.personaLines[r.Index], describe(kindPersona, p.personas[r.Index].Name)
 	default:
-		// Sections this package passes through without reading them.
-		pr.what = fmt.Sprintf("%s #%d", r.Section, r.Index+1)
+		// Sections read without line numbers: name the record by position.
+		i := r.Index
+		if kept := p.kept[r.Section]; i < len(kept) {
+			i = kept[i]
+		}
+		pr.what = fmt.Sprintf("%s #%d", r.Section, i+1)
 	}
 	return pr
 }

@@ -484,7 +484,7 @@ func TestImportJSONReportsLines(t *testing.T) {
 		file + `:13: term (no name): Fill in the name. Fill in the definition.`,
 		file + `:18: persona "Sally": The created_at "2024-03-05" is not an RFC 3339 time such as 2024-03-05T14:30:00Z.`,
 		file + `:19: persona "Ivan": The role must be text, not a JSON number.`,
-		"imported " + file + ": 3 created, 0 updated, 0 unchanged, 10 skipped", // the lead, the term "Lead" and the metric
+		"imported " + file + ": 4 created, 0 updated, 0 unchanged, 10 skipped", // the lead, the term "Lead", the meeting and the metric
 	}
 	if got := strings.TrimSuffix(out, "\n"); got != strings.Join(want, "\n") {
 		t.Fatalf("output:\n%s\nwant:\n%s", out, strings.Join(want, "\n"))
@@ -660,6 +660,30 @@ func TestSkippedErrorGrammar(t *testing.T) {
 	} {
 		if got := tc.e.Error(); got != tc.want {
 			t.Errorf("Error() = %q, want %q", got, tc.want)
+		}
+	}
+}
+
+func TestImportChecksMeetingsAndMetrics(t *testing.T) {
+	db := openDB(t)
+	file := writeFile(t, "data.json", `{"version": 1,
+ "meetings": [{"id": 1, "title": "Pipeline review", "schedule": "every funday at 10:00", "channel": "C1", "agenda": []},
+              {"id": 2, "title": "Weekly sync", "schedule": "every tue at 10:00", "channel": "C1", "agenda": ["Lead quality"]}],
+ "metrics": [{"name": "visits", "week": "2024-W99", "value": 1, "set_by": "U1"},
+             {"name": "visits", "week": "2024-W10", "value": 4210, "set_by": "U1"}]}`)
+	_, out, err := runImport(t, db, file)
+	if err == nil {
+		t.Fatal("import with bad records returned no error")
+	}
+	for _, want := range []string{file + ": meetings #1: ", file + ": metrics #1: ", "2 created, 0 updated, 0 unchanged, 2 skipped"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("output:\n%s\nwant it to contain %q", out, want)
+		}
+	}
+	got := string(exportJSON(t, db))
+	for _, want := range []string{`"title": "Weekly sync"`, `"schedule": "0 10 * * TUE"`, `"Lead quality"`, `"week": "2024-W10"`} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("export after import:\n%s\nwant it to contain %q", got, want)
 		}
 	}
 }

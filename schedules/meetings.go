@@ -1,0 +1,116 @@
+package schedules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"smarketing/commands"
+	"smarketing/store"
+)
+
+// meetingStore is what the meeting reminders need from the database.
+type meetingStore interface {
+	Meetings(ctx context.Context) ([]store.Meeting, error)
+	ClaimMeetingRun(ctx context.Context, meetingID int64, occurrence time.Time) (bool, error)
+	FinishMeetingRun(ctx context.Context, meetingID int64, occurrence time.Time, posted bool, items []int64) error
+}
+
+var _ meetingStore = (*store.DB)(nil)
+
+// meetingMessages computes meeting times and writes reminders;
+// *commands.Handler is the real one.
+type meetingMessages interface {
+	MeetingOccurrences(m store.Meeting, after, until time.Time, limit int) ([]time.Time, error)
+	MeetingReminder(ctx context.Context, meetingID int64, occurrence time.Time) (commands.MeetingReminder, error)
+}
+
+var _ meetingMessages = (*commands.Handler)(nil)
+
+// DefaultMeetingCatchUp is how late a meeting reminder may still go out
+// (after a restart, or a failed post) when [MeetingReminders.CatchUp] is 0.
+const DefaultMeetingCatchUp = 15 * time.Minute
+
+// MeetingReminders posts a reminder with the agenda Before each occurrence
+// of every meeting, in the meeting's channel. Run it every minute. It reads
+// the meetings on each run, so added, deleted or changed meetings count at
+// once. Each reminder is claimed in the database before it is posted, so it
+// goes out at most once, across restarts and overlapping runs; a failed post
+// releases the claim and keeps the agenda, and the next run tries again.
+// After a post, the agenda items it listed are cleared.
+type MeetingReminders struct {
+	Store    meetingStore
+	Messages meetingMessages // *commands.Handler
+	Poster   Poster
+	// Before is how long before a meeting its reminder goes out
+	// (SMARKETING_MEETING_REMINDER; 0 = at the start time).
+	Before time.Duration
+	// CatchUp is how late a reminder may still go out, for a bot that was
+	// down or a post that failed; [DefaultMeetingCatchUp] if 0.
+	CatchUp time.Duration
+	Log     *slog.Logger
+}
+
+// Run posts the reminders due at now: those whose time (start − Before)
+// is after now − CatchUp and not after now, for occurrences that start after
+// the meeting was created, and that no run has claimed yet.
+func (j *MeetingReminders) Run(ctx context.Context, now time.Time) error {
+	catchUp := j.CatchUp
+	if catchUp <= 0 {
+		catchUp = DefaultMeetingCatchUp
+	}
+	meetings, err := j.Store.Meetings(ctx)
+	if err != nil {
+		return err
+	}
+	const maxPerMeeting = 20 // more than CatchUp/1h could ever hold
+	var errs []error
+	for _, m := range meetings {
+		after, until := now.Add(j.Before-catchUp), now.Add(j.Before)
+		if after.Before(m.CreatedAt) {
+			after = m.CreatedAt
+		}
+		times, err := j.Messages.MeetingOccurrences(m, after, until, maxPerMeeting)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, at := range times {
+			if err := j.remind(ctx, m, at); err != nil {
+				errs = append(errs, fmt.Errorf("meeting %d at %s: %w", m.ID, at.Format(time.RFC3339), err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// remind posts the reminder of one occurrence if this run wins its claim.
+func (j *MeetingReminders) remind(ctx context.Context, m store.Meeting, at time.Time) error {
+	won, err := j.Store.ClaimMeetingRun(ctx, m.ID, at)
+	if err != nil || !won {
+		return err
+	}
+	// Whatever happens next, the claim is settled even if ctx ends.
+	finish := func(posted bool, items []int64) error {
+		return j.Store.FinishMeetingRun(context.WithoutCancel(ctx), m.ID, at, posted, items)
+	}
+	rem, err := j.Messages.MeetingReminder(ctx, m.ID, at)
+	if errors.Is(err, store.ErrNotFound) {
+		return finish(false, nil) // deleted meanwhile: nothing to remind of
+	}
+	if err != nil {
+		return errors.Join(err, finish(false, nil))
+	}
+	if _, err := j.Poster.Post(ctx, rem.Channel, "", rem.Message); err != nil {
+		return errors.Join(fmt.Errorf("post meeting reminder: %w", err), finish(false, nil))
+	}
+	if err := finish(true, rem.Items); err != nil {
+		return err
+	}
+	if j.Log != nil {
+		j.Log.Info("meeting reminder sent", "meeting_id", m.ID, "occurrence", at, "channel", rem.Channel, "agenda_items", len(rem.Items))
+	}
+	return nil
+}
