@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"smarketing/commands"
-	"smarketing/schedules"
+	"smarketing/schedules/cronspec"
 )
 
 // Config is everything smarketing reads from its environment (SPEC §3).
@@ -67,7 +67,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.RecapChannel != "" && !channelID.MatchString(c.RecapChannel) {
 		fail("SMARKETING_RECAP_CHANNEL must be a channel ID like C0123ABCD (got %q); find it under the channel name → About", c.RecapChannel)
 	}
-	if _, err := schedules.Parse(c.RecapSchedule); err != nil {
+	if _, err := cronspec.Parse(c.RecapSchedule); err != nil {
 		fail("SMARKETING_RECAP_SCHEDULE: %v; use 5 cron fields like \"0 9 * * MON\" or a descriptor like @weekly", err)
 	}
 	tz := get("SMARKETING_TIMEZONE", "UTC")

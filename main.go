@@ -26,6 +26,7 @@ import (
 	"smarketing/commands/shell"
 	"smarketing/commands/transfer"
 	"smarketing/schedules"
+	"smarketing/schedules/cronspec"
 	"smarketing/store"
 )
 
@@ -222,7 +223,7 @@ func serve(ctx context.Context, cfg Config, db *store.DB, log *slog.Logger) erro
 	go func() { schedDone <- sched.Run(schedCtx) }()
 	if recapJob != nil {
 		go func() {
-			spec, _ := schedules.Parse(cfg.RecapSchedule)
+			spec, _ := cronspec.Parse(cfg.RecapSchedule)
 			if err := recapJob.CatchUp(schedCtx, spec, time.Now()); err != nil {
 				log.Error("catch up missed recap", "err", err)
 			}

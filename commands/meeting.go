@@ -14,6 +14,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"smarketing/schedules/cronspec"
 	"smarketing/store"
 )
 
@@ -88,33 +89,6 @@ func (h *Handler) meeting(ctx context.Context, req Request, shared bool) (Respon
 
 // --- schedules --------------------------------------------------------------
 
-// meetingCron reads the cron specs meetings are stored as: five fields or a
-// descriptor, as schedules.Parse accepts for SMARKETING_RECAP_SCHEDULE.
-// (commands cannot import schedules, which imports commands.)
-var meetingCron = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-
-// parseCron parses a stored or typed cron spec. robfig/cron panics on some
-// input ("CRON_TZ=UTC" alone); that is an error here.
-func parseCron(spec string) (s cron.Schedule, err error) {
-	spec = strings.TrimSpace(spec)
-	if spec == "" {
-		return nil, errors.New("empty schedule")
-	}
-	if strings.HasPrefix(spec, "CRON_TZ=") || strings.HasPrefix(spec, "TZ=") {
-		return nil, fmt.Errorf("schedule %q: time zone prefixes are not accepted", spec)
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			s, err = nil, fmt.Errorf("schedule %q is not valid", spec)
-		}
-	}()
-	s, err = meetingCron.Parse(spec)
-	if err != nil {
-		return nil, fmt.Errorf("schedule %q: %w", spec, err)
-	}
-	return s, nil
-}
-
 // ParseMeetingSchedule reads the SCHEDULE of `/meeting add`: a five-field
 // cron spec, a descriptor (`@every` at least an hour), or `every DAY[,DAY]
 // at HH:MM`, and returns the cron spec to store. Its error is a [*UserError]
@@ -166,7 +140,7 @@ func ParseMeetingSchedule(text string) (string, error) {
 	default:
 		return fail("I can't read the schedule `%s`.", codeText(text, 80))
 	}
-	sched, err := parseCron(spec)
+	sched, err := cronspec.Parse(spec)
 	if err != nil {
 		return fail("`%s` is not a schedule I know.", codeText(text, 80))
 	}
@@ -384,7 +358,7 @@ func dowSet(field string) (set [7]bool, ok bool) {
 // A cron spec is read in that zone; an `@every` schedule counts from the
 // minute the meeting was created.
 func (h *Handler) MeetingOccurrences(m store.Meeting, after, until time.Time, limit int) ([]time.Time, error) {
-	sched, err := parseCron(m.Schedule)
+	sched, err := cronspec.Parse(m.Schedule)
 	if err != nil {
 		return nil, fmt.Errorf("meeting %d: %w", m.ID, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"smarketing/schedules/cronspec"
 	"smarketing/store"
 )
 
@@ -138,7 +139,7 @@ func TestParseMeetingSchedule(t *testing.T) {
 			if spec != tc.spec {
 				t.Fatalf("ParseMeetingSchedule(%q) = %q, want %q", tc.in, spec, tc.spec)
 			}
-			if _, err := parseCron(spec); err != nil {
+			if _, err := cronspec.Parse(spec); err != nil {
 				t.Fatalf("stored spec %q does not parse: %v", spec, err)
 			}
 		})

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"smarketing/commands"
+	"smarketing/schedules/cronspec"
 	"smarketing/store"
 )
 
@@ -418,9 +419,9 @@ func TestMeetingSpecsParseHere(t *testing.T) {
 		if err != nil {
 			t.Fatalf("ParseMeetingSchedule(%q): %v", in, err)
 		}
-		sched, err := Parse(spec)
+		sched, err := cronspec.Parse(spec)
 		if err != nil {
-			t.Fatalf("schedules.Parse(%q) (from %q): %v", spec, in, err)
+			t.Fatalf("cronspec.Parse(%q) (from %q): %v", spec, in, err)
 		}
 		want := sched.Next(from.In(loc))
 		got, err := h.MeetingOccurrences(store.Meeting{Schedule: spec}, from, from.AddDate(1, 0, 0), 1)

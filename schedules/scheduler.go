@@ -1,3 +1,6 @@
+// Package schedules runs the bot's timed jobs on robfig/cron: the weekly
+// recap, meeting reminders and SLA checks. Jobs call the same command and
+// store code as everything else.
 package schedules
 
 import (
@@ -7,6 +10,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"smarketing/schedules/cronspec"
 )
 
 // Job is one timed task. at is the time it was scheduled for.
@@ -28,7 +33,7 @@ func New(loc *time.Location, log *slog.Logger) *Scheduler {
 	l := cronLogger{log}
 	ctx, stop := context.WithCancel(context.Background())
 	return &Scheduler{
-		cron: cron.New(cron.WithLocation(loc), cron.WithParser(parser), cron.WithChain(cron.Recover(l), cron.SkipIfStillRunning(l))),
+		cron: cron.New(cron.WithLocation(loc), cron.WithChain(cron.Recover(l), cron.SkipIfStillRunning(l))),
 		log:  log,
 		ctx:  ctx,
 		stop: stop,
@@ -37,7 +42,7 @@ func New(loc *time.Location, log *slog.Logger) *Scheduler {
 
 // Add schedules job under name at spec (see [Parse]).
 func (s *Scheduler) Add(name, spec string, job Job) error {
-	sched, err := Parse(spec)
+	sched, err := cronspec.Parse(spec)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package schedules
+package cronspec
 
 import (
 	"testing"

@@ -1,7 +1,7 @@
-// Package schedules runs the bot's timed jobs on robfig/cron: the weekly
-// recap, meeting reminders and SLA checks. Jobs call the same command and
-// store code as everything else.
-package schedules
+// Package cronspec reads the cron specs smarketing accepts (five fields or
+// a descriptor) safely: robfig/cron panics on some malformed input. It
+// imports nothing of the project, so both commands and schedules use it.
+package cronspec
 
 import (
 	"fmt"
