@@ -153,7 +153,7 @@ func (db *DB) Import(ctx context.Context, ds Dataset, opt ImportOptions) (Import
 	if ds.Version != 0 && ds.Version != DatasetVersion {
 		return rep, fmt.Errorf("import: format version %d is not supported (want %d)", ds.Version, DatasetVersion)
 	}
-	sqltx, err := db.sql.BeginTx(ctx, nil)
+	sqltx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return rep, fmt.Errorf("import: %w", err)
 	}

@@ -54,7 +54,7 @@ func TSTime(ts string) (time.Time, bool) {
 // whether it ran: an event id seen before (a redelivery) changes nothing.
 // An empty eventID always runs.
 func (db *DB) once(ctx context.Context, eventID string, f func(tx *sql.Tx) error) (bool, error) {
-	tx, err := db.sql.BeginTx(ctx, nil)
+	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return false, err
 	}
@@ -335,7 +335,7 @@ func (db *DB) leadsWhere(ctx context.Context, where string, limit int, args ...a
 // SetReason stores why user rated the lead poor. It returns [ErrNotFound]
 // if the user's rating of it is not (or no longer) poor.
 func (db *DB) SetReason(ctx context.Context, leadID int64, user, reason string) error {
-	res, err := db.sql.ExecContext(ctx, "UPDATE feedback SET reason = ? WHERE lead_id = ? AND user = ? AND rating = 'poor'", reason, leadID, user)
+	res, err := db.w.ExecContext(ctx, "UPDATE feedback SET reason = ? WHERE lead_id = ? AND user = ? AND rating = 'poor'", reason, leadID, user)
 	if err != nil {
 		return fmt.Errorf("save reason: %w", err)
 	}
@@ -498,7 +498,7 @@ func (db *DB) DueReminders(ctx context.Context, now time.Time, sla time.Duration
 // ClaimReminder marks a lead's reminder as being sent and reports whether
 // this caller won it: a reminder is claimed once, so it is never sent twice.
 func (db *DB) ClaimReminder(ctx context.Context, id int64) (bool, error) {
-	res, err := db.sql.ExecContext(ctx, "UPDATE leads SET reminder = 'sending' WHERE id = ? AND reminder = ''", id)
+	res, err := db.w.ExecContext(ctx, "UPDATE leads SET reminder = 'sending' WHERE id = ? AND reminder = ''", id)
 	if err != nil {
 		return false, fmt.Errorf("claim reminder: %w", err)
 	}
@@ -513,7 +513,7 @@ func (db *DB) FinishReminder(ctx context.Context, id int64, sent bool) error {
 	if sent {
 		state = "sent"
 	}
-	if _, err := db.sql.ExecContext(ctx, "UPDATE leads SET reminder = ? WHERE id = ? AND reminder = 'sending'", state, id); err != nil {
+	if _, err := db.w.ExecContext(ctx, "UPDATE leads SET reminder = ? WHERE id = ? AND reminder = 'sending'", state, id); err != nil {
 		return fmt.Errorf("finish reminder: %w", err)
 	}
 	return nil

@@ -55,7 +55,7 @@ func scanMeeting(sc interface{ Scan(...any) error }) (Meeting, error) {
 // AddMeeting saves a new meeting created by by and returns it as stored. The
 // caller validates the title, schedule and channel.
 func (db *DB) AddMeeting(ctx context.Context, m Meeting, by Actor) (Meeting, error) {
-	res, err := db.sql.ExecContext(ctx, `INSERT INTO meetings (title, schedule, channel, created_by, created_by_name, created_at)
+	res, err := db.w.ExecContext(ctx, `INSERT INTO meetings (title, schedule, channel, created_by, created_by_name, created_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, m.Title, m.Schedule, m.Channel, by.ID, by.Name, nanos(db.Now()))
 	if err != nil {
 		return Meeting{}, fmt.Errorf("add meeting: %w", err)
@@ -103,7 +103,7 @@ func (db *DB) Meetings(ctx context.Context) ([]Meeting, error) {
 // DeleteMeeting deletes a meeting with its agenda and reminder records, or
 // returns [ErrNotFound].
 func (db *DB) DeleteMeeting(ctx context.Context, id int64) error {
-	res, err := db.sql.ExecContext(ctx, "DELETE FROM meetings WHERE id = ?", id)
+	res, err := db.w.ExecContext(ctx, "DELETE FROM meetings WHERE id = ?", id)
 	if err != nil {
 		return fmt.Errorf("delete meeting: %w", err)
 	}
@@ -117,7 +117,7 @@ func (db *DB) DeleteMeeting(ctx context.Context, id int64) error {
 // item as stored. It returns [ErrNotFound] if the meeting does not exist and
 // [ErrAgendaFull] if it has [MaxAgendaItems] open items already.
 func (db *DB) AddAgendaItem(ctx context.Context, meetingID int64, text string, by Actor) (AgendaItem, error) {
-	tx, err := db.sql.BeginTx(ctx, nil)
+	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return AgendaItem{}, fmt.Errorf("add agenda item: %w", err)
 	}
@@ -188,7 +188,7 @@ const meetingRunsKept = 7 * 24 * time.Hour
 // claim. An occurrence is claimed once, so its reminder is never posted
 // twice; a deleted meeting cannot be claimed.
 func (db *DB) ClaimMeetingRun(ctx context.Context, meetingID int64, occurrence time.Time) (bool, error) {
-	tx, err := db.sql.BeginTx(ctx, nil)
+	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return false, fmt.Errorf("claim meeting reminder: %w", err)
 	}
@@ -217,7 +217,7 @@ func (db *DB) ClaimMeetingRun(ctx context.Context, meetingID int64, occurrence t
 // cleared (items added meanwhile stay open for the next one); if not, the
 // claim is released so a later run tries again, and the items stay open.
 func (db *DB) FinishMeetingRun(ctx context.Context, meetingID int64, occurrence time.Time, posted bool, items []int64) error {
-	tx, err := db.sql.BeginTx(ctx, nil)
+	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("finish meeting reminder: %w", err)
 	}

@@ -130,7 +130,7 @@ func (db *DB) SetMetric(ctx context.Context, m Metric) error {
 	if m.SetAt.IsZero() {
 		m.SetAt = db.Now()
 	}
-	if err := upsertMetric(ctx, db.sql, m); err != nil {
+	if err := upsertMetric(ctx, db.w, m); err != nil {
 		return fmt.Errorf("set metric: %w", err)
 	}
 	return nil

@@ -98,7 +98,7 @@ func listPersonas(ctx context.Context, q queryer) ([]Persona, error) {
 // AddPersona saves a new persona created by by and returns it as stored. It
 // returns a [*ConflictError] if the name is taken.
 func (db *DB) AddPersona(ctx context.Context, p Persona, by Actor) (Persona, error) {
-	tx, err := db.sql.BeginTx(ctx, nil)
+	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return Persona{}, fmt.Errorf("add persona: %w", err)
 	}
@@ -165,7 +165,7 @@ func personaNameFree(ctx context.Context, tx execer, name string, self int64) er
 // [ErrUnchanged] when nothing differs, or a [*ConflictError] when the new name
 // is another persona's.
 func (db *DB) UpdatePersona(ctx context.Context, p Persona, by Actor) (Persona, error) {
-	tx, err := db.sql.BeginTx(ctx, nil)
+	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return Persona{}, fmt.Errorf("update persona: %w", err)
 	}
@@ -214,7 +214,7 @@ func (db *DB) updatePersona(ctx context.Context, tx txer, p Persona, by Actor) e
 // DeletePersona removes the persona with that id and its history, or returns
 // [ErrNotFound].
 func (db *DB) DeletePersona(ctx context.Context, id int64) error {
-	tx, err := db.sql.BeginTx(ctx, nil)
+	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("delete persona: %w", err)
 	}

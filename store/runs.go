@@ -10,7 +10,7 @@ import (
 // reports whether this caller won: a run already claimed or done is not
 // claimed again, so it never posts twice.
 func (db *DB) ClaimRun(ctx context.Context, job string, scheduled time.Time) (bool, error) {
-	res, err := db.sql.ExecContext(ctx, `INSERT OR IGNORE INTO runs (job, scheduled_at, state, updated_at)
+	res, err := db.w.ExecContext(ctx, `INSERT OR IGNORE INTO runs (job, scheduled_at, state, updated_at)
 		VALUES (?, ?, 'posting', ?)`, job, nanos(scheduled), nanos(db.Now()))
 	if err != nil {
 		return false, fmt.Errorf("claim run: %w", err)
@@ -24,10 +24,10 @@ func (db *DB) ClaimRun(ctx context.Context, job string, scheduled time.Time) (bo
 func (db *DB) FinishRun(ctx context.Context, job string, scheduled time.Time, posted bool) error {
 	var err error
 	if posted {
-		_, err = db.sql.ExecContext(ctx, "UPDATE runs SET state = 'posted', updated_at = ? WHERE job = ? AND scheduled_at = ?",
+		_, err = db.w.ExecContext(ctx, "UPDATE runs SET state = 'posted', updated_at = ? WHERE job = ? AND scheduled_at = ?",
 			nanos(db.Now()), job, nanos(scheduled))
 	} else {
-		_, err = db.sql.ExecContext(ctx, "DELETE FROM runs WHERE job = ? AND scheduled_at = ? AND state = 'posting'", job, nanos(scheduled))
+		_, err = db.w.ExecContext(ctx, "DELETE FROM runs WHERE job = ? AND scheduled_at = ? AND state = 'posting'", job, nanos(scheduled))
 	}
 	if err != nil {
 		return fmt.Errorf("finish run: %w", err)

@@ -48,7 +48,11 @@ type Actor struct {
 
 // DB is an open smarketing database.
 type DB struct {
-	sql *sql.DB
+	sql *sql.DB // readers: many connections, never blocked by writers (WAL)
+	// w is the one writer connection. Writers queue for it here, in Go,
+	// instead of in SQLite's busy handler, which sleeps up to 100 ms
+	// between tries and makes a burst of events crawl.
+	w *sql.DB
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
 }
@@ -67,13 +71,19 @@ func Open(ctx context.Context, file string) (*DB, error) {
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + (&url.URL{Path: file}).EscapedPath() + "?" + q.Encode()
-	sqldb, err := sql.Open("sqlite3", dsn)
+	readers, err := sql.Open("sqlite3", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	db := &DB{sql: sqldb, Now: time.Now}
+	writer, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		readers.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	writer.SetMaxOpenConns(1)
+	db := &DB{sql: readers, w: writer, Now: time.Now}
 	if err := db.init(ctx); err != nil {
-		sqldb.Close()
+		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", file, err)
 	}
 	return db, nil
@@ -81,7 +91,7 @@ func Open(ctx context.Context, file string) (*DB, error) {
 
 func (db *DB) init(ctx context.Context) error {
 	var mode string
-	if err := db.sql.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+	if err := db.w.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
 		return err
 	}
 	if !strings.EqualFold(mode, "wal") {
@@ -91,7 +101,7 @@ func (db *DB) init(ctx context.Context) error {
 }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.sql.Close() }
+func (db *DB) Close() error { return errors.Join(db.w.Close(), db.sql.Close()) }
 
 type migration struct {
 	version int
@@ -126,13 +136,13 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := db.sql.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	applied := map[int]bool{}
-	rows, err := db.sql.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	rows, err := db.w.QueryContext(ctx, "SELECT version FROM schema_migrations")
 	if err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
@@ -166,7 +176,7 @@ func (db *DB) migrate(ctx context.Context) error {
 }
 
 func (db *DB) apply(ctx context.Context, m migration) error {
-	tx, err := db.sql.BeginTx(ctx, nil)
+	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}

@@ -175,7 +175,7 @@ func (db *DB) TermKeys(ctx context.Context) ([]TermKey, error) {
 // AddTerm saves a new term created by by and returns it as stored. It returns
 // a [*ConflictError] if its name or an alias already names a term.
 func (db *DB) AddTerm(ctx context.Context, t Term, by Actor) (Term, error) {
-	tx, err := db.sql.BeginTx(ctx, nil)
+	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return Term{}, fmt.Errorf("add term: %w", err)
 	}
@@ -235,7 +235,7 @@ func (db *DB) addTerm(ctx context.Context, tx execer, t Term, by Actor) (int64, 
 // stored. It returns [ErrNotFound], [ErrUnchanged] when nothing differs, or a
 // [*ConflictError].
 func (db *DB) UpdateTerm(ctx context.Context, t Term, by Actor) (Term, error) {
-	tx, err := db.sql.BeginTx(ctx, nil)
+	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return Term{}, fmt.Errorf("update term: %w", err)
 	}
@@ -296,7 +296,7 @@ func (db *DB) updateTerm(ctx context.Context, tx txer, t Term, by Actor) error {
 // DeleteTerm removes the term with that id and its history, or returns
 // [ErrNotFound].
 func (db *DB) DeleteTerm(ctx context.Context, id int64) error {
-	tx, err := db.sql.BeginTx(ctx, nil)
+	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("delete term: %w", err)
 	}
