@@ -12,6 +12,7 @@ import (
 	"smarketing/bot/slackfake"
 	"smarketing/commands"
 	"smarketing/schedules"
+	"smarketing/schedules/cronspec"
 )
 
 const recapChannel = "CRECAP"
@@ -94,7 +95,7 @@ func TestRecapPostsOncePerScheduledTime(t *testing.T) {
 
 func TestRecapCatchUpAfterDowntime(t *testing.T) {
 	e := start(t)
-	weekly, err := schedules.Parse("0 9 * * MON")
+	weekly, err := cronspec.Parse("0 9 * * MON")
 	if err != nil {
 		t.Fatal(err)
 	}
