@@ -54,29 +54,26 @@ func TSTime(ts string) (time.Time, bool) {
 // whether it ran: an event id seen before (a redelivery) changes nothing.
 // An empty eventID always runs.
 func (db *DB) once(ctx context.Context, eventID string, f func(tx *sql.Tx) error) (bool, error) {
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return false, err
-	}
-	defer tx.Rollback()
-	if eventID != "" {
-		now := db.Now().UTC()
-		res, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO seen_events (id, seen_at) VALUES (?, ?)", eventID, nanos(now))
-		if err != nil {
-			return false, fmt.Errorf("record event: %w", err)
+	ran := false
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if eventID != "" {
+			now := db.Now().UTC()
+			res, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO seen_events (id, seen_at) VALUES (?, ?)", eventID, nanos(now))
+			if err != nil {
+				return fmt.Errorf("record event: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return nil
+			}
+			// Slack retries for minutes, not days.
+			if _, err := tx.ExecContext(ctx, "DELETE FROM seen_events WHERE seen_at < ?", nanos(now.Add(-24*time.Hour))); err != nil {
+				return fmt.Errorf("prune events: %w", err)
+			}
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return false, nil
-		}
-		// Slack retries for minutes, not days.
-		if _, err := tx.ExecContext(ctx, "DELETE FROM seen_events WHERE seen_at < ?", nanos(now.Add(-24*time.Hour))); err != nil {
-			return false, fmt.Errorf("prune events: %w", err)
-		}
-	}
-	if err := f(tx); err != nil {
-		return false, err
-	}
-	return true, tx.Commit()
+		ran = true
+		return f(tx)
+	})
+	return ran && err == nil, err
 }
 
 // RecordLead stores a posted lead, or completes a lead first seen through a

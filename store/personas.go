@@ -98,16 +98,12 @@ func listPersonas(ctx context.Context, q queryer) ([]Persona, error) {
 // AddPersona saves a new persona created by by and returns it as stored. It
 // returns a [*ConflictError] if the name is taken.
 func (db *DB) AddPersona(ctx context.Context, p Persona, by Actor) (Persona, error) {
-	tx, err := db.w.BeginTx(ctx, nil)
+	var id int64
+	err := db.inTx(ctx, func(tx *sql.Tx) (err error) {
+		id, err = db.addPersona(ctx, tx, p, by)
+		return err
+	})
 	if err != nil {
-		return Persona{}, fmt.Errorf("add persona: %w", err)
-	}
-	defer tx.Rollback()
-	id, err := db.addPersona(ctx, tx, p, by)
-	if err != nil {
-		return Persona{}, err
-	}
-	if err := tx.Commit(); err != nil {
 		return Persona{}, fmt.Errorf("add persona: %w", err)
 	}
 	return db.PersonaByID(ctx, id)
@@ -165,25 +161,15 @@ func personaNameFree(ctx context.Context, tx execer, name string, self int64) er
 // [ErrUnchanged] when nothing differs, or a [*ConflictError] when the new name
 // is another persona's.
 func (db *DB) UpdatePersona(ctx context.Context, p Persona, by Actor) (Persona, error) {
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
+	err := db.inTx(ctx, func(tx *sql.Tx) error { return db.updatePersona(ctx, tx, p, by) })
+	if err != nil && !errors.Is(err, ErrUnchanged) {
 		return Persona{}, fmt.Errorf("update persona: %w", err)
 	}
-	defer tx.Rollback()
-	if err := db.updatePersona(ctx, tx, p, by); err != nil {
-		if errors.Is(err, ErrUnchanged) {
-			old, rerr := personaWhere(ctx, tx, "id = ?", p.ID)
-			if rerr != nil {
-				return Persona{}, rerr
-			}
-			return old, ErrUnchanged
-		}
-		return Persona{}, err
+	saved, rerr := db.PersonaByID(ctx, p.ID)
+	if rerr != nil {
+		return Persona{}, rerr
 	}
-	if err := tx.Commit(); err != nil {
-		return Persona{}, fmt.Errorf("update persona: %w", err)
-	}
-	return db.PersonaByID(ctx, p.ID)
+	return saved, err
 }
 
 // updatePersona changes the persona p.ID within tx; p.UpdatedAt, if set, is when.
@@ -214,22 +200,16 @@ func (db *DB) updatePersona(ctx context.Context, tx txer, p Persona, by Actor) e
 // DeletePersona removes the persona with that id and its history, or returns
 // [ErrNotFound].
 func (db *DB) DeletePersona(ctx context.Context, id int64) error {
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("delete persona: %w", err)
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, "DELETE FROM personas WHERE id = ?", id)
-	if err != nil {
-		return fmt.Errorf("delete persona: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	if err := deleteRevisions(ctx, tx, kindPersona, id); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "DELETE FROM personas WHERE id = ?", id)
+		if err != nil {
+			return fmt.Errorf("delete persona: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return deleteRevisions(ctx, tx, kindPersona, id)
+	})
 }
 
 // PersonaHistory returns every saved version of the persona, newest first.

@@ -198,6 +198,20 @@ func (db *DB) apply(ctx context.Context, m migration) error {
 	return tx.Commit()
 }
 
+// inTx runs f in one write transaction on the writer connection, committed
+// if f returns nil and rolled back otherwise.
+func (db *DB) inTx(ctx context.Context, f func(tx *sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := f(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 // SchemaVersion returns the highest migration applied.
 func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	var v int

@@ -175,16 +175,12 @@ func (db *DB) TermKeys(ctx context.Context) ([]TermKey, error) {
 // AddTerm saves a new term created by by and returns it as stored. It returns
 // a [*ConflictError] if its name or an alias already names a term.
 func (db *DB) AddTerm(ctx context.Context, t Term, by Actor) (Term, error) {
-	tx, err := db.w.BeginTx(ctx, nil)
+	var id int64
+	err := db.inTx(ctx, func(tx *sql.Tx) (err error) {
+		id, err = db.addTerm(ctx, tx, t, by)
+		return err
+	})
 	if err != nil {
-		return Term{}, fmt.Errorf("add term: %w", err)
-	}
-	defer tx.Rollback()
-	id, err := db.addTerm(ctx, tx, t, by)
-	if err != nil {
-		return Term{}, err
-	}
-	if err := tx.Commit(); err != nil {
 		return Term{}, fmt.Errorf("add term: %w", err)
 	}
 	return db.TermByID(ctx, id)
@@ -235,25 +231,15 @@ func (db *DB) addTerm(ctx context.Context, tx execer, t Term, by Actor) (int64, 
 // stored. It returns [ErrNotFound], [ErrUnchanged] when nothing differs, or a
 // [*ConflictError].
 func (db *DB) UpdateTerm(ctx context.Context, t Term, by Actor) (Term, error) {
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
+	err := db.inTx(ctx, func(tx *sql.Tx) error { return db.updateTerm(ctx, tx, t, by) })
+	if err != nil && !errors.Is(err, ErrUnchanged) {
 		return Term{}, fmt.Errorf("update term: %w", err)
 	}
-	defer tx.Rollback()
-	if err := db.updateTerm(ctx, tx, t, by); err != nil {
-		if errors.Is(err, ErrUnchanged) {
-			old, rerr := db.termWhere(ctx, tx, "t.id = ?", t.ID)
-			if rerr != nil {
-				return Term{}, rerr
-			}
-			return old, ErrUnchanged
-		}
-		return Term{}, err
+	saved, rerr := db.TermByID(ctx, t.ID)
+	if rerr != nil {
+		return Term{}, rerr
 	}
-	if err := tx.Commit(); err != nil {
-		return Term{}, fmt.Errorf("update term: %w", err)
-	}
-	return db.TermByID(ctx, t.ID)
+	return saved, err
 }
 
 // updateTerm changes the term t.ID within tx; t.UpdatedAt, if set, is when.
@@ -296,28 +282,19 @@ func (db *DB) updateTerm(ctx context.Context, tx txer, t Term, by Actor) error {
 // DeleteTerm removes the term with that id and its history, or returns
 // [ErrNotFound].
 func (db *DB) DeleteTerm(ctx context.Context, id int64) error {
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("delete term: %w", err)
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, "DELETE FROM terms WHERE id = ?", id)
-	if err != nil {
-		return fmt.Errorf("delete term: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM terms_fts WHERE docid = ?", id); err != nil {
-		return fmt.Errorf("delete term index: %w", err)
-	}
-	if err := deleteRevisions(ctx, tx, kindTerm, id); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("delete term: %w", err)
-	}
-	return nil
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "DELETE FROM terms WHERE id = ?", id)
+		if err != nil {
+			return fmt.Errorf("delete term: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM terms_fts WHERE docid = ?", id); err != nil {
+			return fmt.Errorf("delete term index: %w", err)
+		}
+		return deleteRevisions(ctx, tx, kindTerm, id)
+	})
 }
 
 // TermHistory returns every saved version of the term, newest first.
