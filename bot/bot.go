@@ -57,9 +57,10 @@ type Bot struct {
 	http    *http.Client
 	grace   time.Duration
 
-	slots  chan struct{}
-	recent *recent
-	wg     sync.WaitGroup
+	slots     chan struct{} // envelopes being handled
+	followups chan struct{} // Web API work after acks
+	recent    *recent
+	wg        sync.WaitGroup
 
 	// work is the context of Web API calls made after an ack; it outlives
 	// Run's context by the shutdown grace so in-flight answers still go out.
@@ -111,13 +112,14 @@ func New(opt Options) *Bot {
 		socketmode.OptionLog(slog.NewLogLogger(opt.Log.With("component", "socketmode").Handler(), slog.LevelDebug)),
 	)
 	return &Bot{
-		api:    api,
-		client: client,
-		log:    opt.Log.With("component", "bot"),
-		http:   httpClient,
-		grace:  opt.ShutdownGrace,
-		slots:  make(chan struct{}, opt.Workers),
-		recent: newRecent(15*time.Minute, 100_000),
+		api:       api,
+		client:    client,
+		log:       opt.Log.With("component", "bot"),
+		http:      httpClient,
+		grace:     opt.ShutdownGrace,
+		slots:     make(chan struct{}, opt.Workers),
+		followups: make(chan struct{}, 4*opt.Workers),
+		recent:    newRecent(15*time.Minute, 100_000),
 	}
 }
 
@@ -280,12 +282,20 @@ func (b *Bot) envelope(evt socketmode.Event) {
 	start := time.Now()
 	key := dedupeKey(evt)
 	entry, first := b.recent.claim(key)
-	if !first {
-		// A redelivery: answer as before and do nothing twice.
-		payload := entry.wait(2 * time.Second)
-		b.ack(req.EnvelopeID, payload)
-		b.log.Info("duplicate delivery", "envelope_id", req.EnvelopeID, "key", key, "retry_attempt", req.RetryAttempt)
-		return
+	for !first {
+		// A redelivery: answer as the first delivery did, and do nothing
+		// twice. If that one failed it was forgotten: handle this one. If it
+		// is still running, leave this unacked; Slack will try again.
+		payload, ok := entry.wait(2 * time.Second)
+		if ok {
+			b.ack(req.EnvelopeID, payload)
+			b.log.Info("duplicate delivery", "envelope_id", req.EnvelopeID, "key", key, "retry_attempt", req.RetryAttempt)
+			return
+		}
+		if !entry.forgotten() {
+			return
+		}
+		entry, first = b.recent.claim(key)
 	}
 	var payload any
 	var after func(ctx context.Context)
@@ -295,6 +305,11 @@ func (b *Bot) envelope(evt socketmode.Event) {
 			if r := recover(); r != nil {
 				b.log.Error("handler panic", "panic", r, "type", evt.Type)
 				payload, after = nil, nil
+				// An event not handled is not acked; a command gets an apology.
+				failed = evt.Type == socketmode.EventTypeEventsAPI
+				if evt.Type == socketmode.EventTypeSlashCommand {
+					payload = render(commands.ErrorResponse(fmt.Errorf("panic: %v", r)))
+				}
 			}
 		}()
 		switch evt.Type {
@@ -317,11 +332,26 @@ func (b *Bot) envelope(evt socketmode.Event) {
 	entry.done(payload)
 	b.ack(req.EnvelopeID, payload)
 	b.log.Debug("acked", "envelope_id", req.EnvelopeID, "type", evt.Type, "handle_ms", float64(time.Since(start).Microseconds())/1000)
-	if after != nil {
+	if after == nil {
+		return
+	}
+	// Slow Web API work runs outside the worker slots, so a hanging Slack
+	// call cannot stop envelopes from being read and acked; it is bounded by
+	// its own slots and a timeout.
+	b.followups <- struct{}{}
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		defer func() { <-b.followups }()
+		defer func() {
+			if r := recover(); r != nil {
+				b.log.Error("follow-up panic", "panic", r)
+			}
+		}()
 		ctx, cancel := context.WithTimeout(b.work, 2*time.Minute)
 		defer cancel()
 		after(ctx)
-	}
+	}()
 }
 
 // dedupeKey names a delivery so a redelivery can be recognised: the event id

@@ -28,6 +28,7 @@ type recentItem struct {
 type delivery struct {
 	finished chan struct{}
 	payload  any
+	failed   bool // handling failed and the key was forgotten
 }
 
 func newRecent(ttl time.Duration, max int) *recent {
@@ -77,7 +78,8 @@ func (r *recent) forget(key string) {
 	delete(r.byKey, key)
 	r.mu.Unlock()
 	if ok {
-		d.done(nil)
+		d.failed = true
+		close(d.finished)
 	}
 }
 
@@ -93,15 +95,25 @@ func (d *delivery) done(payload any) {
 	close(d.finished)
 }
 
-// wait returns the payload once the first handling finished, or nil after
-// timeout.
-func (d *delivery) wait(timeout time.Duration) any {
+// wait returns the payload once the first handling succeeded; ok is false
+// if it failed or is still running after timeout.
+func (d *delivery) wait(timeout time.Duration) (payload any, ok bool) {
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	select {
 	case <-d.finished:
-		return d.payload
+		return d.payload, !d.failed
 	case <-t.C:
-		return nil
+		return nil, false
+	}
+}
+
+// forgotten reports whether the first handling failed (after it finished).
+func (d *delivery) forgotten() bool {
+	select {
+	case <-d.finished:
+		return d.failed
+	default:
+		return false
 	}
 }

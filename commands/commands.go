@@ -163,6 +163,24 @@ func (h *Handler) Slash(ctx context.Context, req Request) (Response, error) {
 }
 
 func (h *Handler) run(ctx context.Context, req Request, shared bool) (Response, error) {
+	resp, err := h.route(ctx, req, shared)
+	if resp.Modal != nil {
+		resp.Modal.fit()
+	}
+	return resp, err
+}
+
+// fit shortens prefilled values to their inputs' limits, which Slack
+// enforces by refusing the whole form.
+func (m *Modal) fit() {
+	for i, in := range m.Inputs {
+		if in.MaxLength > 0 {
+			m.Inputs[i].Value = Truncate(in.Value, in.MaxLength)
+		}
+	}
+}
+
+func (h *Handler) route(ctx context.Context, req Request, shared bool) (Response, error) {
 	if !utf8.ValidString(req.Text) {
 		return Response{}, userErrorf("That text is not valid UTF-8; please retype it.")
 	}

@@ -132,6 +132,9 @@ func ParseMeetingSchedule(text string) (string, error) {
 		if d < time.Hour {
 			return fail("`%s` would remind the channel every %s: a meeting repeats at most once an hour.", codeText(text, 40), humanDuration(d))
 		}
+		if d > 365*24*time.Hour {
+			return fail("`%s` is more than a year apart: a joint meeting should come round at least once a year.", codeText(text, 40))
+		}
 		spec = "@every " + d.String()
 	case strings.HasPrefix(text, "@"):
 		spec = lower
@@ -648,7 +651,11 @@ func ValidateMeeting(r store.MeetingRecord) (store.MeetingRecord, error) {
 	r.Channel = id
 	agenda := []string{}
 	for _, item := range r.Agenda {
-		item = strings.Join(strings.Fields(item), " ")
+		if !utf8.ValidString(item) {
+			msgs = append(msgs, "An agenda item is not valid UTF-8 text; save the file as UTF-8.")
+			break
+		}
+		item = singleLine(item)
 		if item == "" {
 			continue
 		}

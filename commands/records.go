@@ -25,7 +25,7 @@ type field struct {
 // characters and surrounding space.
 func (f field) clean(v string) string {
 	if !f.multiline {
-		return strings.Join(strings.Fields(v), " ")
+		return singleLine(v)
 	}
 	v = strings.Map(func(r rune) rune {
 		if r == '\n' || r == '\t' || !unicode.IsControl(r) {
@@ -36,8 +36,26 @@ func (f field) clean(v string) string {
 	return strings.TrimSpace(v)
 }
 
+// singleLine collapses whitespace and turns control characters into spaces:
+// they could reach a terminal through the shell, or forge a button
+// reference.
+func singleLine(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
 // check cleans v and records a problem in errs if it breaks a limit.
 func (f field) check(errs map[string]string, v string) string {
+	if !utf8.ValidString(v) {
+		// Slack always sends UTF-8; files being imported may not.
+		errs[f.id] = fmt.Sprintf("The %s is not valid UTF-8 text; save the file as UTF-8.", f.noun)
+		return f.clean(strings.ToValidUTF8(v, "\uFFFD"))
+	}
 	v = f.clean(v)
 	switch n := utf8.RuneCountInString(v); {
 	case n == 0 && f.required:

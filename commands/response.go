@@ -110,23 +110,29 @@ func Truncate(s string, n int) string {
 	return strings.TrimRightFunc(string([]rune(s)[:n-1]), isSpace) + "…"
 }
 
-// truncateEscaped escapes s and keeps the result within n characters without
-// cutting an entity in half.
+// truncateEscaped escapes s and keeps the result within n characters,
+// keeping as much of s as fits and never cutting an entity in half.
 func truncateEscaped(s string, n int) string {
 	if n <= 0 {
 		return ""
 	}
-	out := Escape(s)
-	for utf8.RuneCountInString(out) > n {
-		r := []rune(s)
-		cut := len(r) - (utf8.RuneCountInString(out) - n) - 1
-		if cut < 0 {
-			cut = 0
-		}
-		s = string(r[:cut])
-		out = Escape(strings.TrimRightFunc(s, isSpace)) + "…"
+	if out := Escape(s); utf8.RuneCountInString(out) <= n {
+		return out
 	}
-	return out
+	r := []rune(s)
+	cut := func(k int) string { return Escape(strings.TrimRightFunc(string(r[:k]), isSpace)) + "…" }
+	// The longest prefix whose escaped form, with "…", fits: escaping only
+	// grows text, so fitting is monotone in the prefix length.
+	lo, hi := 0, len(r)
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if utf8.RuneCountInString(cut(mid)) <= n {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return cut(lo)
 }
 
 func isSpace(r rune) bool { return r == ' ' || r == '\n' || r == '\t' }

@@ -224,7 +224,11 @@ func (in termInput) validate() (store.Term, map[string]string) {
 	}
 	seen := map[string]bool{store.Key(t.Name): true}
 	for _, a := range in.Aliases {
-		a = strings.Join(strings.Fields(a), " ")
+		if !utf8.ValidString(a) {
+			errs[inputAliases] = "The aliases are not valid UTF-8 text; save the file as UTF-8."
+			continue
+		}
+		a = singleLine(a)
 		if a == "" || seen[store.Key(a)] {
 			continue
 		}
