@@ -119,7 +119,7 @@ func New(opt Options) *Bot {
 		grace:     opt.ShutdownGrace,
 		slots:     make(chan struct{}, opt.Workers),
 		followups: make(chan struct{}, 4*opt.Workers),
-		recent:    newRecent(15*time.Minute, 100_000),
+		recent:    newRecent(15*time.Minute, 100_000, 32<<20),
 	}
 }
 
@@ -286,7 +286,7 @@ func (b *Bot) envelope(evt socketmode.Event) {
 		// A redelivery: answer as the first delivery did, and do nothing
 		// twice. If that one failed it was forgotten: handle this one. If it
 		// is still running, leave this unacked; Slack will try again.
-		payload, ok := entry.wait(2 * time.Second)
+		payload, ok := b.recent.wait(entry, 2*time.Second)
 		if ok {
 			b.ack(req.EnvelopeID, payload)
 			b.log.Info("duplicate delivery", "envelope_id", req.EnvelopeID, "key", key, "retry_attempt", req.RetryAttempt)
@@ -329,8 +329,17 @@ func (b *Bot) envelope(evt socketmode.Event) {
 		b.recent.forget(key)
 		return
 	}
-	entry.done(payload)
-	b.ack(req.EnvelopeID, payload)
+	// Marshalled once: kept for redeliveries and sent as it is.
+	var raw json.RawMessage
+	if payload != nil {
+		var err error
+		if raw, err = json.Marshal(payload); err != nil {
+			b.log.Error("encode answer", "envelope_id", req.EnvelopeID, "err", err)
+			raw = nil
+		}
+	}
+	b.recent.done(entry, raw)
+	b.ack(req.EnvelopeID, raw)
 	b.log.Debug("acked", "envelope_id", req.EnvelopeID, "type", evt.Type, "handle_ms", float64(time.Since(start).Microseconds())/1000)
 	if after == nil {
 		return
@@ -365,10 +374,14 @@ func dedupeKey(evt socketmode.Event) string {
 	return "envelope:" + evt.Request.EnvelopeID
 }
 
-func (b *Bot) ack(envelopeID string, payload any) {
+func (b *Bot) ack(envelopeID string, payload json.RawMessage) {
 	ctx, cancel := context.WithTimeout(b.work, 2*time.Second)
 	defer cancel()
-	if err := b.client.AckCtx(ctx, envelopeID, payload); err != nil {
+	var p any // a nil RawMessage would be sent as "payload":null
+	if len(payload) > 0 {
+		p = payload
+	}
+	if err := b.client.AckCtx(ctx, envelopeID, p); err != nil {
 		b.log.Error("ack", "envelope_id", envelopeID, "err", err)
 		if payload != nil {
 			// Too big or unsendable with a payload: at least stop redelivery.

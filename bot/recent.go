@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"encoding/json"
 	"sync"
 	"time"
 )
@@ -9,13 +10,17 @@ import (
 // them, so a redelivery is answered the same way and handled once. It keeps
 // entries for ttl and at most max of them, so memory stays bounded.
 type recent struct {
-	mu    sync.Mutex
-	ttl   time.Duration
-	max   int
-	now   func() time.Time
-	byKey map[string]*delivery
-	order []recentItem // oldest first; a ring would save copying, this is simpler
-	head  int
+	mu  sync.Mutex
+	ttl time.Duration
+	max int
+	// maxBytes caps the answers kept: past it the oldest answers are
+	// dropped (their keys stay, so a redelivery is still not handled twice).
+	maxBytes int
+	bytes    int
+	now      func() time.Time
+	byKey    map[string]*delivery
+	order    []recentItem // oldest first; a ring would save copying, this is simpler
+	head     int
 }
 
 type recentItem struct {
@@ -27,12 +32,12 @@ type recentItem struct {
 // delivery is one handled request; its ack payload is set once handling ends.
 type delivery struct {
 	finished chan struct{}
-	payload  any
-	failed   bool // handling failed and the key was forgotten
+	payload  json.RawMessage // the ack payload; nil for none (or dropped)
+	failed   bool            // handling failed and the key was forgotten
 }
 
-func newRecent(ttl time.Duration, max int) *recent {
-	return &recent{ttl: ttl, max: max, now: time.Now, byKey: map[string]*delivery{}}
+func newRecent(ttl time.Duration, max, maxBytes int) *recent {
+	return &recent{ttl: ttl, max: max, maxBytes: maxBytes, now: time.Now, byKey: map[string]*delivery{}}
 }
 
 // claim returns the delivery for key and reports whether this is the first
@@ -54,12 +59,13 @@ func (r *recent) claim(key string) (*delivery, bool) {
 func (r *recent) expire(now time.Time) {
 	for r.head < len(r.order) {
 		it := r.order[r.head]
-		if now.Sub(it.at) < r.ttl && len(r.order)-r.head <= r.max {
+		if now.Sub(it.at) < r.ttl && len(r.order)-r.head < r.max {
 			break
 		}
 		if r.byKey[it.key] == it.d {
 			delete(r.byKey, it.key)
 		}
+		r.bytes -= len(it.d.payload)
 		r.order[r.head] = recentItem{}
 		r.head++
 	}
@@ -90,18 +96,30 @@ func (r *recent) len() int {
 	return len(r.byKey)
 }
 
-func (d *delivery) done(payload any) {
+// done records the answer to d's first handling and wakes whoever waits.
+func (r *recent) done(d *delivery, payload json.RawMessage) {
+	r.mu.Lock()
 	d.payload = payload
+	r.bytes += len(payload)
+	for i := r.head; r.bytes > r.maxBytes && i < len(r.order); i++ {
+		if old := r.order[i].d; old != d && old.payload != nil {
+			r.bytes -= len(old.payload)
+			old.payload = nil
+		}
+	}
+	r.mu.Unlock()
 	close(d.finished)
 }
 
 // wait returns the payload once the first handling succeeded; ok is false
 // if it failed or is still running after timeout.
-func (d *delivery) wait(timeout time.Duration) (payload any, ok bool) {
+func (r *recent) wait(d *delivery, timeout time.Duration) (payload json.RawMessage, ok bool) {
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	select {
 	case <-d.finished:
+		r.mu.Lock()
+		defer r.mu.Unlock()
 		return d.payload, !d.failed
 	case <-t.C:
 		return nil, false
