@@ -808,22 +808,11 @@ func (h *Handler) agendaList(ctx context.Context, m store.Meeting, shared bool) 
 // agendaBlocks numbers agenda items, with who added each, in sections of
 // at most 3,000 characters.
 func agendaBlocks(items []store.AgendaItem, who func(store.AgendaItem) string) []Block {
-	var blocks []Block
-	body := ""
+	lines := make([]string, len(items))
 	for i, it := range items {
-		line := fmt.Sprintf("%d. %s _(added by %s)_", i+1, truncateEscaped(it.Text, MaxAgendaText+50), who(it))
-		if body != "" && utf8.RuneCountInString(body)+1+utf8.RuneCountInString(line) > 2900 {
-			blocks = append(blocks, Section{Text: body})
-			body = ""
-		}
-		if body != "" {
-			body += "\n"
-		}
-		body += line
+		lines[i] = fmt.Sprintf("%d. %s _(added by %s)_", i+1, truncateEscaped(it.Text, MaxAgendaText+50), who(it))
 	}
-	if body != "" {
-		blocks = append(blocks, Section{Text: body})
-	}
+	blocks, _ := packLines(lines, len(lines)+1) // at most 30 items: they always fit
 	return blocks
 }
 

@@ -532,33 +532,9 @@ func (h *Handler) metricsList(ctx context.Context, thisWeek store.ISOWeek, share
 		i = j
 	}
 	title := fmt.Sprintf("*Marketing metrics* — %d in the last %d weeks (%s to %s), newest first", len(lines), listWeeks, first, thisWeek)
-	blocks := []Block{Section{Text: title}}
-	text := []string{title}
-	const maxBlocks, maxSection = 45, 2900
-	body, omitted := "", 0
-	for _, line := range lines {
-		if omitted > 0 {
-			omitted++
-			continue
-		}
-		if body != "" && utf8.RuneCountInString(body)+1+utf8.RuneCountInString(line) > maxSection {
-			if len(blocks) >= maxBlocks-1 {
-				omitted++
-				continue
-			}
-			blocks = append(blocks, Section{Text: body})
-			text = append(text, body)
-			body = ""
-		}
-		if body != "" {
-			body += "\n"
-		}
-		body += line
-	}
-	if body != "" {
-		blocks = append(blocks, Section{Text: body})
-		text = append(text, body)
-	}
+	packed, omitted := packLines(lines, 44)
+	blocks := append([]Block{Section{Text: title}}, packed...)
+	text := []string{title, blockText(packed)}
 	footer := "Record a number with `/metrics set NAME VALUE [YYYY-Www]`."
 	if omitted > 0 {
 		footer = fmt.Sprintf("…and %d more metric%s that did not fit. ", omitted, plural(omitted)) + footer

@@ -158,3 +158,33 @@ func plural(n int) string {
 	}
 	return "s"
 }
+
+// packLines puts lines, one per line, into as few sections as Slack's
+// 3,000-character limit allows, at most maxSections of them; it returns how
+// many lines did not fit.
+func packLines(lines []string, maxSections int) (blocks []Block, omitted int) {
+	const maxSection = 2900
+	body := ""
+	for _, line := range lines {
+		if omitted > 0 {
+			omitted++
+			continue
+		}
+		if body != "" && utf8.RuneCountInString(body)+1+utf8.RuneCountInString(line) > maxSection {
+			if len(blocks) >= maxSections-1 {
+				omitted++
+				continue
+			}
+			blocks = append(blocks, Section{Text: body})
+			body = ""
+		}
+		if body != "" {
+			body += "\n"
+		}
+		body += line
+	}
+	if body != "" {
+		blocks = append(blocks, Section{Text: body})
+	}
+	return blocks, omitted
+}
