@@ -50,32 +50,6 @@ func TSTime(ts string) (time.Time, bool) {
 	return time.Unix(s, micros*1000).UTC(), true
 }
 
-// once runs f in one transaction with the recording of eventID, and reports
-// whether it ran: an event id seen before (a redelivery) changes nothing.
-// An empty eventID always runs.
-func (db *DB) once(ctx context.Context, eventID string, f func(tx *sql.Tx) error) (bool, error) {
-	ran := false
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if eventID != "" {
-			now := db.Now().UTC()
-			res, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO seen_events (id, seen_at) VALUES (?, ?)", eventID, nanos(now))
-			if err != nil {
-				return fmt.Errorf("record event: %w", err)
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				return nil
-			}
-			// Slack retries for minutes, not days.
-			if _, err := tx.ExecContext(ctx, "DELETE FROM seen_events WHERE seen_at < ?", nanos(now.Add(-24*time.Hour))); err != nil {
-				return fmt.Errorf("prune events: %w", err)
-			}
-		}
-		ran = true
-		return f(tx)
-	})
-	return ran && err == nil, err
-}
-
 // RecordLead stores a posted lead, or completes a lead first seen through a
 // reaction. It reports false for an event already applied.
 func (db *DB) RecordLead(ctx context.Context, eventID string, l Lead) (bool, error) {

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -55,6 +56,11 @@ type DB struct {
 	w *sql.DB
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
+
+	events    chan *eventWrite // to the event writer (writer.go)
+	closing   chan struct{}
+	closeOnce sync.Once
+	stopped   sync.WaitGroup
 }
 
 // Open opens (creating if needed) the SQLite database at file and brings its
@@ -86,9 +92,18 @@ func Open(ctx context.Context, file string) (*DB, error) {
 	writer.SetMaxOpenConns(1)
 	db := &DB{sql: readers, w: writer, Now: time.Now}
 	if err := db.init(ctx); err != nil {
-		db.Close()
+		readers.Close()
+		writer.Close()
 		return nil, fmt.Errorf("open database %s: %w", file, err)
 	}
+	// The checkpointer does this off the commit path (writer.go); the one
+	// writer connection stays open, so the setting holds.
+	if _, err := writer.ExecContext(ctx, "PRAGMA wal_autocheckpoint=0"); err != nil {
+		readers.Close()
+		writer.Close()
+		return nil, fmt.Errorf("open database %s: %w", file, err)
+	}
+	db.startWriters()
 	return db, nil
 }
 
@@ -103,8 +118,13 @@ func (db *DB) init(ctx context.Context) error {
 	return db.migrate(ctx)
 }
 
-// Close closes the database.
-func (db *DB) Close() error { return errors.Join(db.w.Close(), db.sql.Close()) }
+// Close stops the writers, then closes the database (SQLite checkpoints
+// the WAL when its last connection closes).
+func (db *DB) Close() error {
+	db.closeOnce.Do(func() { close(db.closing) })
+	db.stopped.Wait()
+	return errors.Join(db.w.Close(), db.sql.Close())
+}
 
 type migration struct {
 	version int
