@@ -329,9 +329,10 @@ func (b *Bot) envelope(evt socketmode.Event) {
 		b.recent.forget(key)
 		return
 	}
-	// Marshalled once: kept for redeliveries and sent as it is.
-	var raw json.RawMessage
-	if payload != nil {
+	// Kept for redeliveries and sent as it is (a slash answer arrives
+	// marshalled already).
+	raw, isRaw := payload.(json.RawMessage)
+	if !isRaw && payload != nil {
 		var err error
 		if raw, err = json.Marshal(payload); err != nil {
 			b.log.Error("encode answer", "envelope_id", req.EnvelopeID, "err", err)

@@ -50,15 +50,11 @@ func (b *Bot) slash(cmd slack.SlashCommand) (any, func(context.Context)) {
 		return nil, func(ctx context.Context) { b.openModal(ctx, cmd.TriggerID, resp.Modal, meta) }
 	}
 	msg := render(resp)
-	if fitsAck(msg) {
-		return msg, nil
+	// Marshalled once here; the ack sends these bytes as they are.
+	if js, err := json.Marshal(msg); err == nil && len(js) < maxAckPayload {
+		return json.RawMessage(js), nil
 	}
 	return nil, func(ctx context.Context) { b.respond(ctx, cmd.ResponseURL, msg) }
-}
-
-func fitsAck(payload any) bool {
-	js, err := json.Marshal(payload)
-	return err == nil && len(js) < maxAckPayload
 }
 
 // logError logs an internal error; a UserError is an answer, not a failure.
