@@ -145,8 +145,9 @@ type ImportOptions struct {
 // Import applies ds in one transaction: a record whose name is new is
 // created, one whose content differs is updated (and the edit recorded in its
 // history), an identical one is left alone, so importing the same data twice
-// changes nothing. A record that clashes with existing data is rejected and
-// reported; the others are still applied. Either the whole dataset is applied
+// changes nothing. A record that clashes with existing data
+// ([*ConflictError]) or cannot be stored as it is ([*RecordError]) is
+// rejected and reported; the others are still applied. Either the whole dataset is applied
 // this way or, on an error, nothing is.
 func (db *DB) Import(ctx context.Context, ds Dataset, opt ImportOptions) (ImportReport, error) {
 	var rep ImportReport
