@@ -273,6 +273,7 @@ func (h *handleLog) report(tb testing.TB) {
 type benchBot struct {
 	fake *slackfake.Server
 	log  *handleLog
+	db   *store.DB
 }
 
 func startBenchBot(tb testing.TB, file string) *benchBot {
@@ -309,7 +310,7 @@ func startBenchBot(tb testing.TB, file string) *benchBot {
 	if err := fake.WaitConnected(ctx); err != nil {
 		tb.Fatalf("bot never connected: %v", err)
 	}
-	return &benchBot{fake: fake, log: hl}
+	return &benchBot{fake: fake, log: hl, db: db}
 }
 
 // startFloor connects a bare slack-go socketmode client to a fake of its
@@ -578,7 +579,8 @@ func BenchmarkAckLatency(b *testing.B) {
 
 // loadStep is what one offered rate achieved.
 type loadStep struct {
-	offered   int     // envelopes per second asked for
+	offered   int // envelopes per second asked for
+	start     time.Time
 	sentRate  float64 // what the sender managed
 	n         int
 	acked     int
@@ -603,6 +605,7 @@ func offerLoad(ctx context.Context, fake *slackfake.Server, rate int, dur time.D
 	sent := make([]time.Time, n)
 	ids := make(map[string]int, n)
 	t0 := time.Now()
+	step.start = t0
 	for i := range n {
 		due := t0.Add(time.Duration(i) * time.Second / time.Duration(rate))
 		if wait := time.Until(due); wait > 0 {
@@ -680,8 +683,10 @@ func TestThroughput(t *testing.T) {
 		for _, target := range []string{"bot", "floor"} {
 			t.Run(kind+"/"+target, func(t *testing.T) {
 				var fake *slackfake.Server
+				var db *store.DB
 				if target == "bot" {
-					fake = startBenchBot(t, file).fake
+					bb := startBenchBot(t, file)
+					fake, db = bb.fake, bb.db
 				} else {
 					var slashAck json.RawMessage
 					if kind == "term" {
@@ -718,6 +723,15 @@ func TestThroughput(t *testing.T) {
 					}
 					line := fmt.Sprintf("%-8s %-5s %v", kind, target, step)
 					if kind == "reaction" && target == "bot" {
+						// Acked means durable (in the inbox); the database
+						// may lag behind: keeping up means it does not.
+						if err := db.WaitApplied(ctx); err != nil {
+							t.Fatal(err)
+						}
+						applied := float64(step.n) / time.Since(step.start).Seconds()
+						line += fmt.Sprintf("  applied %7.0f/s", applied)
+						step.keepingUp = step.keepingUp && applied >= 0.95*float64(rate)
+						line += fmt.Sprintf(" (database keeping up too: %v)", step.keepingUp)
 						after, err := benchCount(file, "feedback")
 						if err != nil {
 							t.Fatal(err)

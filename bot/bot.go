@@ -346,22 +346,26 @@ func (b *Bot) envelope(evt socketmode.Event) {
 		return
 	}
 	// Slow Web API work runs outside the worker slots, so a hanging Slack
-	// call cannot stop envelopes from being read and acked; it is bounded by
-	// its own slots and a timeout.
+	// call cannot stop envelopes from being read and acked; it is bounded
+	// by its own slots (a flood of slow follow-ups holds this worker, not
+	// memory) and a timeout.
 	b.followups <- struct{}{}
 	b.wg.Add(1)
-	go func() {
-		defer b.wg.Done()
-		defer func() { <-b.followups }()
-		defer func() {
-			if r := recover(); r != nil {
-				b.log.Error("follow-up panic", "panic", r)
-			}
-		}()
-		ctx, cancel := context.WithTimeout(b.work, 2*time.Minute)
-		defer cancel()
-		after(ctx)
+	go b.runFollowup(after)
+}
+
+// runFollowup runs after, which holds a follow-up slot, with a timeout.
+func (b *Bot) runFollowup(after func(ctx context.Context)) {
+	defer b.wg.Done()
+	defer func() { <-b.followups }()
+	defer func() {
+		if r := recover(); r != nil {
+			b.log.Error("follow-up panic", "panic", r)
+		}
 	}()
+	ctx, cancel := context.WithTimeout(b.work, 2*time.Minute)
+	defer cancel()
+	after(ctx)
 }
 
 // dedupeKey names a delivery so a redelivery can be recognised: the event id

@@ -40,6 +40,27 @@ func (b *Bot) event(ev slackevents.EventsAPIEvent) (after func(context.Context),
 		b.log.Error("apply event", "type", ev.InnerEvent.Type, "event_id", eventID, "err", err)
 		return nil, true
 	}
+	if f.Later != nil {
+		// Acked once durable; applying it comes next. Run waits for it
+		// (b.wg) so a stop does not lose the follow-up.
+		b.wg.Add(1)
+		f.Later(func(next commands.Followup, err error) {
+			defer b.wg.Done()
+			if err != nil {
+				b.log.Error("apply event", "type", ev.InnerEvent.Type, "event_id", eventID, "err", err)
+				return
+			}
+			if next.Fetch != nil || len(next.Ask) > 0 {
+				// This runs on the database's writer: wait for a slot
+				// elsewhere.
+				b.wg.Add(1)
+				go func() {
+					b.followups <- struct{}{}
+					b.runFollowup(func(ctx context.Context) { b.followup(ctx, next) })
+				}()
+			}
+		})
+	}
 	if f.Fetch == nil && len(f.Ask) == 0 {
 		return nil, false
 	}

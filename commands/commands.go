@@ -113,10 +113,7 @@ type dataStore interface {
 	DeletePersona(ctx context.Context, id int64) error
 	PersonaHistory(ctx context.Context, id int64) ([]store.Revision[store.Persona], error)
 
-	RecordLead(ctx context.Context, eventID string, l store.Lead) (bool, error)
-	EditLead(ctx context.Context, eventID, channel, ts, text string) (bool, error)
-	DeleteLead(ctx context.Context, eventID, channel, ts string) (bool, error)
-	React(ctx context.Context, eventID string, r store.Reaction) (store.ReactResult, error)
+	Accept(ctx context.Context, ev store.Event) (*store.Accepted, error)
 	VerifyLead(ctx context.Context, channel, ts string, l *store.Lead) (int64, []string, error)
 	UnverifiedLeads(ctx context.Context) ([]store.Lead, error)
 	SetReason(ctx context.Context, leadID int64, user, reason string) error

@@ -46,12 +46,16 @@ type ReactionEvent struct {
 // MessageRef names a message.
 type MessageRef struct{ Channel, TS string }
 
-// Followup is the Slack work an event leaves for after its ack.
+// Followup is the work an event leaves for after its ack.
 type Followup struct {
 	// Fetch, if set, is a message to look up and pass to [Handler.Fetched].
 	Fetch *MessageRef
 	// Ask are private questions to post in a lead's thread.
 	Ask []Ask
+	// Later, if set, calls f once the event is applied to the database (it
+	// is durable already) with the Slack work that follows from it. f must
+	// not block: it runs on the database's writer.
+	Later func(f func(Followup, error))
 }
 
 // Ask is an ephemeral message for one user in a thread.
@@ -97,24 +101,46 @@ func (h *Handler) Event(ctx context.Context, ev any) (Followup, error) {
 		if !h.isLead(ev) {
 			return Followup{}, nil
 		}
-		_, err := h.db.RecordLead(ctx, ev.EventID, leadOf(ev))
-		return Followup{}, err
+		l := leadOf(ev)
+		return h.accept(ctx, store.Event{ID: ev.EventID, Lead: &l}, nil)
 	case MessageEdited:
 		if !h.leadChannels[ev.Channel] {
 			return Followup{}, nil
 		}
-		_, err := h.db.EditLead(ctx, ev.EventID, ev.Channel, ev.TS, ev.Text)
-		return Followup{}, err
+		return h.accept(ctx, store.Event{ID: ev.EventID, Edit: &store.LeadEdit{Channel: ev.Channel, TS: ev.TS, Text: ev.Text}}, nil)
 	case MessageDeleted:
 		if !h.leadChannels[ev.Channel] {
 			return Followup{}, nil
 		}
-		_, err := h.db.DeleteLead(ctx, ev.EventID, ev.Channel, ev.TS)
-		return Followup{}, err
+		return h.accept(ctx, store.Event{ID: ev.EventID, Delete: &store.LeadRef{Channel: ev.Channel, TS: ev.TS}}, nil)
 	case ReactionEvent:
 		return h.react(ctx, ev)
 	}
 	return Followup{}, nil
+}
+
+// accept makes ev durable, so it can be acked; once it is applied, then
+// says what Slack work follows from it.
+func (h *Handler) accept(ctx context.Context, ev store.Event, then func(store.EventResult) Followup) (Followup, error) {
+	acc, err := h.db.Accept(ctx, ev)
+	if err != nil {
+		return Followup{}, err
+	}
+	return Followup{Later: func(f func(Followup, error)) {
+		acc.Then(func(res store.EventResult, err error) {
+			// This runs on the database's writer: a panic must not end it.
+			defer func() {
+				if r := recover(); r != nil {
+					f(Followup{}, fmt.Errorf("after event %s: panic: %v", ev.ID, r))
+				}
+			}()
+			if err != nil || then == nil || !res.Applied {
+				f(Followup{}, err)
+				return
+			}
+			f(then(res), nil)
+		})
+	}}, nil
 }
 
 // isLead reports whether a message is a lead: a top-level post (by a person,
@@ -155,19 +181,18 @@ func (h *Handler) react(ctx context.Context, ev ReactionEvent) (Followup, error)
 		return Followup{}, nil
 	}
 	name, _, _ := strings.Cut(strings.Trim(ev.Emoji, ":"), "::")
-	res, err := h.db.React(ctx, ev.EventID, store.Reaction{
-		Channel: ev.Channel, TS: ev.TS, User: ev.User, Emoji: name, Rating: rating, Added: ev.Added, At: ev.At,
+	r := store.Reaction{Channel: ev.Channel, TS: ev.TS, User: ev.User, Emoji: name, Rating: rating, Added: ev.Added, At: ev.At}
+	return h.accept(ctx, store.Event{ID: ev.EventID, React: &r}, func(res store.EventResult) Followup {
+		switch {
+		case res.React.LeadID == 0:
+			return Followup{}
+		case !res.React.Verified:
+			return Followup{Fetch: &MessageRef{Channel: ev.Channel, TS: ev.TS}}
+		case res.React.AskReason:
+			return Followup{Ask: []Ask{h.askReason(res.React.LeadID, ev.Channel, ev.TS, ev.User)}}
+		}
+		return Followup{}
 	})
-	if err != nil || !res.Applied || res.LeadID == 0 {
-		return Followup{}, err
-	}
-	if !res.Verified {
-		return Followup{Fetch: &MessageRef{Channel: ev.Channel, TS: ev.TS}}, nil
-	}
-	if res.AskReason {
-		return Followup{Ask: []Ask{h.askReason(res.LeadID, ev.Channel, ev.TS, ev.User)}}, nil
-	}
-	return Followup{}, nil
 }
 
 // Fetched settles a message first seen through a reaction: m is the message

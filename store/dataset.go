@@ -96,6 +96,7 @@ func (db *DB) Export(ctx context.Context) (Dataset, error) {
 // snapshot runs read on one connection inside a deferred (read) transaction:
 // every query sees the same state, and writers are not blocked (WAL).
 func (db *DB) snapshot(ctx context.Context, read func(q queryer) error) error {
+	db.settle(ctx)
 	conn, err := db.sql.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("snapshot: %w", err)
@@ -150,6 +151,7 @@ type ImportOptions struct {
 // rejected and reported; the others are still applied. Either the whole dataset is applied
 // this way or, on an error, nothing is.
 func (db *DB) Import(ctx context.Context, ds Dataset, opt ImportOptions) (ImportReport, error) {
+	db.settle(ctx)
 	var rep ImportReport
 	if ds.Version != 0 && ds.Version != DatasetVersion {
 		return rep, fmt.Errorf("import: format version %d is not supported (want %d)", ds.Version, DatasetVersion)
@@ -359,13 +361,14 @@ func (db *DB) importPersona(ctx context.Context, tx txer, r PersonaRecord, by Ac
 // it its name: a backup that fails or is interrupted leaves no file that
 // looks like one. It refuses to overwrite an existing file.
 func (db *DB) Backup(ctx context.Context, file string) error {
+	db.settle(ctx)
 	exists := fmt.Errorf("backup: %s already exists; choose a new file name", file)
 	if _, err := os.Stat(file); err == nil {
 		return exists
 	}
 	tmp := filepath.Join(filepath.Dir(file), fmt.Sprintf(".%s.%d-%d.tmp", filepath.Base(file), os.Getpid(), time.Now().UnixNano()))
 	defer func() {
-		for _, f := range []string{tmp, tmp + "-wal", tmp + "-shm", tmp + "-journal"} {
+		for _, f := range []string{tmp, tmp + "-wal", tmp + "-shm", tmp + "-journal", tmp + "-inbox"} {
 			os.Remove(f)
 		}
 	}()

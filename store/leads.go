@@ -53,9 +53,8 @@ func TSTime(ts string) (time.Time, bool) {
 // RecordLead stores a posted lead, or completes a lead first seen through a
 // reaction. It reports false for an event already applied.
 func (db *DB) RecordLead(ctx context.Context, eventID string, l Lead) (bool, error) {
-	return db.once(ctx, eventID, func(tx *sql.Tx) error {
-		return upsertLead(ctx, tx, l)
-	})
+	res, err := db.record(ctx, Event{ID: eventID, Lead: &l})
+	return res.Applied, err
 }
 
 func upsertLead(ctx context.Context, tx execer, l Lead) error {
@@ -71,19 +70,15 @@ func upsertLead(ctx context.Context, tx execer, l Lead) error {
 
 // EditLead replaces a known lead's text.
 func (db *DB) EditLead(ctx context.Context, eventID, channel, ts, text string) (bool, error) {
-	return db.once(ctx, eventID, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, "UPDATE leads SET text = ? WHERE channel = ? AND ts = ? AND status = 'lead'", text, channel, ts)
-		return err
-	})
+	res, err := db.record(ctx, Event{ID: eventID, Edit: &LeadEdit{Channel: channel, TS: ts, Text: text}})
+	return res.Applied, err
 }
 
 // DeleteLead marks a lead deleted; it stays in the history and the figures
 // leave it out.
 func (db *DB) DeleteLead(ctx context.Context, eventID, channel, ts string) (bool, error) {
-	return db.once(ctx, eventID, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, "UPDATE leads SET deleted = 1 WHERE channel = ? AND ts = ?", channel, ts)
-		return err
-	})
+	res, err := db.record(ctx, Event{ID: eventID, Delete: &LeadRef{Channel: channel, TS: ts}})
+	return res.Applied, err
 }
 
 // Reaction is a rating emoji added to or removed from a message.
@@ -120,8 +115,15 @@ type userRating struct {
 // the user's latest other rating reaction still on the lead, if any. Events
 // may arrive out of order or twice; the outcome is the same.
 func (db *DB) React(ctx context.Context, eventID string, r Reaction) (ReactResult, error) {
+	res, err := db.record(ctx, Event{ID: eventID, React: &r})
+	res.React.Applied = res.Applied
+	return res.React, err
+}
+
+// react applies a rating reaction in tx; see [DB.React].
+func react(ctx context.Context, tx *sql.Tx, r Reaction) (ReactResult, error) {
 	var res ReactResult
-	applied, err := db.once(ctx, eventID, func(tx *sql.Tx) error {
+	err := func() error {
 		var status string
 		err := tx.QueryRowContext(ctx, "SELECT id, status FROM leads WHERE channel = ? AND ts = ?", r.Channel, r.TS).Scan(&res.LeadID, &status)
 		switch {
@@ -192,8 +194,8 @@ func (db *DB) React(ctx context.Context, eventID string, r Reaction) (ReactResul
 		}
 		res.AskReason = hasNext && next.rating == Poor && (!hadPrior || prior.rating != Poor)
 		return nil
-	})
-	res.Applied = applied
+	}()
+	res.Applied = err == nil
 	return res, err
 }
 
@@ -232,7 +234,7 @@ func setRating(ctx context.Context, tx execer, leadID int64, user string, u user
 func (db *DB) VerifyLead(ctx context.Context, channel, ts string, l *Lead) (int64, []string, error) {
 	var id int64
 	var askUsers []string
-	_, err := db.once(ctx, "", func(tx *sql.Tx) error {
+	err := db.once(ctx, func(tx *sql.Tx) error {
 		if l == nil {
 			_, err := tx.ExecContext(ctx, "DELETE FROM leads WHERE channel = ? AND ts = ? AND status = 'unverified'", channel, ts)
 			return err
@@ -284,6 +286,7 @@ func (db *DB) LeadByID(ctx context.Context, id int64) (Lead, error) {
 }
 
 func (db *DB) leadsWhere(ctx context.Context, where string, limit int, args ...any) ([]Lead, error) {
+	db.settle(ctx)
 	rows, err := db.sql.QueryContext(ctx, "SELECT id, channel, ts, text, posted_by, posted_at, deleted FROM leads WHERE "+
 		where+" LIMIT ?", append(args, limit)...)
 	if err != nil {
@@ -306,6 +309,7 @@ func (db *DB) leadsWhere(ctx context.Context, where string, limit int, args ...a
 // SetReason stores why user rated the lead poor. It returns [ErrNotFound]
 // if the user's rating of it is not (or no longer) poor.
 func (db *DB) SetReason(ctx context.Context, leadID int64, user, reason string) error {
+	db.settle(ctx)
 	res, err := db.w.ExecContext(ctx, "UPDATE feedback SET reason = ? WHERE lead_id = ? AND user = ? AND rating = 'poor'", reason, leadID, user)
 	if err != nil {
 		return fmt.Errorf("save reason: %w", err)

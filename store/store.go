@@ -3,6 +3,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"embed"
@@ -15,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -57,10 +59,13 @@ type DB struct {
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
 
-	events    chan *eventWrite // to the event writer (writer.go)
-	closing   chan struct{}
-	closeOnce sync.Once
-	stopped   sync.WaitGroup
+	terms termCache // looked-up terms (termcache.go)
+
+	in           inbox // events waiting for the event writer (inbox.go, writer.go)
+	lastApplyErr atomic.Pointer[error]
+	closing      chan struct{}
+	closeOnce    sync.Once
+	stopped      sync.WaitGroup
 }
 
 // Open opens (creating if needed) the SQLite database at file and brings its
@@ -103,7 +108,21 @@ func Open(ctx context.Context, file string) (*DB, error) {
 		writer.Close()
 		return nil, fmt.Errorf("open database %s: %w", file, err)
 	}
+	if err := db.openInbox(ctx, file+"-inbox"); err != nil {
+		readers.Close()
+		writer.Close()
+		return nil, fmt.Errorf("open database %s: %w", file, err)
+	}
 	db.startWriters()
+	// Events a crash left in the inbox go in before anything reads.
+	if !db.in.settle(ctx, time.Minute) {
+		err := cmp.Or(ctx.Err(), errors.New("not applied within a minute"))
+		if p := db.lastApplyErr.Load(); p != nil {
+			err = *p
+		}
+		db.Close()
+		return nil, fmt.Errorf("open database %s: replay inbox: %w", file, err)
+	}
 	return db, nil
 }
 
@@ -118,12 +137,17 @@ func (db *DB) init(ctx context.Context) error {
 	return db.migrate(ctx)
 }
 
-// Close stops the writers, then closes the database (SQLite checkpoints
-// the WAL when its last connection closes).
+// Close applies the events accepted, stops the writers, then closes the
+// database (SQLite checkpoints the WAL when its last connection closes).
 func (db *DB) Close() error {
-	db.closeOnce.Do(func() { close(db.closing) })
-	db.stopped.Wait()
-	return errors.Join(db.w.Close(), db.sql.Close())
+	var err error
+	db.closeOnce.Do(func() {
+		db.in.close()
+		close(db.closing)
+		db.stopped.Wait()
+		err = errors.Join(db.in.closeFile(), db.w.Close(), db.sql.Close())
+	})
+	return err
 }
 
 type migration struct {

@@ -55,14 +55,17 @@ func scanTerm(sc interface{ Scan(...any) error }) (Term, error) {
 }
 
 // Term returns the term whose name or alias is nameOrAlias (compared by
-// [Key]), or [ErrNotFound].
+// [Key]), or [ErrNotFound]. It answers from memory while the terms are
+// unchanged (termcache.go).
 func (db *DB) Term(ctx context.Context, nameOrAlias string) (Term, error) {
-	return db.termWhere(ctx, db.sql, "t.id = (SELECT term_id FROM term_keys WHERE key = ?)", Key(nameOrAlias))
+	key := Key(nameOrAlias)
+	return db.cachedTerm(ctx, termCacheKey{byName: true, key: key}, "t.id = (SELECT term_id FROM term_keys WHERE key = ?)", key)
 }
 
-// TermByID returns the term with that id, or [ErrNotFound].
+// TermByID returns the term with that id, or [ErrNotFound]. It answers from
+// memory while the terms are unchanged (termcache.go).
 func (db *DB) TermByID(ctx context.Context, id int64) (Term, error) {
-	return db.termWhere(ctx, db.sql, "t.id = ?", id)
+	return db.cachedTerm(ctx, termCacheKey{id: id}, "t.id = ?", id)
 }
 
 func (db *DB) termWhere(ctx context.Context, q queryer, where string, arg any) (Term, error) {
@@ -192,6 +195,9 @@ func (db *DB) addTerm(ctx context.Context, tx execer, t Term, by Actor) (int64, 
 	if err := termKeysFree(ctx, tx, t, 0); err != nil {
 		return 0, err
 	}
+	if err := touchTerms(ctx, tx); err != nil {
+		return 0, err
+	}
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = db.Now().UTC()
 	}
@@ -255,6 +261,9 @@ func (db *DB) updateTerm(ctx context.Context, tx txer, t Term, by Actor) error {
 	if err := termKeysFree(ctx, tx, t, t.ID); err != nil {
 		return err
 	}
+	if err := touchTerms(ctx, tx); err != nil {
+		return err
+	}
 	at := t.UpdatedAt
 	if at.IsZero() {
 		at = db.Now().UTC()
@@ -289,6 +298,9 @@ func (db *DB) DeleteTerm(ctx context.Context, id int64) error {
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrNotFound
+		}
+		if err := touchTerms(ctx, tx); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM terms_fts WHERE docid = ?", id); err != nil {
 			return fmt.Errorf("delete term index: %w", err)
