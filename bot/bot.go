@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -57,7 +58,9 @@ type Bot struct {
 	http    *http.Client
 	grace   time.Duration
 
-	slots     chan struct{} // envelopes being handled
+	workers   int
+	jobs      chan func()   // to the workers, while Run runs
+	busy      atomic.Int32  // workers handling something
 	followups chan struct{} // Web API work after acks
 	recent    *recent
 	wg        sync.WaitGroup
@@ -117,7 +120,7 @@ func New(opt Options) *Bot {
 		log:       opt.Log.With("component", "bot"),
 		http:      httpClient,
 		grace:     opt.ShutdownGrace,
-		slots:     make(chan struct{}, opt.Workers),
+		workers:   opt.Workers,
 		followups: make(chan struct{}, 4*opt.Workers),
 		recent:    newRecent(15*time.Minute, 100_000, 32<<20),
 	}
@@ -156,6 +159,14 @@ func (b *Bot) Run(ctx context.Context, h Handler) error {
 	defer stopWork()
 	b.work = work
 
+	// Long-lived workers rather than a goroutine per envelope: a new
+	// goroutine grew its stack for every envelope (BENCHMARKS.md).
+	b.jobs = make(chan func())
+	defer close(b.jobs) // after the wait below; a worker still busy finishes, then ends
+	for range b.workers {
+		go b.worker(b.jobs)
+	}
+
 	sockErr := make(chan error, 1)
 	go func() { sockErr <- b.client.RunContext(sockCtx) }()
 	b.go_(func() { b.fetchPending(work) })
@@ -177,7 +188,7 @@ loop:
 		}
 	}
 
-	b.log.Info("shutting down", "in_flight", len(b.slots))
+	b.log.Info("shutting down", "in_flight", b.busy.Load())
 	done := make(chan struct{})
 	go func() { b.wg.Wait(); close(done) }()
 	select {
@@ -258,21 +269,27 @@ func (b *Bot) dispatch(evt socketmode.Event) error {
 	return nil
 }
 
-// go_ runs f on a worker, waiting for a free slot so a flood cannot spawn
+// go_ runs f on a worker, waiting for a free one so a flood cannot spawn
 // unbounded goroutines.
 func (b *Bot) go_(f func()) {
-	b.slots <- struct{}{}
 	b.wg.Add(1)
-	go func() {
-		defer b.wg.Done()
-		defer func() { <-b.slots }()
-		defer func() {
-			if r := recover(); r != nil {
-				b.log.Error("handler panic", "panic", r)
-			}
+	b.jobs <- f
+}
+
+func (b *Bot) worker(jobs <-chan func()) {
+	for f := range jobs {
+		b.busy.Add(1)
+		func() {
+			defer b.wg.Done()
+			defer b.busy.Add(-1)
+			defer func() {
+				if r := recover(); r != nil {
+					b.log.Error("handler panic", "panic", r)
+				}
+			}()
+			f()
 		}()
-		f()
-	}()
+	}
 }
 
 // envelope handles one request from Slack: the fast, durable part first,

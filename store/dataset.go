@@ -97,6 +97,11 @@ func (db *DB) Export(ctx context.Context) (Dataset, error) {
 // every query sees the same state, and writers are not blocked (WAL).
 func (db *DB) snapshot(ctx context.Context, read func(q queryer) error) error {
 	db.settle(ctx)
+	return db.readTx(ctx, read)
+}
+
+// readTx is snapshot without waiting for the events accepted before it.
+func (db *DB) readTx(ctx context.Context, read func(q queryer) error) error {
 	conn, err := db.sql.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("snapshot: %w", err)
@@ -152,6 +157,7 @@ type ImportOptions struct {
 // this way or, on an error, nothing is.
 func (db *DB) Import(ctx context.Context, ds Dataset, opt ImportOptions) (ImportReport, error) {
 	db.settle(ctx)
+	defer db.termsChanged()
 	var rep ImportReport
 	if ds.Version != 0 && ds.Version != DatasetVersion {
 		return rep, fmt.Errorf("import: format version %d is not supported (want %d)", ds.Version, DatasetVersion)

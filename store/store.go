@@ -59,7 +59,8 @@ type DB struct {
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
 
-	terms termCache // looked-up terms (termcache.go)
+	terms      termCache     // a copy of the glossary (termcache.go)
+	termWrites atomic.Uint64 // changes to the terms committed through this DB
 
 	in           inbox // events waiting for the event writer (inbox.go, writer.go)
 	lastApplyErr atomic.Pointer[error]

@@ -72,9 +72,11 @@ func TestTermCacheRepeatedLookup(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(got, saved) {
 		t.Fatalf("TermByID(%d) = %+v, %v; want %+v", saved.ID, got, err, saved)
 	}
-	// "MQL" and "mql" are one lookup; "M.Q.L.", the name and the id the others.
-	if n := db.terms.len(); n != 4 {
-		t.Fatalf("cache entries = %d, want 4", n)
+	// The copy holds the glossary: one term, found by its name and aliases.
+	db.terms.mu.Lock()
+	defer db.terms.mu.Unlock()
+	if !db.terms.loaded || len(db.terms.byID) != 1 || len(db.terms.byKey) != 3 {
+		t.Fatalf("copy: loaded %v, %d terms, %d keys; want 1 term, 3 keys", db.terms.loaded, len(db.terms.byID), len(db.terms.byKey))
 	}
 }
 
@@ -191,6 +193,11 @@ func TestTermCacheSeesOtherProcess(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "cache.db")
 	bot := mustOpenCacheDB(t, file)
 	cli := mustOpenCacheDB(t, file)
+	// Ask SQLite on every lookup: by default a change by another process
+	// shows within termRecheck (TestTermCacheRecheck).
+	bot.terms.mu.Lock()
+	bot.terms.recheck = -1
+	bot.terms.mu.Unlock()
 	mql := mustAddCached(t, bot, cachedMQL())
 	mustTerm(t, bot, "MQL")
 	mustTerm(t, bot, "Hot lead")
@@ -235,32 +242,63 @@ func TestTermCacheReturnsCopies(t *testing.T) {
 	}
 }
 
+// TestTermCacheRecheck: a change by another process shows once the copy
+// has gone unconfirmed for the recheck interval, and not before.
+func TestTermCacheRecheck(t *testing.T) {
+	ctx := context.Background()
+	file := filepath.Join(t.TempDir(), "cache.db")
+	bot := mustOpenCacheDB(t, file)
+	cli := mustOpenCacheDB(t, file)
+	bot.terms.mu.Lock()
+	bot.terms.recheck = time.Hour
+	bot.terms.mu.Unlock()
+	mql := mustAddCached(t, bot, cachedMQL())
+	mustTerm(t, bot, "MQL")
+	mql.Definition = "Edited by the CLI."
+	if _, err := cli.UpdateTerm(ctx, mql, cacheAnn); err != nil {
+		t.Fatalf("UpdateTerm: %v", err)
+	}
+	if got, _ := mustTerm(t, bot, "MQL"); got.Definition != cachedMQL().Definition {
+		t.Fatalf("within the recheck interval: Definition = %q, want the copy's %q", got.Definition, cachedMQL().Definition)
+	}
+	bot.terms.mu.Lock()
+	bot.terms.checked = bot.terms.checked.Add(-2 * time.Hour) // the interval has passed
+	bot.terms.mu.Unlock()
+	if got, _ := mustTerm(t, bot, "MQL"); got.Definition != mql.Definition {
+		t.Fatalf("after the recheck interval: Definition = %q, want %q", got.Definition, mql.Definition)
+	}
+}
+
+// TestTermCacheLimit: a glossary over the limit is not copied, and lookups
+// read SQLite and stay right.
 func TestTermCacheLimit(t *testing.T) {
 	db := mustOpenCacheDB(t, filepath.Join(t.TempDir(), "cache.db"))
 	const n = 50
 	for i := range n {
 		mustAddCached(t, db, Term{Name: fmt.Sprintf("Term %02d", i), Definition: "Some words."})
 	}
-	one := termEntrySize(termCacheKey{key: "term 00"}, Term{Name: "Term 00", Definition: "Some words.",
-		CreatedBy: cacheAnn.ID, CreatedByName: cacheAnn.Name, UpdatedBy: cacheAnn.ID, UpdatedByName: cacheAnn.Name})
-	// Start empty: AddTerm left each term cached by id.
-	db.terms.mu.Lock()
-	db.terms.moveTo(-1)
-	db.terms.limit = 10 * one
-	db.terms.mu.Unlock()
-	for range 2 {
+	for _, tc := range []struct {
+		limit  int
+		copied bool
+	}{{limit: 10 * termSize(Term{Name: "Term 00", Definition: "Some words."}), copied: false}, {limit: 0, copied: true}} {
+		db.terms.mu.Lock()
+		db.terms.loaded, db.terms.limit = false, tc.limit
+		db.terms.mu.Unlock()
 		for i := range n {
 			name := fmt.Sprintf("term %02d", i)
 			if got, ok := mustTerm(t, db, name); !ok || Key(got.Name) != name {
-				t.Fatalf("Term(%q) = %+v, %v", name, got, ok)
-			}
-			if size := db.terms.bytes(); size > db.terms.limit {
-				t.Fatalf("cache size = %d bytes, limit %d", size, db.terms.limit)
+				t.Fatalf("limit %d: Term(%q) = %+v, %v", tc.limit, name, got, ok)
 			}
 		}
-	}
-	if got := db.terms.len(); got != 10 {
-		t.Fatalf("cache entries = %d, want 10", got)
+		if _, ok := mustTerm(t, db, "no such term"); ok {
+			t.Fatalf("limit %d: found a term that does not exist", tc.limit)
+		}
+		db.terms.mu.Lock()
+		copied, terms, size := !db.terms.tooBig, len(db.terms.byID), db.terms.size
+		db.terms.mu.Unlock()
+		if copied != tc.copied || (copied && terms != n) || (!copied && (terms != 0 || size != 0)) {
+			t.Fatalf("limit %d: copied %v with %d terms, %d bytes; want copied %v", tc.limit, copied, terms, size, tc.copied)
+		}
 	}
 }
 
@@ -318,8 +356,9 @@ func TestTermCacheConcurrent(t *testing.T) {
 }
 
 // BenchmarkTermLookup looks up one term of 1,000 as /term does, with a
-// request's cancellable context: "cached" through the cache, "miss" through
-// the cache emptied each time, "uncached" straight from SQLite as before it.
+// request's cancellable context: "cached" from the copy, "reload" reading
+// the whole glossary first (as after a change), "uncached" straight from
+// SQLite as before the copy.
 func BenchmarkTermLookup(b *testing.B) {
 	db := mustOpenCacheDB(b, filepath.Join(b.TempDir(), "bench.db"))
 	for i := range 1000 {
@@ -335,10 +374,10 @@ func BenchmarkTermLookup(b *testing.B) {
 			}
 		}
 	})
-	b.Run("miss", func(b *testing.B) {
+	b.Run("reload", func(b *testing.B) {
 		for b.Loop() {
 			db.terms.mu.Lock()
-			db.terms.moveTo(-1)
+			db.terms.loaded = false
 			db.terms.mu.Unlock()
 			if _, err := db.Term(ctx, "t0500"); err != nil {
 				b.Fatal(err)

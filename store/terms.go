@@ -58,14 +58,13 @@ func scanTerm(sc interface{ Scan(...any) error }) (Term, error) {
 // [Key]), or [ErrNotFound]. It answers from memory while the terms are
 // unchanged (termcache.go).
 func (db *DB) Term(ctx context.Context, nameOrAlias string) (Term, error) {
-	key := Key(nameOrAlias)
-	return db.cachedTerm(ctx, termCacheKey{byName: true, key: key}, "t.id = (SELECT term_id FROM term_keys WHERE key = ?)", key)
+	return db.cachedTerm(ctx, true, Key(nameOrAlias), 0)
 }
 
 // TermByID returns the term with that id, or [ErrNotFound]. It answers from
 // memory while the terms are unchanged (termcache.go).
 func (db *DB) TermByID(ctx context.Context, id int64) (Term, error) {
-	return db.cachedTerm(ctx, termCacheKey{id: id}, "t.id = ?", id)
+	return db.cachedTerm(ctx, false, "", id)
 }
 
 func (db *DB) termWhere(ctx context.Context, q queryer, where string, arg any) (Term, error) {
@@ -183,6 +182,7 @@ func (db *DB) AddTerm(ctx context.Context, t Term, by Actor) (Term, error) {
 		id, err = db.addTerm(ctx, tx, t, by)
 		return err
 	})
+	db.termsChanged()
 	if err != nil {
 		return Term{}, fmt.Errorf("add term: %w", err)
 	}
@@ -238,6 +238,7 @@ func (db *DB) addTerm(ctx context.Context, tx execer, t Term, by Actor) (int64, 
 // [*ConflictError].
 func (db *DB) UpdateTerm(ctx context.Context, t Term, by Actor) (Term, error) {
 	err := db.inTx(ctx, func(tx *sql.Tx) error { return db.updateTerm(ctx, tx, t, by) })
+	db.termsChanged()
 	if err != nil && !errors.Is(err, ErrUnchanged) {
 		return Term{}, fmt.Errorf("update term: %w", err)
 	}
@@ -291,6 +292,7 @@ func (db *DB) updateTerm(ctx context.Context, tx txer, t Term, by Actor) error {
 // DeleteTerm removes the term with that id and its history, or returns
 // [ErrNotFound].
 func (db *DB) DeleteTerm(ctx context.Context, id int64) error {
+	defer db.termsChanged()
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, "DELETE FROM terms WHERE id = ?", id)
 		if err != nil {
