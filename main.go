@@ -197,6 +197,10 @@ func serve(ctx context.Context, cfg Config, db *store.DB, log *slog.Logger) erro
 	opts := handlerOptions(cfg)
 	opts.WorkspaceURL = self.URL
 	h := commands.New(db, opts)
+	// Now rather than in the first /term after a start.
+	if err := db.LoadTerms(ctx); err != nil {
+		return err
+	}
 
 	sched := schedules.New(cfg.Location, log)
 	sla := &schedules.SLAReminders{Store: db, Poster: b, Message: h.SLAReminder(), SLA: cfg.SLA, Log: log}

@@ -294,6 +294,9 @@ func startBenchBot(tb testing.TB, file string) *benchBot {
 	if err != nil {
 		tb.Fatalf("identify: %v", err)
 	}
+	if err := db.LoadTerms(ctx); err != nil {
+		tb.Fatal(err)
+	}
 	h := commands.New(db, commands.Options{
 		Admins: []string{admin}, Location: time.UTC, LeadsChannels: []string{leadsChannel}, SLA: 24 * time.Hour,
 		Reactions: benchReactions, WorkspaceURL: self.URL,

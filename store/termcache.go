@@ -168,6 +168,18 @@ func (db *DB) refreshTerms(ctx context.Context) error {
 	return nil
 }
 
+// LoadTerms reads the glossary into memory now, rather than at the first
+// lookup.
+func (db *DB) LoadTerms(ctx context.Context) error {
+	c := &db.terms
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := db.refreshTerms(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("load terms: %w", err)
+	}
+	return nil
+}
+
 // termsChanged tells the copy that this DB committed a change to the terms.
 func (db *DB) termsChanged() { db.termWrites.Add(1) }
 

@@ -242,6 +242,22 @@ func TestTermCacheReturnsCopies(t *testing.T) {
 	}
 }
 
+func TestLoadTerms(t *testing.T) {
+	db := mustOpenCacheDB(t, filepath.Join(t.TempDir(), "cache.db"))
+	mustAddCached(t, db, cachedMQL())
+	db.terms.mu.Lock()
+	db.terms.loaded = false
+	db.terms.mu.Unlock()
+	if err := db.LoadTerms(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	db.terms.mu.Lock()
+	defer db.terms.mu.Unlock()
+	if !db.terms.loaded || len(db.terms.byID) != 1 {
+		t.Fatalf("after LoadTerms: loaded %v with %d terms, want the one term", db.terms.loaded, len(db.terms.byID))
+	}
+}
+
 // TestTermCacheRecheck: a change by another process shows once the copy
 // has gone unconfirmed for the recheck interval, and not before.
 func TestTermCacheRecheck(t *testing.T) {
