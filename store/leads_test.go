@@ -340,3 +340,29 @@ func TestLeadsExportImportRoundTrip(t *testing.T) {
 		t.Fatalf("bad leads: %+v, %v; want 2 rejected", rep, err)
 	}
 }
+
+// BenchmarkReact records rating reactions one at a time (accepted, then
+// applied; a batch of one each, the costliest case) on 1,000 leads that
+// are rated already, so most change a rating.
+func BenchmarkReact(b *testing.B) {
+	db := MustOpenDB(b)
+	ctx := context.Background()
+	var leads []string
+	for i := range 1000 {
+		ts := tsAt(t0, i)
+		mustLead(b, db, "CL", ts, "A lead")
+		mustReact(b, db, fmt.Sprintf("EvSeed%d", i), store.Reaction{Channel: "CL", TS: ts, User: "USEED", Emoji: "+1", Rating: store.Good, Added: true, At: t0})
+		leads = append(leads, ts)
+	}
+	emoji := []string{"+1", "-1", "fire"}
+	ratings := []store.Rating{store.Good, store.Poor, store.Hot}
+	i := 0
+	for b.Loop() {
+		r := store.Reaction{Channel: "CL", TS: leads[i%len(leads)], User: fmt.Sprintf("U%03d", i%300), Emoji: emoji[i%3], Rating: ratings[i%3],
+			Added: true, At: t0.Add(time.Duration(i) * time.Second)}
+		if _, err := db.React(ctx, fmt.Sprintf("EvB%d", i), r); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -20,7 +21,7 @@ import (
 	"time"
 	"unicode"
 
-	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+	"github.com/mattn/go-sqlite3" // also registers the "sqlite3" driver
 )
 
 //go:embed migrations/*.sql
@@ -90,21 +91,10 @@ func Open(ctx context.Context, file string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	writer, err := sql.Open("sqlite3", dsn)
-	if err != nil {
-		readers.Close()
-		return nil, fmt.Errorf("open database: %w", err)
-	}
+	writer := sql.OpenDB(connector{dsn: dsn, driver: &sqlite3.SQLiteDriver{ConnectHook: setUpWriter}})
 	writer.SetMaxOpenConns(1)
 	db := &DB{sql: readers, w: writer, Now: time.Now}
 	if err := db.init(ctx); err != nil {
-		readers.Close()
-		writer.Close()
-		return nil, fmt.Errorf("open database %s: %w", file, err)
-	}
-	// The checkpointer does this off the commit path (writer.go); the one
-	// writer connection stays open, so the setting holds.
-	if _, err := writer.ExecContext(ctx, "PRAGMA wal_autocheckpoint=0"); err != nil {
 		readers.Close()
 		writer.Close()
 		return nil, fmt.Errorf("open database %s: %w", file, err)
@@ -126,6 +116,35 @@ func Open(ctx context.Context, file string) (*DB, error) {
 	}
 	return db, nil
 }
+
+// setUpWriter prepares a writer connection (not in the DSN: the driver has
+// no keys for these).
+func setUpWriter(conn *sqlite3.SQLiteConn) error {
+	for _, pragma := range []string{
+		// Statement journals (one per statement in a savepoint, so one for
+		// nearly every write of an event) in memory: in temporary files
+		// they cost a file write each, and an event 3-4 times the CPU
+		// (BENCHMARKS.md).
+		"PRAGMA temp_store=MEMORY",
+		// The checkpointer does this off the commit path (writer.go).
+		"PRAGMA wal_autocheckpoint=0",
+	} {
+		if _, err := conn.Exec(pragma, nil); err != nil {
+			return fmt.Errorf("%s: %w", pragma, err)
+		}
+	}
+	return nil
+}
+
+// connector opens connections to dsn with driver, whose ConnectHook sets
+// each one up.
+type connector struct {
+	dsn    string
+	driver *sqlite3.SQLiteDriver
+}
+
+func (c connector) Connect(context.Context) (driver.Conn, error) { return c.driver.Open(c.dsn) }
+func (c connector) Driver() driver.Driver                        { return c.driver }
 
 func (db *DB) init(ctx context.Context) error {
 	var mode string
