@@ -159,8 +159,10 @@ func react(ctx context.Context, tx *sql.Tx, r Reaction) (ReactResult, error) {
 			if !hadPrior || at >= prior.at {
 				next, hasNext = userRating{rating: r.Rating, emoji: r.Emoji, at: at}, true
 			}
-			if _, err := tx.ExecContext(ctx, "UPDATE leads SET first_feedback_at = min(coalesce(first_feedback_at, ?), ?) WHERE id = ?",
-				at, at, res.LeadID); err != nil {
+			// Only when it moves: a row rewritten with the same value is
+			// still a page for the commit to write.
+			if _, err := tx.ExecContext(ctx, "UPDATE leads SET first_feedback_at = ? WHERE id = ? AND (first_feedback_at IS NULL OR first_feedback_at > ?)",
+				at, res.LeadID, at); err != nil {
 				return fmt.Errorf("record first feedback: %w", err)
 			}
 		} else {
