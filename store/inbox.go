@@ -196,6 +196,10 @@ type inbox struct {
 	queue    []*eventWrite
 	closed   bool
 	wake     chan struct{} // the queue has work
+
+	// otherSeen is the owner's file as last found all applied, when
+	// another process owns the inbox.
+	otherSeen os.FileInfo
 }
 
 func (in *inbox) init() {
@@ -353,9 +357,17 @@ func (db *DB) WaitApplied(ctx context.Context) error {
 	return nil
 }
 
-// settle makes a read see every event accepted before it.
+// settle makes a read see every event accepted before it, by this process
+// or by the one that owns the inbox.
 func (db *DB) settle(ctx context.Context) {
-	db.in.settle(ctx, time.Second)
+	db.in.mu.Lock()
+	owned := db.in.file != nil
+	db.in.mu.Unlock()
+	if owned {
+		db.in.settle(ctx, time.Second)
+		return
+	}
+	db.settleOther(ctx, time.Second)
 }
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
@@ -374,6 +386,7 @@ func encodeRecord(seq uint64, body []byte) []byte {
 // holds it, and queues the records not applied yet.
 func (db *DB) openInbox(ctx context.Context, name string) error {
 	db.in.init()
+	db.in.name = name
 	f, err := lockInbox(name)
 	if err != nil || f == nil {
 		return err // nil, nil: another process owns it
@@ -396,7 +409,7 @@ func (db *DB) openInbox(ctx context.Context, name string) error {
 		}
 	}
 	in := &db.in
-	in.name, in.file, in.size, in.applied, in.written = name, f, good, applied, applied
+	in.file, in.size, in.applied, in.written = f, good, applied, applied
 	for _, r := range recs {
 		in.written = max(in.written, r.seq)
 		if r.seq <= applied {
@@ -446,34 +459,97 @@ type inboxRecord struct {
 // readInbox reads f from the start up to the first record that is cut
 // short or corrupt, and returns the records and the size they take.
 func readInbox(f *os.File) ([]inboxRecord, int64, error) {
+	var recs []inboxRecord
+	good, err := scanInbox(f, func(seq uint64, body []byte) bool {
+		rec := inboxRecord{seq: seq}
+		if err := json.Unmarshal(body, &rec.ev); err != nil || rec.ev.check() != nil {
+			return false
+		}
+		recs = append(recs, rec)
+		return true
+	})
+	return recs, good, err
+}
+
+// scanInbox calls each with the records of f from the start, up to the
+// first that is cut short or corrupt or that each refuses, and returns the
+// size of those it took.
+func scanInbox(f *os.File, each func(seq uint64, body []byte) bool) (int64, error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, 0, err
+		return 0, err
 	}
 	r := bufio.NewReaderSize(f, 1<<16)
-	var recs []inboxRecord
 	var good int64
 	var head [8]byte
 	for {
 		if _, err := io.ReadFull(r, head[:]); err != nil {
-			return recs, good, nil // the end, or a header cut short
+			return good, nil // the end, or a header cut short
 		}
 		n := binary.LittleEndian.Uint32(head[0:])
 		if n < 8 || n > maxRecord+8 {
-			return recs, good, nil
+			return good, nil
 		}
 		rest := make([]byte, n)
 		if _, err := io.ReadFull(r, rest); err != nil {
-			return recs, good, nil
+			return good, nil
 		}
 		if crc32.Checksum(rest, crcTable) != binary.LittleEndian.Uint32(head[4:]) {
-			return recs, good, nil
+			return good, nil
 		}
-		rec := inboxRecord{seq: binary.LittleEndian.Uint64(rest)}
-		if err := json.Unmarshal(rest[8:], &rec.ev); err != nil || rec.ev.check() != nil {
-			return recs, good, nil
+		if !each(binary.LittleEndian.Uint64(rest), rest[8:]) {
+			return good, nil
 		}
-		recs = append(recs, rec)
 		good += int64(8 + n)
+	}
+}
+
+// settleOther is settle in a process that does not own the inbox (say
+// `smarketing export` while the bot runs): it waits, polling, until the
+// owner has applied every record its file held at the start, so what the
+// bot acknowledged is in what this process reads. It returns at once when
+// the file has not changed since it last found it applied.
+func (db *DB) settleOther(ctx context.Context, limit time.Duration) {
+	in := &db.in
+	info, err := os.Stat(in.name)
+	if err != nil {
+		return // no owner, or nothing to wait for
+	}
+	in.mu.Lock()
+	seen := in.otherSeen != nil && in.otherSeen.Size() == info.Size() && in.otherSeen.ModTime().Equal(info.ModTime())
+	in.mu.Unlock()
+	if seen {
+		return
+	}
+	f, err := os.Open(in.name)
+	if err != nil {
+		return
+	}
+	var last uint64
+	_, err = scanInbox(f, func(seq uint64, _ []byte) bool { last = max(last, seq); return true })
+	f.Close()
+	if err != nil {
+		return
+	}
+	deadline := time.Now().Add(limit)
+	for {
+		var applied uint64
+		if err := db.sql.QueryRowContext(ctx, "SELECT seq FROM inbox_applied").Scan(&applied); err != nil {
+			return
+		}
+		if applied >= last {
+			in.mu.Lock()
+			in.otherSeen = info
+			in.mu.Unlock()
+			return
+		}
+		if time.Now().After(deadline) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(2 * time.Millisecond): // another process: nothing to wait on but the database
+		}
 	}
 }
 

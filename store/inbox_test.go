@@ -424,3 +424,36 @@ func TestAcceptRejectsMalformedEvents(t *testing.T) {
 		}
 	}
 }
+
+// TestOtherProcessReadsWhatTheOwnerAcked: a process that does not own the
+// inbox (`smarketing export` beside the bot) waits, before it reads, until
+// the owner has applied what its inbox held.
+func TestOtherProcessReadsWhatTheOwnerAcked(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	file := filepath.Join(t.TempDir(), "smarketing.db")
+	bot := openInboxDB(t, file)
+	cli := openInboxDB(t, file)
+	if _, err := bot.record(ctx, leadEvent("EvL")); err != nil {
+		t.Fatal(err)
+	}
+	conn := holdWriteLock(t, ctx, file)
+	if _, err := bot.Accept(ctx, rateEvent("Ev1", "UA", Hot)); err != nil {
+		t.Fatal(err)
+	}
+	// Not applied yet: the other process waits its limit and does not
+	// take the file as applied.
+	cli.settleOther(ctx, 20*time.Millisecond)
+	if cli.in.otherSeen != nil {
+		t.Fatal("the other process took an unapplied inbox as applied")
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ratings(t, cli), []string{"UA=hot"}; !slices.Equal(got, want) {
+		t.Fatalf("the other process read %v right after the lock went, want %v", got, want)
+	}
+	if cli.in.otherSeen == nil {
+		t.Error("the other process did not remember the file as applied")
+	}
+}
