@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -134,7 +135,8 @@ func readDB(tb testing.TB, ctx context.Context, file string) snapshot {
 // TestKillMidBurstLosesNoRating kills the built binary (SIGKILL) in the
 // middle of a burst of reactions, starts it again on the same database and
 // lets the fake Slack redeliver what was not acked: every acked rating is in
-// the database even before the restart, none is counted twice, and the
+// the database even before the restart (opening it applies what the inbox
+// file holds, as the restarted bot does), none is counted twice, and the
 // database passes its integrity check.
 func TestKillMidBurstLosesNoRating(t *testing.T) {
 	const (
@@ -219,6 +221,10 @@ func TestKillMidBurstLosesNoRating(t *testing.T) {
 	// redelivery could make up for it.
 	ackedBefore := fake.Acks()
 	unackedAtKill := len(fake.Unacked())
+	inbox, err := os.Stat(dbFile + "-inbox")
+	if err != nil {
+		t.Fatalf("no inbox file after the kill: %v", err)
+	}
 	db := readDB(t, ctx, dbFile)
 	if db.integrity != "ok" {
 		t.Fatalf("integrity_check after kill -9 = %q, want ok", db.integrity)
@@ -238,7 +244,7 @@ func TestKillMidBurstLosesNoRating(t *testing.T) {
 	if unackedAtKill == 0 {
 		t.Fatalf("all %d envelopes were acked before the kill: the kill came too late to test anything", len(ackedBefore))
 	}
-	t.Logf("killed with %d ratings acked, %d stored, %d envelopes unacked", ackedRatings, len(db.ratings), unackedAtKill)
+	t.Logf("killed with %d ratings acked, %d stored, %d envelopes unacked, the inbox file %d bytes", ackedRatings, len(db.ratings), unackedAtKill, inbox.Size())
 
 	p = startBot(t, ctx, fake, env, 2)
 	send(burst[first+inKill:], first+inKill)
