@@ -128,19 +128,24 @@ func (h *Handler) accept(ctx context.Context, ev store.Event, then func(store.Ev
 	}
 	return Followup{Later: func(f func(Followup, error)) {
 		acc.Then(func(res store.EventResult, err error) {
-			// This runs on the database's writer: a panic must not end it.
-			defer func() {
-				if r := recover(); r != nil {
-					f(Followup{}, fmt.Errorf("after event %s: panic: %v", ev.ID, r))
-				}
-			}()
 			if err != nil || then == nil || !res.Applied {
 				f(Followup{}, err)
 				return
 			}
-			f(then(res), nil)
+			f(thenSafely(ev.ID, then, res))
 		})
 	}}, nil
+}
+
+// thenSafely runs then, which runs on the database's writer: a panic must
+// not end that.
+func thenSafely(eventID string, then func(store.EventResult) Followup, res store.EventResult) (f Followup, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = Followup{}, fmt.Errorf("after event %s: panic: %v", eventID, r)
+		}
+	}()
+	return then(res), nil
 }
 
 // isLead reports whether a message is a lead: a top-level post (by a person,
