@@ -301,18 +301,7 @@ func startBenchBot(tb testing.TB, file string) *benchBot {
 		Admins: []string{admin}, Location: time.UTC, LeadsChannels: []string{leadsChannel}, SLA: 24 * time.Hour,
 		Reactions: benchReactions, WorkspaceURL: self.URL,
 	})
-	runCtx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Run(runCtx, h) }()
-	tb.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			tb.Errorf("Run returned %v, want nil after shutdown", err)
-		}
-	})
-	if err := fake.WaitConnected(ctx); err != nil {
-		tb.Fatalf("bot never connected: %v", err)
-	}
+	serve(tb, ctx, b, h, fake)
 	return &benchBot{fake: fake, log: hl, db: db}
 }
 

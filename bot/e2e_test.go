@@ -56,6 +56,14 @@ func start(tb testing.TB) *env {
 		Reactions:    map[string]string{"+1": "good", "thumbsup": "good", "-1": "poor", "x": "poor", "fire": "hot"},
 		WorkspaceURL: self.URL,
 	})
+	serve(tb, ctx, b, h, fake)
+	return &env{fake: fake, db: db, ctx: ctx, bot: b}
+}
+
+// serve runs b with h until the test ends (then it must return nil) and
+// waits until it is connected to fake.
+func serve(tb testing.TB, ctx context.Context, b *bot.Bot, h bot.Handler, fake *slackfake.Server) {
+	tb.Helper()
 	runCtx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- b.Run(runCtx, h) }()
@@ -68,7 +76,6 @@ func start(tb testing.TB) *env {
 	if err := fake.WaitConnected(ctx); err != nil {
 		tb.Fatalf("bot never connected: %v", err)
 	}
-	return &env{fake: fake, db: db, ctx: ctx, bot: b}
 }
 
 type testWriter struct{ tb testing.TB }

@@ -22,14 +22,18 @@ var inboxT0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
 const inboxLeadTS = "1795424400.000100" // 2026-11-23 09:00 UTC
 
-func openInboxDB(tb testing.TB, file string) *DB {
-	tb.Helper()
-	db, err := Open(context.Background(), file)
-	if err != nil {
-		tb.Fatalf("Open: %v", err)
+// withLead opens a fresh database holding the test lead; ctx ends with the
+// test (or after 30 s).
+func withLead(t *testing.T) (ctx context.Context, file string, db *DB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	file = filepath.Join(t.TempDir(), "smarketing.db")
+	db = mustOpenTestDB(t, file)
+	if _, err := db.record(ctx, leadEvent("EvL")); err != nil {
+		t.Fatal(err)
 	}
-	tb.Cleanup(func() { db.Close() })
-	return db
+	return ctx, file, db
 }
 
 func leadEvent(id string) Event {
@@ -153,7 +157,7 @@ func TestInboxReplay(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			db := openInboxDB(t, file)
+			db := mustOpenTestDB(t, file)
 			if got := ratings(t, db); !slices.Equal(got, tc.want) {
 				t.Errorf("ratings after replay = %v, want %v", got, tc.want)
 			}
@@ -174,7 +178,7 @@ func TestInboxReplay(t *testing.T) {
 			if err := db.Close(); err != nil {
 				t.Fatal(err)
 			}
-			again := openInboxDB(t, file)
+			again := mustOpenTestDB(t, file)
 			want := slices.Sorted(slices.Values(append(slices.Clone(tc.want), "UN=good")))
 			if got := ratings(t, again); !slices.Equal(got, want) {
 				t.Errorf("ratings after a later event and reopening = %v, want %v", got, want)
@@ -187,13 +191,7 @@ func TestInboxReplay(t *testing.T) {
 // once, even while another connection holds the write lock, and applies
 // once the lock is free.
 func TestAcceptIsDurableBeforeApplied(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	file := filepath.Join(t.TempDir(), "smarketing.db")
-	db := openInboxDB(t, file)
-	if _, err := db.record(ctx, leadEvent("EvL")); err != nil {
-		t.Fatal(err)
-	}
+	ctx, file, db := withLead(t)
 
 	conn := holdWriteLock(t, ctx, file)
 
@@ -227,13 +225,7 @@ func TestAcceptIsDurableBeforeApplied(t *testing.T) {
 // Accept waits, and gives up (the event is not acked, Slack keeps it) when
 // its context ends; nothing accepted is lost.
 func TestAcceptWaitsWhenFarBehind(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	file := filepath.Join(t.TempDir(), "smarketing.db")
-	db := openInboxDB(t, file)
-	if _, err := db.record(ctx, leadEvent("EvL")); err != nil {
-		t.Fatal(err)
-	}
+	ctx, file, db := withLead(t)
 	db.in.mu.Lock()
 	db.in.limit = 2
 	db.in.mu.Unlock()
@@ -303,7 +295,7 @@ func mustOpen(tb testing.TB, name string) *os.File {
 // counts the event.
 func TestReadsSeeAcceptedEvents(t *testing.T) {
 	ctx := context.Background()
-	db := openInboxDB(t, filepath.Join(t.TempDir(), "smarketing.db"))
+	db := mustOpenTestDB(t, filepath.Join(t.TempDir(), "smarketing.db"))
 	if _, err := db.record(ctx, leadEvent("EvL")); err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +322,7 @@ func TestReadsSeeAcceptedEvents(t *testing.T) {
 func TestInboxEmptiedOnceApplied(t *testing.T) {
 	ctx := context.Background()
 	file := filepath.Join(t.TempDir(), "smarketing.db")
-	db := openInboxDB(t, file)
+	db := mustOpenTestDB(t, file)
 	db.in.mu.Lock()
 	db.in.trimSize = 1
 	db.in.mu.Unlock()
@@ -360,8 +352,8 @@ func TestInboxEmptiedOnceApplied(t *testing.T) {
 func TestInboxOwnedByOneProcess(t *testing.T) {
 	ctx := context.Background()
 	file := filepath.Join(t.TempDir(), "smarketing.db")
-	bot := openInboxDB(t, file)
-	cli := openInboxDB(t, file)
+	bot := mustOpenTestDB(t, file)
+	cli := mustOpenTestDB(t, file)
 	if bot.in.file == nil || cli.in.file != nil {
 		t.Fatalf("inbox owners: first %v, second %v; want the first only", bot.in.file != nil, cli.in.file != nil)
 	}
@@ -412,13 +404,13 @@ func TestCloseAppliesAccepted(t *testing.T) {
 	if _, err := db.Accept(ctx, rateEvent("EvLate", "UZ", Good)); !errors.Is(err, errClosed) {
 		t.Errorf("Accept after Close = %v, want %v", err, errClosed)
 	}
-	if got := ratings(t, openInboxDB(t, file)); !slices.Equal(got, want) {
+	if got := ratings(t, mustOpenTestDB(t, file)); !slices.Equal(got, want) {
 		t.Errorf("ratings after Close and reopen = %v, want %v", got, want)
 	}
 }
 
 func TestAcceptRejectsMalformedEvents(t *testing.T) {
-	db := openInboxDB(t, filepath.Join(t.TempDir(), "smarketing.db"))
+	db := mustOpenTestDB(t, filepath.Join(t.TempDir(), "smarketing.db"))
 	for _, ev := range []Event{{ID: "none"}, {ID: "two", Lead: leadEvent("").Lead, React: rateEvent("", "U", Good).React}} {
 		if _, err := db.Accept(context.Background(), ev); err == nil {
 			t.Errorf("Accept(%+v) = nil error, want one", ev)
@@ -430,14 +422,8 @@ func TestAcceptRejectsMalformedEvents(t *testing.T) {
 // inbox (`smarketing export` beside the bot) waits, before it reads, until
 // the owner has applied what its inbox held.
 func TestOtherProcessReadsWhatTheOwnerAcked(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	file := filepath.Join(t.TempDir(), "smarketing.db")
-	bot := openInboxDB(t, file)
-	cli := openInboxDB(t, file)
-	if _, err := bot.record(ctx, leadEvent("EvL")); err != nil {
-		t.Fatal(err)
-	}
+	ctx, file, bot := withLead(t)
+	cli := mustOpenTestDB(t, file)
 	conn := holdWriteLock(t, ctx, file)
 	if _, err := bot.Accept(ctx, rateEvent("Ev1", "UA", Hot)); err != nil {
 		t.Fatal(err)

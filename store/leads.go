@@ -123,82 +123,78 @@ func (db *DB) React(ctx context.Context, eventID string, r Reaction) (ReactResul
 // react applies a rating reaction in tx; see [DB.React].
 func react(ctx context.Context, tx *sql.Tx, r Reaction) (ReactResult, error) {
 	var res ReactResult
-	err := func() error {
-		var status string
-		err := tx.QueryRowContext(ctx, "SELECT id, status FROM leads WHERE channel = ? AND ts = ?", r.Channel, r.TS).Scan(&res.LeadID, &status)
-		switch {
-		case errors.Is(err, sql.ErrNoRows) && !r.Added:
-			return nil // removing from something never rated
-		case errors.Is(err, sql.ErrNoRows):
-			posted, _ := TSTime(r.TS)
-			out, err := tx.ExecContext(ctx, "INSERT INTO leads (channel, ts, status, posted_at) VALUES (?, ?, 'unverified', ?)",
-				r.Channel, r.TS, nanos(posted))
-			if err != nil {
-				return fmt.Errorf("record unverified lead: %w", err)
-			}
-			if res.LeadID, err = out.LastInsertId(); err != nil {
-				return err
-			}
-			status = "unverified"
-		case err != nil:
-			return fmt.Errorf("find lead: %w", err)
-		}
-		res.Verified = status == "lead"
-		prior, hadPrior, err := currentRating(ctx, tx, res.LeadID, r.User)
+	var status string
+	err := tx.QueryRowContext(ctx, "SELECT id, status FROM leads WHERE channel = ? AND ts = ?", r.Channel, r.TS).Scan(&res.LeadID, &status)
+	switch {
+	case errors.Is(err, sql.ErrNoRows) && !r.Added:
+		return res, nil // removing from something never rated
+	case errors.Is(err, sql.ErrNoRows):
+		posted, _ := TSTime(r.TS)
+		out, err := tx.ExecContext(ctx, "INSERT INTO leads (channel, ts, status, posted_at) VALUES (?, ?, 'unverified', ?)",
+			r.Channel, r.TS, nanos(posted))
 		if err != nil {
-			return err
+			return res, fmt.Errorf("record unverified lead: %w", err)
 		}
-		at := nanos(r.At)
-		next, hasNext := prior, hadPrior
-		if r.Added {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO lead_reactions (lead_id, user, emoji, rating, added_at) VALUES (?, ?, ?, ?, ?)
-				ON CONFLICT (lead_id, user, emoji) DO UPDATE SET rating = excluded.rating, added_at = max(added_at, excluded.added_at)`,
-				res.LeadID, r.User, r.Emoji, string(r.Rating), at); err != nil {
-				return fmt.Errorf("record reaction: %w", err)
-			}
-			if !hadPrior || at >= prior.at {
-				next, hasNext = userRating{rating: r.Rating, emoji: r.Emoji, at: at}, true
-			}
-			// Only when it moves: a row rewritten with the same value is
-			// still a page for the commit to write.
-			if _, err := tx.ExecContext(ctx, "UPDATE leads SET first_feedback_at = ? WHERE id = ? AND (first_feedback_at IS NULL OR first_feedback_at > ?)",
-				at, res.LeadID, at); err != nil {
-				return fmt.Errorf("record first feedback: %w", err)
-			}
-		} else {
-			if _, err := tx.ExecContext(ctx, "DELETE FROM lead_reactions WHERE lead_id = ? AND user = ? AND emoji = ?",
-				res.LeadID, r.User, r.Emoji); err != nil {
-				return fmt.Errorf("remove reaction: %w", err)
-			}
-			if hadPrior && prior.emoji == r.Emoji {
-				// The reaction that set the rating is gone: fall back.
-				err := tx.QueryRowContext(ctx, `SELECT rating, emoji, added_at FROM lead_reactions
-					WHERE lead_id = ? AND user = ? ORDER BY added_at DESC, emoji LIMIT 1`, res.LeadID, r.User).
-					Scan(&next.rating, &next.emoji, &next.at)
-				switch {
-				case errors.Is(err, sql.ErrNoRows):
-					hasNext = false
-				case err != nil:
-					return fmt.Errorf("fall back rating: %w", err)
-				}
+		if res.LeadID, err = out.LastInsertId(); err != nil {
+			return res, err
+		}
+		status = "unverified"
+	case err != nil:
+		return res, fmt.Errorf("find lead: %w", err)
+	}
+	res.Verified = status == "lead"
+	prior, hadPrior, err := currentRating(ctx, tx, res.LeadID, r.User)
+	if err != nil {
+		return res, err
+	}
+	at := nanos(r.At)
+	next, hasNext := prior, hadPrior
+	if r.Added {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO lead_reactions (lead_id, user, emoji, rating, added_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (lead_id, user, emoji) DO UPDATE SET rating = excluded.rating, added_at = max(added_at, excluded.added_at)`,
+			res.LeadID, r.User, r.Emoji, string(r.Rating), at); err != nil {
+			return res, fmt.Errorf("record reaction: %w", err)
+		}
+		if !hadPrior || at >= prior.at {
+			next, hasNext = userRating{rating: r.Rating, emoji: r.Emoji, at: at}, true
+		}
+		// Only when it moves: a row rewritten with the same value is
+		// still a page for the commit to write.
+		if _, err := tx.ExecContext(ctx, "UPDATE leads SET first_feedback_at = ? WHERE id = ? AND (first_feedback_at IS NULL OR first_feedback_at > ?)",
+			at, res.LeadID, at); err != nil {
+			return res, fmt.Errorf("record first feedback: %w", err)
+		}
+	} else {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM lead_reactions WHERE lead_id = ? AND user = ? AND emoji = ?",
+			res.LeadID, r.User, r.Emoji); err != nil {
+			return res, fmt.Errorf("remove reaction: %w", err)
+		}
+		if hadPrior && prior.emoji == r.Emoji {
+			// The reaction that set the rating is gone: fall back.
+			err := tx.QueryRowContext(ctx, `SELECT rating, emoji, added_at FROM lead_reactions
+				WHERE lead_id = ? AND user = ? ORDER BY added_at DESC, emoji LIMIT 1`, res.LeadID, r.User).
+				Scan(&next.rating, &next.emoji, &next.at)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				hasNext = false
+			case err != nil:
+				return res, fmt.Errorf("fall back rating: %w", err)
 			}
 		}
-		if next.rating == Poor && prior.rating == Poor && hadPrior {
-			next.reason = prior.reason
-		} else {
-			next.reason = ""
-		}
-		if err := setRating(ctx, tx, res.LeadID, r.User, next, hasNext); err != nil {
-			return err
-		}
-		if hasNext {
-			res.Rating = next.rating
-		}
-		res.AskReason = hasNext && next.rating == Poor && (!hadPrior || prior.rating != Poor)
-		return nil
-	}()
-	res.Applied = err == nil
-	return res, err
+	}
+	if next.rating == Poor && prior.rating == Poor && hadPrior {
+		next.reason = prior.reason
+	} else {
+		next.reason = ""
+	}
+	if err := setRating(ctx, tx, res.LeadID, r.User, next, hasNext); err != nil {
+		return res, err
+	}
+	if hasNext {
+		res.Rating = next.rating
+	}
+	res.AskReason = hasNext && next.rating == Poor && (!hadPrior || prior.rating != Poor)
+	return res, nil
 }
 
 func currentRating(ctx context.Context, tx execer, leadID int64, user string) (userRating, bool, error) {

@@ -16,8 +16,8 @@ import (
 
 var cacheAnn = Actor{ID: "UANN", Name: "Ann"}
 
-// mustOpenCacheDB opens file, and closes it when the test ends.
-func mustOpenCacheDB(tb testing.TB, file string) *DB {
+// mustOpenTestDB opens file, and closes it when the test ends.
+func mustOpenTestDB(tb testing.TB, file string) *DB {
 	tb.Helper()
 	db, err := Open(context.Background(), file)
 	if err != nil {
@@ -60,7 +60,7 @@ func mustTerm(tb testing.TB, db *DB, name string) (Term, bool) {
 
 func TestTermCacheRepeatedLookup(t *testing.T) {
 	ctx := context.Background()
-	db := mustOpenCacheDB(t, filepath.Join(t.TempDir(), "cache.db"))
+	db := mustOpenTestDB(t, filepath.Join(t.TempDir(), "cache.db"))
 	saved := mustAddCached(t, db, cachedMQL())
 	for _, name := range []string{"MQL", "mql", "m.q.l.", "marketing  qualified lead", "MQL"} {
 		got, ok := mustTerm(t, db, name)
@@ -159,7 +159,7 @@ func TestTermCacheSeesChanges(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			db := mustOpenCacheDB(t, filepath.Join(t.TempDir(), "cache.db"))
+			db := mustOpenTestDB(t, filepath.Join(t.TempDir(), "cache.db"))
 			mql := mustAddCached(t, db, cachedMQL())
 			// Fill the cache, misses included.
 			for name := range tc.want {
@@ -191,8 +191,8 @@ func TestTermCacheSeesChanges(t *testing.T) {
 func TestTermCacheSeesOtherProcess(t *testing.T) {
 	ctx := context.Background()
 	file := filepath.Join(t.TempDir(), "cache.db")
-	bot := mustOpenCacheDB(t, file)
-	cli := mustOpenCacheDB(t, file)
+	bot := mustOpenTestDB(t, file)
+	cli := mustOpenTestDB(t, file)
 	// Ask SQLite on every lookup: by default a change by another process
 	// shows within termRecheck (TestTermCacheRecheck).
 	bot.terms.mu.Lock()
@@ -224,7 +224,7 @@ func TestTermCacheSeesOtherProcess(t *testing.T) {
 
 func TestTermCacheReturnsCopies(t *testing.T) {
 	ctx := context.Background()
-	db := mustOpenCacheDB(t, filepath.Join(t.TempDir(), "cache.db"))
+	db := mustOpenTestDB(t, filepath.Join(t.TempDir(), "cache.db"))
 	saved := mustAddCached(t, db, cachedMQL())
 	want := []string{"MQL", "M.Q.L."}
 	for i := range 3 { // the first a miss, then hits
@@ -243,7 +243,7 @@ func TestTermCacheReturnsCopies(t *testing.T) {
 }
 
 func TestLoadTerms(t *testing.T) {
-	db := mustOpenCacheDB(t, filepath.Join(t.TempDir(), "cache.db"))
+	db := mustOpenTestDB(t, filepath.Join(t.TempDir(), "cache.db"))
 	mustAddCached(t, db, cachedMQL())
 	db.terms.mu.Lock()
 	db.terms.loaded = false
@@ -263,8 +263,8 @@ func TestLoadTerms(t *testing.T) {
 func TestTermCacheRecheck(t *testing.T) {
 	ctx := context.Background()
 	file := filepath.Join(t.TempDir(), "cache.db")
-	bot := mustOpenCacheDB(t, file)
-	cli := mustOpenCacheDB(t, file)
+	bot := mustOpenTestDB(t, file)
+	cli := mustOpenTestDB(t, file)
 	bot.terms.mu.Lock()
 	bot.terms.recheck = time.Hour
 	bot.terms.mu.Unlock()
@@ -288,7 +288,7 @@ func TestTermCacheRecheck(t *testing.T) {
 // TestTermCacheLimit: a glossary over the limit is not copied, and lookups
 // read SQLite and stay right.
 func TestTermCacheLimit(t *testing.T) {
-	db := mustOpenCacheDB(t, filepath.Join(t.TempDir(), "cache.db"))
+	db := mustOpenTestDB(t, filepath.Join(t.TempDir(), "cache.db"))
 	const n = 50
 	for i := range n {
 		mustAddCached(t, db, Term{Name: fmt.Sprintf("Term %02d", i), Definition: "Some words."})
@@ -322,7 +322,7 @@ func TestTermCacheLimit(t *testing.T) {
 // that starts after an edit returned sees that edit (or a later one).
 func TestTermCacheConcurrent(t *testing.T) {
 	ctx := context.Background()
-	db := mustOpenCacheDB(t, filepath.Join(t.TempDir(), "cache.db"))
+	db := mustOpenTestDB(t, filepath.Join(t.TempDir(), "cache.db"))
 	mql := mustAddCached(t, db, cachedMQL())
 	var (
 		mu     sync.Mutex
@@ -376,7 +376,7 @@ func TestTermCacheConcurrent(t *testing.T) {
 // the whole glossary first (as after a change), "uncached" straight from
 // SQLite as before the copy.
 func BenchmarkTermLookup(b *testing.B) {
-	db := mustOpenCacheDB(b, filepath.Join(b.TempDir(), "bench.db"))
+	db := mustOpenTestDB(b, filepath.Join(b.TempDir(), "bench.db"))
 	for i := range 1000 {
 		mustAddCached(b, db, Term{Name: fmt.Sprintf("Term %04d", i), Aliases: []string{fmt.Sprintf("T%04d", i)},
 			Definition: "A lead that marketing judges ready for sales to contact, long enough to look like a real one."})

@@ -12,7 +12,7 @@ import (
 // connection.
 func TestWriterConnectionSetUp(t *testing.T) {
 	ctx := context.Background()
-	db := openInboxDB(t, filepath.Join(t.TempDir(), "smarketing.db"))
+	db := mustOpenTestDB(t, filepath.Join(t.TempDir(), "smarketing.db"))
 	for round := range 2 {
 		var tempStore, autoCheckpoint int
 		if err := db.w.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&tempStore); err != nil {
