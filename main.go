@@ -28,6 +28,7 @@ import (
 	"smarketing/schedules"
 	"smarketing/schedules/cronspec"
 	"smarketing/store"
+	_ "smarketing/store/sqlite" // the embedded backend
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -71,7 +72,7 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
 	sub := "run"
 	if len(args) > 0 {
 		sub, args = args[0], args[1:]
@@ -139,17 +140,24 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}
 	log := newLogger(cfg, stderr)
-	if sub == "export" || sub == "backup" {
+	if (sub == "export" || sub == "backup") && !store.IsPostgres(cfg.DBPath) {
 		// Open would create an empty database and copy that instead.
 		if _, err := os.Stat(cfg.DBPath); errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("SMARKETING_DB: %s does not exist; set SMARKETING_DB to the bot's database file", cfg.DBPath)
 		}
 	}
-	db, err := store.Open(ctx, cfg.DBPath)
+	db, err := store.Open(ctx, cfg.DBPath, store.Options{Log: log})
 	if err != nil {
 		return fmt.Errorf("SMARKETING_DB: %w", err)
 	}
-	defer db.Close()
+	defer func() {
+		if cerr := db.Close(); cerr != nil {
+			log.Error("close database", "err", cerr)
+			if err == nil {
+				err = fmt.Errorf("close database: %w", cerr)
+			}
+		}
+	}()
 
 	switch sub {
 	case "shell":
@@ -186,8 +194,8 @@ func handlerOptions(cfg Config) commands.Options {
 }
 
 // serve runs the bot and its schedules until ctx is done.
-func serve(ctx context.Context, cfg Config, db *store.DB, log *slog.Logger) error {
-	log.Info("starting", "version", buildVersion(), "db", cfg.DBPath, "api_url", cfg.APIURL,
+func serve(ctx context.Context, cfg Config, db store.Store, log *slog.Logger) error {
+	log.Info("starting", "version", buildVersion(), "db", db.Backend(), "instance", instance(), "api_url", cfg.APIURL,
 		"timezone", cfg.Location.String(), "leads_channels", len(cfg.LeadsChannels), "admins", len(cfg.Admins))
 	b := bot.New(bot.Options{BotToken: cfg.BotToken, AppToken: cfg.AppToken, APIURL: cfg.APIURL, Log: log})
 	self, err := b.Identify(ctx)
@@ -197,23 +205,20 @@ func serve(ctx context.Context, cfg Config, db *store.DB, log *slog.Logger) erro
 	opts := handlerOptions(cfg)
 	opts.WorkspaceURL = self.URL
 	h := commands.New(db, opts)
-	// Now rather than in the first /term after a start.
-	if err := db.LoadTerms(ctx); err != nil {
-		return err
-	}
 
+	once := schedules.Once{Store: db, Owner: instance()}
 	sched := schedules.New(cfg.Location, log)
-	sla := &schedules.SLAReminders{Store: db, Poster: b, Message: h.SLAReminder(), SLA: cfg.SLA, Log: log}
+	sla := &schedules.SLAReminders{Store: db, Once: once, Poster: b, Message: h.SLAReminder(), SLA: cfg.SLA, Log: log}
 	if err := sched.Add("sla", "@every 1m", sla.Run); err != nil {
 		return err
 	}
-	meetings := &schedules.MeetingReminders{Store: db, Messages: h, Poster: b, Before: cfg.MeetingReminder, Log: log}
+	meetings := &schedules.MeetingReminders{Store: db, Once: once, Messages: h, Poster: b, Before: cfg.MeetingReminder, Log: log}
 	if err := sched.Add("meeting-reminders", "* * * * *", meetings.Run); err != nil {
 		return err
 	}
 	var recapJob *schedules.Recap
 	if cfg.RecapChannel != "" {
-		recapJob = &schedules.Recap{Store: db, Build: h.Recap, Poster: b, Uploader: b, Channel: cfg.RecapChannel, Log: log}
+		recapJob = &schedules.Recap{Once: once, Build: h.Recap, Poster: b, Uploader: b, Channel: cfg.RecapChannel, Log: log}
 		if err := sched.Add("recap", cfg.RecapSchedule, recapJob.Run); err != nil {
 			return fmt.Errorf("SMARKETING_RECAP_SCHEDULE: %w", err)
 		}
@@ -245,7 +250,7 @@ func serve(ctx context.Context, cfg Config, db *store.DB, log *slog.Logger) erro
 }
 
 // recap prints this week's recap, or with post sends it to the recap channel.
-func recap(ctx context.Context, cfg Config, db *store.DB, log *slog.Logger, post bool, stdout io.Writer) error {
+func recap(ctx context.Context, cfg Config, db store.Store, log *slog.Logger, post bool, stdout io.Writer) error {
 	opts := handlerOptions(cfg)
 	now := time.Now()
 	if !post {
@@ -309,6 +314,15 @@ func isTerminal(r io.Reader) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// instance names this process as the owner of the claims it takes.
+func instance() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "localhost"
+	}
+	return fmt.Sprintf("%s/%d", host, os.Getpid())
 }
 
 func buildVersion() string {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,12 +14,13 @@ import (
 	"smarketing/bot/slackfake"
 	"smarketing/commands"
 	"smarketing/store"
+	"smarketing/store/storetest"
 )
 
 // env is a running bot wired to a fake Slack and a real database.
 type env struct {
 	fake *slackfake.Server
-	db   *store.DB
+	db   *storetest.DB
 	ctx  context.Context
 	bot  *bot.Bot
 }
@@ -36,11 +36,7 @@ func start(tb testing.TB) *env {
 	tb.Cleanup(cancel)
 	fake := slackfake.New()
 	tb.Cleanup(fake.Close)
-	db, err := store.Open(ctx, filepath.Join(tb.TempDir(), "e2e.db"))
-	if err != nil {
-		tb.Fatalf("open db: %v", err)
-	}
-	tb.Cleanup(func() { db.Close() })
+	db := storetest.Open(tb, time.Time{})
 	b := bot.New(bot.Options{
 		BotToken: slackfake.BotToken,
 		AppToken: slackfake.AppToken,

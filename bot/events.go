@@ -12,9 +12,10 @@ import (
 	"smarketing/store"
 )
 
-// event applies an Events API callback before the ack and returns the Slack
-// work it leaves for after. failed reports that it could not be stored, so
-// it must not be acked: Slack will deliver it again.
+// event applies an Events API callback before the ack — the handler returns
+// once it is committed — and returns the Slack work it leaves for after.
+// failed reports that it could not be stored, so it must not be acked:
+// Slack will deliver it again.
 func (b *Bot) event(ev slackevents.EventsAPIEvent) (after func(context.Context), failed bool) {
 	var eventID string
 	if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok {
@@ -39,27 +40,6 @@ func (b *Bot) event(ev slackevents.EventsAPIEvent) (after func(context.Context),
 	if err != nil {
 		b.log.Error("apply event", "type", ev.InnerEvent.Type, "event_id", eventID, "err", err)
 		return nil, true
-	}
-	if f.Later != nil {
-		// Acked once durable; applying it comes next. Run waits for it
-		// (b.wg) so a stop does not lose the follow-up.
-		b.wg.Add(1)
-		f.Later(func(next commands.Followup, err error) {
-			defer b.wg.Done()
-			if err != nil {
-				b.log.Error("apply event", "type", ev.InnerEvent.Type, "event_id", eventID, "err", err)
-				return
-			}
-			if next.Fetch != nil || len(next.Ask) > 0 {
-				// This runs on the database's writer: wait for a slot
-				// elsewhere.
-				b.wg.Add(1)
-				go func() {
-					b.followups <- struct{}{}
-					b.runFollowup(func(ctx context.Context) { b.followup(ctx, next) })
-				}()
-			}
-		})
 	}
 	if f.Fetch == nil && len(f.Ask) == 0 {
 		return nil, false

@@ -23,7 +23,7 @@ func (e *env) recapJob(tb testing.TB) *schedules.Recap {
 		Reactions: map[string]string{"+1": "good", "-1": "poor", "fire": "hot"},
 	})
 	return &schedules.Recap{
-		Store: e.db, Build: h.Recap, Poster: e.bot, Uploader: e.bot, Channel: recapChannel,
+		Once: schedules.Once{Store: e.db, Owner: "test"}, Build: h.Recap, Poster: e.bot, Uploader: e.bot, Channel: recapChannel,
 		Log: slog.New(slog.NewTextHandler(testWriter{tb}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}
 }
@@ -165,7 +165,7 @@ func TestMeetingReminderListsThenClearsAgenda(t *testing.T) {
 		t.Fatalf("upcoming = %+v, %v", next, err)
 	}
 	job := func() *schedules.MeetingReminders {
-		return &schedules.MeetingReminders{Store: e.db, Messages: h, Poster: e.bot, Before: 15 * time.Minute}
+		return &schedules.MeetingReminders{Store: e.db, Once: schedules.Once{Store: e.db, Owner: "test"}, Messages: h, Poster: e.bot, Before: 15 * time.Minute}
 	}
 	remindAt := next[0].At.Add(-15 * time.Minute)
 	for i := 0; i < 3; i++ { // every minute, and after a "restart": one reminder

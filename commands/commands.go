@@ -105,7 +105,7 @@ type dataStore interface {
 	TermHistory(ctx context.Context, id int64) ([]store.Revision[store.Term], error)
 	SearchTerms(ctx context.Context, text string, limit int) ([]store.Term, error)
 
-	FindPersonas(ctx context.Context, typed string) ([]store.Persona, error)
+	Persona(ctx context.Context, name string) (store.Persona, error)
 	PersonaByID(ctx context.Context, id int64) (store.Persona, error)
 	Personas(ctx context.Context) ([]store.Persona, error)
 	AddPersona(ctx context.Context, p store.Persona, by store.Actor) (store.Persona, error)
@@ -113,7 +113,7 @@ type dataStore interface {
 	DeletePersona(ctx context.Context, id int64) error
 	PersonaHistory(ctx context.Context, id int64) ([]store.Revision[store.Persona], error)
 
-	Accept(ctx context.Context, ev store.Event) (*store.Accepted, error)
+	Record(ctx context.Context, ev store.Event) (store.EventResult, error)
 	VerifyLead(ctx context.Context, channel, ts string, l *store.Lead) (int64, []string, error)
 	UnverifiedLeads(ctx context.Context) ([]store.Lead, error)
 	SetReason(ctx context.Context, leadID int64, user, reason string) error
@@ -122,10 +122,10 @@ type dataStore interface {
 	Changes(ctx context.Context, from, to time.Time) ([]store.Change, error)
 }
 
-var _ dataStore = (*store.DB)(nil)
+var _ dataStore = store.Store(nil)
 
-// New returns a Handler that reads and writes db.
-func New(db *store.DB, opt Options) *Handler {
+// New returns a Handler that reads and writes db (a [store.Store]).
+func New(db dataStore, opt Options) *Handler {
 	h := &Handler{
 		db: db, admins: map[string]bool{}, loc: opt.Location,
 		leadChannels: map[string]bool{}, reactions: opt.Reactions, sla: opt.SLA,

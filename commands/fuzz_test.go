@@ -27,6 +27,7 @@ import (
 
 	"smarketing/schedules/cronspec"
 	"smarketing/store"
+	"smarketing/store/storetest"
 )
 
 // fzUnescape undoes Escape in one pass, so "&amp;lt;" becomes "&lt;".
@@ -183,7 +184,7 @@ func fzRequest(command, text, user string) Request {
 
 // fzHandler is the handler of one fuzz worker: its own database, the clock
 // at fixedTime, UADMIN an admin and a recap channel for meetings.
-func fzHandler(f *testing.F) (*Handler, *store.DB) {
+func fzHandler(f *testing.F) (*Handler, *storetest.DB) {
 	f.Helper()
 	db := MustOpenDB(f)
 	return New(db, Options{Admins: []string{"UADMIN"}, Location: time.UTC, Now: func() time.Time { return fixedTime },
@@ -193,7 +194,7 @@ func fzHandler(f *testing.F) (*Handler, *store.DB) {
 // fzClear deletes every term, persona and meeting, so the next input starts
 // from an empty database. (Metrics cannot be deleted; the target that sets
 // them does not depend on what earlier inputs set.)
-func fzClear(tb testing.TB, db *store.DB) {
+func fzClear(tb testing.TB, db *storetest.DB) {
 	tb.Helper()
 	ctx := context.Background()
 	terms, err := db.Terms(ctx)
@@ -289,7 +290,7 @@ func FuzzEscape(f *testing.F) {
 
 // fzRenderAll stores records made of s and checks every answer that shows
 // them.
-func fzRenderAll(t *testing.T, h *Handler, db *store.DB, s string) {
+func fzRenderAll(t *testing.T, h *Handler, db *storetest.DB, s string) {
 	t.Helper()
 	ctx := context.Background()
 	defer fzClear(t, db)
@@ -475,7 +476,7 @@ func checkTermLimits(tb testing.TB, t store.Term, validInput bool) {
 
 // checkTermAdd runs `/term add s` as Ann on an empty database and checks
 // that it does what the parser and validator said.
-func checkTermAdd(t *testing.T, h *Handler, db *store.DB, s string, hasDef bool, term store.Term, errs map[string]string) {
+func checkTermAdd(t *testing.T, h *Handler, db *storetest.DB, s string, hasDef bool, term store.Term, errs map[string]string) {
 	t.Helper()
 	ctx := context.Background()
 	defer fzClear(t, db)

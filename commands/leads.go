@@ -52,10 +52,6 @@ type Followup struct {
 	Fetch *MessageRef
 	// Ask are private questions to post in a lead's thread.
 	Ask []Ask
-	// Later, if set, calls f once the event is applied to the database (it
-	// is durable already) with the Slack work that follows from it. f must
-	// not block: it runs on the database's writer.
-	Later func(f func(Followup, error))
 }
 
 // Ask is an ephemeral message for one user in a thread.
@@ -119,32 +115,13 @@ func (h *Handler) Event(ctx context.Context, ev any) (Followup, error) {
 	return Followup{}, nil
 }
 
-// accept makes ev durable, so it can be acked; once it is applied, then
-// says what Slack work follows from it.
+// accept applies ev and returns once it is committed, so it can be acked;
+// then, if set, says what Slack work follows from it.
 func (h *Handler) accept(ctx context.Context, ev store.Event, then func(store.EventResult) Followup) (Followup, error) {
-	acc, err := h.db.Accept(ctx, ev)
-	if err != nil {
+	res, err := h.db.Record(ctx, ev)
+	if err != nil || then == nil || !res.Applied {
 		return Followup{}, err
 	}
-	return Followup{Later: func(f func(Followup, error)) {
-		acc.Then(func(res store.EventResult, err error) {
-			if err != nil || then == nil || !res.Applied {
-				f(Followup{}, err)
-				return
-			}
-			f(thenSafely(ev.ID, then, res))
-		})
-	}}, nil
-}
-
-// thenSafely runs then, which runs on the database's writer: a panic must
-// not end that.
-func thenSafely(eventID string, then func(store.EventResult) Followup, res store.EventResult) (f Followup, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			f, err = Followup{}, fmt.Errorf("after event %s: panic: %v", eventID, r)
-		}
-	}()
 	return then(res), nil
 }
 

@@ -3,23 +3,19 @@ package commands
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"smarketing/store"
+	"smarketing/store/storetest"
 )
 
 // benchLeads builds a database of n leads spread over the year before now,
 // each rated by up to ratersPerLead people, in one import.
-func benchLeads(tb testing.TB, n, ratersPerLead int, now time.Time) *store.DB {
+func benchLeads(tb testing.TB, n, ratersPerLead int, now time.Time) *storetest.DB {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(tb.TempDir(), "bench.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
+	db := storetest.Open(tb, time.Time{})
 	ratings := []store.Rating{store.Good, store.Good, store.Poor, store.Hot}
 	reasons := []string{"", "no_budget", "wrong_persona", "not_ready"}
 	ds := store.Dataset{Version: 1, Leads: make([]store.LeadRecord, n)}

@@ -1,12 +1,9 @@
 package commands
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
-
-	"smarketing/store"
 )
 
 func TestParseReactions(t *testing.T) {
@@ -110,21 +107,5 @@ func TestHumanDurationAndDelta(t *testing.T) {
 		if got := delta(tc.cur, tc.old); got != tc.want {
 			t.Errorf("delta(%v, %v) = %q, want %q", tc.cur, tc.old, got, tc.want)
 		}
-	}
-}
-
-// TestThenSafely: the follow-up of an applied event runs on the database's
-// writer, so a panic in it becomes an error instead of ending the writer.
-func TestThenSafely(t *testing.T) {
-	res := store.EventResult{Applied: true, React: store.ReactResult{LeadID: 7, AskReason: true}}
-	f, err := thenSafely("Ev1", func(r store.EventResult) Followup {
-		return Followup{Fetch: &MessageRef{Channel: "C", TS: fmt.Sprint(r.React.LeadID)}}
-	}, res)
-	if err != nil || f.Fetch == nil || f.Fetch.TS != "7" {
-		t.Fatalf("thenSafely = %+v, %v; want the follow-up", f, err)
-	}
-	f, err = thenSafely("Ev2", func(store.EventResult) Followup { panic("boom") }, res)
-	if err == nil || !strings.Contains(err.Error(), "Ev2") || !strings.Contains(err.Error(), "boom") || f.Fetch != nil {
-		t.Fatalf("thenSafely after a panic = %+v, %v; want an error naming the event and the panic", f, err)
 	}
 }

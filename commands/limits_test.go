@@ -11,11 +11,12 @@ import (
 	"unicode/utf8"
 
 	"smarketing/store"
+	"smarketing/store/storetest"
 )
 
 // limitHandler is a handler over a fresh database with one meeting (#1) to
 // add agenda items to.
-func limitHandler(tb testing.TB) (*Handler, *store.DB) {
+func limitHandler(tb testing.TB) (*Handler, *storetest.DB) {
 	tb.Helper()
 	db := MustOpenDB(tb)
 	h := New(db, Options{Admins: []string{"UADMIN"}, Location: time.UTC, Now: func() time.Time { return fixedTime }, RecapChannel: "CRECAP1"})
@@ -121,12 +122,12 @@ type limitField struct {
 	limit  int
 	value  func(n int) string // a valid value of n characters
 	set    func(tb testing.TB, h *Handler, v string) string
-	stored func(tb testing.TB, db *store.DB) string
+	stored func(tb testing.TB, db *storetest.DB) string
 }
 
 func TestFieldLimits(t *testing.T) {
 	ctx := context.Background()
-	term := func(tb testing.TB, db *store.DB) store.Term {
+	term := func(tb testing.TB, db *storetest.DB) store.Term {
 		tb.Helper()
 		terms, err := db.Terms(ctx)
 		if err != nil || len(terms) != 1 {
@@ -134,7 +135,7 @@ func TestFieldLimits(t *testing.T) {
 		}
 		return terms[0]
 	}
-	persona := func(tb testing.TB, db *store.DB) store.Persona {
+	persona := func(tb testing.TB, db *storetest.DB) store.Persona {
 		tb.Helper()
 		ps, err := db.Personas(ctx)
 		if err != nil || len(ps) != 1 {
@@ -170,27 +171,27 @@ func TestFieldLimits(t *testing.T) {
 
 	fields := []limitField{
 		{"term name, inline", "name", MaxTermName, wide, slashRefusal("/term", "add %v = A lead"),
-			func(tb testing.TB, db *store.DB) string { return term(tb, db).Name }},
+			func(tb testing.TB, db *storetest.DB) string { return term(tb, db).Name }},
 		{"term name, form", "name", MaxTermName, wide, formRefusal(modalTermAdd, inputName, termForm),
-			func(tb testing.TB, db *store.DB) string { return term(tb, db).Name }},
+			func(tb testing.TB, db *storetest.DB) string { return term(tb, db).Name }},
 		{"term alias, inline", "alias", MaxTermName, wide, slashRefusal("/term", "add MQL (%v) = A lead"),
-			func(tb testing.TB, db *store.DB) string { return term(tb, db).Aliases[0] }},
+			func(tb testing.TB, db *storetest.DB) string { return term(tb, db).Aliases[0] }},
 		{"term alias, form", "alias", MaxTermName, wide, formRefusal(modalTermAdd, inputAliases, termForm),
-			func(tb testing.TB, db *store.DB) string { return term(tb, db).Aliases[0] }},
+			func(tb testing.TB, db *storetest.DB) string { return term(tb, db).Aliases[0] }},
 		{"term aliases, how many", "aliases", MaxTermAliases, aliases, slashRefusal("/term", "add MQL (%v) = A lead"),
-			func(tb testing.TB, db *store.DB) string { return strings.Join(term(tb, db).Aliases, ", ") }},
+			func(tb testing.TB, db *storetest.DB) string { return strings.Join(term(tb, db).Aliases, ", ") }},
 		{"term category, form", "category", MaxTermCategory, wide, formRefusal(modalTermAdd, inputCategory, termForm),
-			func(tb testing.TB, db *store.DB) string { return term(tb, db).Category }},
+			func(tb testing.TB, db *storetest.DB) string { return term(tb, db).Category }},
 		{"term definition, inline", "definition", MaxTermDefinition, wide, slashRefusal("/term", "add MQL = %v"),
-			func(tb testing.TB, db *store.DB) string { return term(tb, db).Definition }},
+			func(tb testing.TB, db *storetest.DB) string { return term(tb, db).Definition }},
 		{"term definition, form", "definition", MaxTermDefinition, wide, formRefusal(modalTermAdd, inputDefinition, termForm),
-			func(tb testing.TB, db *store.DB) string { return term(tb, db).Definition }},
+			func(tb testing.TB, db *storetest.DB) string { return term(tb, db).Definition }},
 		{"persona name, inline", "name", MaxPersonaName, wide, slashRefusal("/persona", "add %v = Busy"),
-			func(tb testing.TB, db *store.DB) string { return persona(tb, db).Name }},
+			func(tb testing.TB, db *storetest.DB) string { return persona(tb, db).Name }},
 		{"persona summary, inline", "summary", MaxPersonaField, wide, slashRefusal("/persona", "add Sally = %v"),
-			func(tb testing.TB, db *store.DB) string { return persona(tb, db).Summary }},
+			func(tb testing.TB, db *storetest.DB) string { return persona(tb, db).Summary }},
 		{"metric name", "Metric names", MaxMetricName, func(n int) string { return strings.Repeat("a", n) }, slashRefusal("/metrics", "set %v 5"),
-			func(tb testing.TB, db *store.DB) string {
+			func(tb testing.TB, db *storetest.DB) string {
 				ms, err := db.Metrics(ctx, store.WeekOf(fixedTime), store.WeekOf(fixedTime))
 				if err != nil || len(ms) != 1 {
 					tb.Fatalf("Metrics = %+v, %v; want one", ms, err)
@@ -198,7 +199,7 @@ func TestFieldLimits(t *testing.T) {
 				return ms[0].Name
 			}},
 		{"metric value, significant digits", "significant digits", maxSignificant, func(n int) string { return strings.Repeat("7", n) }, slashRefusal("/metrics", "set visits %v"),
-			func(tb testing.TB, db *store.DB) string {
+			func(tb testing.TB, db *storetest.DB) string {
 				ms, err := db.Metrics(ctx, store.WeekOf(fixedTime), store.WeekOf(fixedTime))
 				if err != nil || len(ms) != 1 {
 					tb.Fatalf("Metrics = %+v, %v; want one", ms, err)
@@ -206,11 +207,11 @@ func TestFieldLimits(t *testing.T) {
 				return strconv.FormatFloat(ms[0].Value, 'f', -1, 64)
 			}},
 		{"meeting title, inline", "title", MaxMeetingTitle, wide, slashRefusal("/meeting", `add "%v" every tue at 10:00`),
-			func(tb testing.TB, db *store.DB) string { return lastMeeting(tb, db).Title }},
+			func(tb testing.TB, db *storetest.DB) string { return lastMeeting(tb, db).Title }},
 		{"meeting title, form", "title", MaxMeetingTitle, wide, formRefusal(modalMeetingAdd, inputMeetingTitle, map[string]string{inputMeetingDays: "tue", inputMeetingTime: "10:00"}),
-			func(tb testing.TB, db *store.DB) string { return lastMeeting(tb, db).Title }},
+			func(tb testing.TB, db *storetest.DB) string { return lastMeeting(tb, db).Title }},
 		{"agenda item", "agenda item", MaxAgendaText, wide, slashRefusal("/meeting", "agenda 1 %v"),
-			func(tb testing.TB, db *store.DB) string {
+			func(tb testing.TB, db *storetest.DB) string {
 				items, err := db.Agenda(ctx, 1)
 				if err != nil || len(items) != 1 {
 					tb.Fatalf("Agenda = %+v, %v; want one item", items, err)
@@ -224,7 +225,7 @@ func TestFieldLimits(t *testing.T) {
 	for _, f := range personaFields {
 		limit := f.max
 		fields = append(fields, limitField{"persona " + f.id + ", form", f.noun, limit, wide, formRefusal(modalPersonaAdd, f.id, personaForm),
-			func(tb testing.TB, db *store.DB) string { return personaValues(persona(tb, db))[f.id] }})
+			func(tb testing.TB, db *storetest.DB) string { return personaValues(persona(tb, db))[f.id] }})
 	}
 
 	for _, f := range fields {
@@ -257,7 +258,7 @@ func TestFieldLimits(t *testing.T) {
 }
 
 // lastMeeting is the meeting added after limitHandler's.
-func lastMeeting(tb testing.TB, db *store.DB) store.Meeting {
+func lastMeeting(tb testing.TB, db *storetest.DB) store.Meeting {
 	tb.Helper()
 	ms, err := db.Meetings(context.Background())
 	if err != nil || len(ms) != 2 {
@@ -273,7 +274,7 @@ func lastMeeting(tb testing.TB, db *store.DB) store.Meeting {
 }
 
 // mustBeEmpty fails unless db holds only what limitHandler put there.
-func mustBeEmpty(tb testing.TB, db *store.DB) {
+func mustBeEmpty(tb testing.TB, db *storetest.DB) {
 	tb.Helper()
 	ctx := context.Background()
 	terms, err1 := db.Terms(ctx)

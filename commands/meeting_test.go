@@ -11,6 +11,7 @@ import (
 
 	"smarketing/schedules/cronspec"
 	"smarketing/store"
+	"smarketing/store/storetest"
 )
 
 // meetingNow is the clock of the /meeting tests: Monday 30 Nov 2026, 13:00
@@ -29,10 +30,10 @@ func berlin(tb testing.TB) *time.Location {
 // newMeetingHandler returns a Handler in Berlin with the clock at
 // meetingNow (handler and store), recap channel CRECAP1 and reminders 15
 // minutes ahead; opt adjusts those.
-func newMeetingHandler(tb testing.TB, opt func(*Options)) (*Handler, *store.DB) {
+func newMeetingHandler(tb testing.TB, opt func(*Options)) (*Handler, *storetest.DB) {
 	tb.Helper()
 	db := MustOpenDB(tb)
-	db.Now = func() time.Time { return meetingNow }
+	db.Clock.Set(meetingNow)
 	o := Options{Admins: []string{"UADMIN"}, Location: berlin(tb), Now: func() time.Time { return meetingNow },
 		RecapChannel: "CRECAP1", MeetingReminder: 15 * time.Minute}
 	if opt != nil {

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"smarketing/store"
+	"smarketing/store/storetest"
 )
 
 // metricsNow is a Wednesday in 2026-W48 (23 – 29 Nov).
@@ -18,7 +19,7 @@ var metricsNow = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 
 // newMetricsHandler returns a Handler over a fresh database whose clock
 // reads *now, in Berlin time.
-func newMetricsHandler(tb testing.TB, now *time.Time) (*Handler, *store.DB) {
+func newMetricsHandler(tb testing.TB, now *time.Time) (*Handler, *storetest.DB) {
 	tb.Helper()
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
@@ -49,7 +50,7 @@ func metricsUserError(tb testing.TB, h *Handler, user, text string) *UserError {
 	return ue
 }
 
-func mustSetMetric(tb testing.TB, db *store.DB, m store.Metric) {
+func mustSetMetric(tb testing.TB, db *storetest.DB, m store.Metric) {
 	tb.Helper()
 	if m.SetBy == "" {
 		m.SetBy = "UANN"

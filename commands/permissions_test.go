@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"smarketing/store"
+	"smarketing/store/storetest"
 )
 
 // permFixture is what each permission case starts from: one record of each
@@ -25,7 +26,7 @@ const permCreator = "UANN"
 
 // newPermFixture opens a fresh database (UADMIN is an admin) holding a term,
 // a persona, a meeting and a metric made by Ann.
-func newPermFixture(tb testing.TB) (*Handler, *store.DB, permFixture) {
+func newPermFixture(tb testing.TB) (*Handler, *storetest.DB, permFixture) {
 	tb.Helper()
 	ctx := context.Background()
 	db := MustOpenDB(tb)
@@ -65,7 +66,7 @@ type permCase struct {
 	name   string
 	delete bool // only the creator and admins may; everything else is open to all
 	run    func(t *testing.T, h *Handler, fx permFixture, user string) (Response, error)
-	check  func(t *testing.T, db *store.DB, fx permFixture, user string, resp Response, err error, allowed bool)
+	check  func(t *testing.T, db *storetest.DB, fx permFixture, user string, resp Response, err error, allowed bool)
 }
 
 func TestPermissionMatrix(t *testing.T) {
@@ -93,7 +94,7 @@ func TestPermissionMatrix(t *testing.T) {
 		return res.Reply, nil
 	}
 
-	checkTermDeleted := func(t *testing.T, db *store.DB, fx permFixture, user string, resp Response, err error, allowed bool) {
+	checkTermDeleted := func(t *testing.T, db *storetest.DB, fx permFixture, user string, resp Response, err error, allowed bool) {
 		got, lookupErr := db.TermByID(ctx, fx.term.ID)
 		if allowed {
 			mustSucceed(t, resp, err, ":wastebasket: Deleted *MQL* from the glossary.")
@@ -108,8 +109,8 @@ func TestPermissionMatrix(t *testing.T) {
 		}
 		mustRevisions(t, db, "term", fx.term.ID, 1)
 	}
-	checkTermEdited := func(def string) func(*testing.T, *store.DB, permFixture, string, Response, error, bool) {
-		return func(t *testing.T, db *store.DB, fx permFixture, user string, resp Response, err error, allowed bool) {
+	checkTermEdited := func(def string) func(*testing.T, *storetest.DB, permFixture, string, Response, error, bool) {
+		return func(t *testing.T, db *storetest.DB, fx permFixture, user string, resp Response, err error, allowed bool) {
 			mustSucceed(t, resp, err, ":white_check_mark: Updated *MQL*.")
 			got, lookupErr := db.TermByID(ctx, fx.term.ID)
 			if lookupErr != nil || got.Definition != def+user || got.UpdatedBy != user || got.UpdatedByName != nameOf(user) ||
@@ -122,7 +123,7 @@ func TestPermissionMatrix(t *testing.T) {
 			}
 		}
 	}
-	checkPersonaDeleted := func(t *testing.T, db *store.DB, fx permFixture, user string, resp Response, err error, allowed bool) {
+	checkPersonaDeleted := func(t *testing.T, db *storetest.DB, fx permFixture, user string, resp Response, err error, allowed bool) {
 		got, lookupErr := db.PersonaByID(ctx, fx.persona.ID)
 		if allowed {
 			mustSucceed(t, resp, err, ":wastebasket: Deleted the persona *Sally Supermom*.")
@@ -137,8 +138,8 @@ func TestPermissionMatrix(t *testing.T) {
 		}
 		mustRevisions(t, db, "persona", fx.persona.ID, 1)
 	}
-	checkPersonaEdited := func(summary string) func(*testing.T, *store.DB, permFixture, string, Response, error, bool) {
-		return func(t *testing.T, db *store.DB, fx permFixture, user string, resp Response, err error, allowed bool) {
+	checkPersonaEdited := func(summary string) func(*testing.T, *storetest.DB, permFixture, string, Response, error, bool) {
+		return func(t *testing.T, db *storetest.DB, fx permFixture, user string, resp Response, err error, allowed bool) {
 			mustSucceed(t, resp, err, ":white_check_mark: Updated the persona *Sally Supermom*.")
 			got, lookupErr := db.PersonaByID(ctx, fx.persona.ID)
 			if lookupErr != nil || got.Summary != summary+user || got.UpdatedBy != user || got.UpdatedByName != nameOf(user) ||
@@ -209,7 +210,7 @@ func TestPermissionMatrix(t *testing.T) {
 			run: func(t *testing.T, h *Handler, fx permFixture, user string) (Response, error) {
 				return slashAs(h, "/meeting", "delete "+strconv.FormatInt(fx.meeting.ID, 10), user)
 			},
-			check: func(t *testing.T, db *store.DB, fx permFixture, user string, resp Response, err error, allowed bool) {
+			check: func(t *testing.T, db *storetest.DB, fx permFixture, user string, resp Response, err error, allowed bool) {
 				got, lookupErr := db.Meeting(ctx, fx.meeting.ID)
 				if allowed {
 					mustSucceed(t, resp, err, ":wastebasket: Deleted the meeting *Pipeline review* (#1); no more reminders for it.")
@@ -229,7 +230,7 @@ func TestPermissionMatrix(t *testing.T) {
 			run: func(t *testing.T, h *Handler, fx permFixture, user string) (Response, error) {
 				return slashAs(h, "/meeting", "agenda 1 Item from "+user, user)
 			},
-			check: func(t *testing.T, db *store.DB, fx permFixture, user string, resp Response, err error, allowed bool) {
+			check: func(t *testing.T, db *storetest.DB, fx permFixture, user string, resp Response, err error, allowed bool) {
 				mustSucceed(t, resp, err, ":memo: Added to the agenda of *Pipeline review* (#1) as item 1: _Item from "+user+"_")
 				items, err := db.Agenda(ctx, fx.meeting.ID)
 				if err != nil || len(items) != 1 || items[0].Text != "Item from "+user || items[0].AddedBy != user || items[0].AddedByName != nameOf(user) {
@@ -244,7 +245,7 @@ func TestPermissionMatrix(t *testing.T) {
 			run: func(t *testing.T, h *Handler, fx permFixture, user string) (Response, error) {
 				return slashAs(h, "/metrics", "set Website Visits 5,000", user)
 			},
-			check: func(t *testing.T, db *store.DB, fx permFixture, user string, resp Response, err error, allowed bool) {
+			check: func(t *testing.T, db *storetest.DB, fx permFixture, user string, resp Response, err error, allowed bool) {
 				mustSucceed(t, resp, err, ":white_check_mark: Updated *website-visits* for this week (2024-W10, 4 – 10 Mar 2024): *5,000* (was 4,210).")
 				ms, err := db.Metrics(ctx, fx.week, fx.week)
 				if err != nil || len(ms) != 1 || ms[0].Name != "website-visits" || ms[0].Value != 5000 || ms[0].SetBy != user {
@@ -318,7 +319,7 @@ type permRevision struct{ action, by, byName string }
 
 // mustRevisions reads a term's or persona's history (newest first) and
 // fails unless it has n versions.
-func mustRevisions(tb testing.TB, db *store.DB, kind string, id int64, n int) []permRevision {
+func mustRevisions(tb testing.TB, db *storetest.DB, kind string, id int64, n int) []permRevision {
 	tb.Helper()
 	ctx := context.Background()
 	var out []permRevision

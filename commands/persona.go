@@ -95,7 +95,7 @@ func (h *Handler) findPersona(ctx context.Context, typed, command string) (p sto
 	if name == "" {
 		return p, Response{}, false, userErrorf("Which persona? Use `%s NAME`, e.g. `/persona sally`.", command)
 	}
-	found, err := h.db.FindPersonas(ctx, name)
+	found, err := store.FindPersonas(ctx, h.db, name)
 	if err != nil {
 		return p, Response{}, false, err
 	}

@@ -325,7 +325,7 @@ func TestTermEditInline(t *testing.T) {
 		Category: "Funnel", Definition: "Ready for sales."}, "UANN")
 
 	later := fixedTime.Add(2 * time.Hour)
-	db.Now = func() time.Time { return later }
+	db.Clock.Set(later)
 	resp := slash(t, h, "UBOB", "edit mql = Ready for sales, per the SLA.")
 	if !strings.Contains(resp.Text, "Updated *Marketing Qualified Lead*") {
 		t.Errorf("Text = %q, want it to say the term was updated", resp.Text)
@@ -577,9 +577,9 @@ func TestTermDelete(t *testing.T) {
 func TestTermHistory(t *testing.T) {
 	h, db := newHandler(t)
 	added := mustAddTerm(t, db, store.Term{Name: "SAL", Definition: "first version"}, "UANN")
-	db.Now = func() time.Time { return fixedTime.Add(time.Hour) }
+	db.Clock.Set(fixedTime.Add(time.Hour))
 	slash(t, h, "UBOB", "edit SAL (Sales Accepted Lead) = second version")
-	db.Now = func() time.Time { return fixedTime.Add(2 * time.Hour) }
+	db.Clock.Set(fixedTime.Add(2 * time.Hour))
 	slash(t, h, "UANN", "edit sales accepted lead = third version")
 
 	resp := slash(t, h, "UBOB", "history Sales Accepted Lead")

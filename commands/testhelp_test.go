@@ -3,12 +3,12 @@ package commands
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"smarketing/store"
+	"smarketing/store/storetest"
 )
 
 // fixedTime is the store clock in handler tests.
@@ -17,25 +17,15 @@ var fixedTime = time.Date(2024, 3, 5, 14, 30, 0, 0, time.UTC)
 // fixedWhen is fixedTime as Handler.when shows it in UTC.
 const fixedWhen = "5 Mar 2024 14:30 UTC"
 
-// MustOpenDB opens a fresh SQLite database in tb.TempDir() with its clock
-// fixed at fixedTime.
-func MustOpenDB(tb testing.TB) *store.DB {
+// MustOpenDB opens a fresh store (on the backend tests run on) with its
+// clock fixed at fixedTime.
+func MustOpenDB(tb testing.TB) *storetest.DB {
 	tb.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(tb.TempDir(), "smarketing.db"))
-	if err != nil {
-		tb.Fatalf("store.Open: %v", err)
-	}
-	db.Now = func() time.Time { return fixedTime }
-	tb.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			tb.Errorf("Close: %v", err)
-		}
-	})
-	return db
+	return storetest.Open(tb, fixedTime)
 }
 
 // newHandler returns a Handler over a fresh database, with UADMIN as admin.
-func newHandler(tb testing.TB) (*Handler, *store.DB) {
+func newHandler(tb testing.TB) (*Handler, *storetest.DB) {
 	tb.Helper()
 	db := MustOpenDB(tb)
 	return New(db, Options{Admins: []string{"UADMIN"}, Location: time.UTC}), db
@@ -77,7 +67,7 @@ func nameOf(user string) string {
 }
 
 // mustAddTerm stores a term directly, as by.
-func mustAddTerm(tb testing.TB, db *store.DB, t store.Term, by string) store.Term {
+func mustAddTerm(tb testing.TB, db *storetest.DB, t store.Term, by string) store.Term {
 	tb.Helper()
 	saved, err := db.AddTerm(context.Background(), t, store.Actor{ID: by, Name: nameOf(by)})
 	if err != nil {
@@ -87,7 +77,7 @@ func mustAddTerm(tb testing.TB, db *store.DB, t store.Term, by string) store.Ter
 }
 
 // mustTerm reads a term that must exist.
-func mustTerm(tb testing.TB, db *store.DB, name string) store.Term {
+func mustTerm(tb testing.TB, db *storetest.DB, name string) store.Term {
 	tb.Helper()
 	t, err := db.Term(context.Background(), name)
 	if err != nil {

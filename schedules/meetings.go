@@ -14,11 +14,10 @@ import (
 // meetingStore is what the meeting reminders need from the database.
 type meetingStore interface {
 	Meetings(ctx context.Context) ([]store.Meeting, error)
-	ClaimMeetingRun(ctx context.Context, meetingID int64, occurrence time.Time) (bool, error)
-	FinishMeetingRun(ctx context.Context, meetingID int64, occurrence time.Time, posted bool, items []int64) error
+	ClearAgenda(ctx context.Context, meetingID int64, items []int64) error
 }
 
-var _ meetingStore = (*store.DB)(nil)
+var _ meetingStore = store.Store(nil)
 
 // meetingMessages computes meeting times and writes reminders;
 // *commands.Handler is the real one.
@@ -42,6 +41,7 @@ const DefaultMeetingCatchUp = 15 * time.Minute
 // After a post, the agenda items it listed are cleared.
 type MeetingReminders struct {
 	Store    meetingStore
+	Once     Once
 	Messages meetingMessages // *commands.Handler
 	Poster   Poster
 	// Before is how long before a meeting its reminder goes out
@@ -86,27 +86,32 @@ func (j *MeetingReminders) Run(ctx context.Context, now time.Time) error {
 	return errors.Join(errs...)
 }
 
-// remind posts the reminder of one occurrence if this run wins its claim.
+// remind posts the reminder of one occurrence if this instance wins its
+// claim. The agenda items it listed are cleared once it is recorded done
+// (the other way round, a crash between the two could lose the items from
+// a reminder that never went out).
 func (j *MeetingReminders) remind(ctx context.Context, m store.Meeting, at time.Time) error {
-	won, err := j.Store.ClaimMeetingRun(ctx, m.ID, at)
-	if err != nil || !won {
+	var rem commands.MeetingReminder
+	posted := false
+	_, err := j.Once.Do(ctx, store.MeetingReminderKey(m.ID, at), func(ctx context.Context, _ store.Claim) error {
+		var err error
+		rem, err = j.Messages.MeetingReminder(ctx, m.ID, at)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil // deleted meanwhile: nothing to remind of
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := j.Poster.Post(ctx, rem.Channel, "", rem.Message); err != nil {
+			return fmt.Errorf("post meeting reminder: %w", err)
+		}
+		posted = true
+		return nil
+	})
+	if err != nil || !posted {
 		return err
 	}
-	// Whatever happens next, the claim is settled even if ctx ends.
-	finish := func(posted bool, items []int64) error {
-		return j.Store.FinishMeetingRun(context.WithoutCancel(ctx), m.ID, at, posted, items)
-	}
-	rem, err := j.Messages.MeetingReminder(ctx, m.ID, at)
-	if errors.Is(err, store.ErrNotFound) {
-		return finish(false, nil) // deleted meanwhile: nothing to remind of
-	}
-	if err != nil {
-		return errors.Join(err, finish(false, nil))
-	}
-	if _, err := j.Poster.Post(ctx, rem.Channel, "", rem.Message); err != nil {
-		return errors.Join(fmt.Errorf("post meeting reminder: %w", err), finish(false, nil))
-	}
-	if err := finish(true, rem.Items); err != nil {
+	if err := j.Store.ClearAgenda(context.WithoutCancel(ctx), m.ID, rem.Items); err != nil {
 		return err
 	}
 	if j.Log != nil {

@@ -3,7 +3,6 @@ package schedules
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"smarketing/commands"
 	"smarketing/schedules/cronspec"
 	"smarketing/store"
+	"smarketing/store/storetest"
 )
 
 // meetingPoster is a fake Slack that records posts; fail, if set, decides
@@ -71,7 +71,7 @@ func berlinLoc(tb testing.TB) *time.Location {
 // over them.
 type meetingEnv struct {
 	file   string
-	db     *store.DB
+	db     *storetest.DB
 	h      *commands.Handler
 	poster *meetingPoster
 	job    *MeetingReminders
@@ -85,19 +85,14 @@ var created = time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC)
 func newMeetingEnv(tb testing.TB, file string, before time.Duration) *meetingEnv {
 	tb.Helper()
 	if file == "" {
-		file = filepath.Join(tb.TempDir(), "smarketing.db")
+		file = storetest.DSN(tb)
 	}
-	db, err := store.Open(context.Background(), file)
-	if err != nil {
-		tb.Fatalf("store.Open: %v", err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	db.Now = func() time.Time { return created }
+	db := storetest.OpenDSN(tb, file, created)
 	loc := berlinLoc(tb)
 	h := commands.New(db, commands.Options{Location: loc, RecapChannel: "CRECAP1", MeetingReminder: before})
 	p := &meetingPoster{}
 	return &meetingEnv{file: file, db: db, h: h, poster: p, loc: loc,
-		job: &MeetingReminders{Store: db, Messages: h, Poster: p, Before: before}}
+		job: &MeetingReminders{Store: db, Once: Once{Store: db, Owner: "test"}, Messages: h, Poster: p, Before: before}}
 }
 
 func (e *meetingEnv) addMeeting(tb testing.TB, title, spec, channel string) store.Meeting {
@@ -342,7 +337,7 @@ func TestMeetingReminderAcrossDST(t *testing.T) {
 func TestMeetingReminderSeesChangesAtOnce(t *testing.T) {
 	e := newMeetingEnv(t, "", 15*time.Minute)
 	// Added after the job was made, and a minute before its reminder: it counts.
-	e.db.Now = func() time.Time { return tue(e.loc, 9, 44) }
+	e.db.Clock.Set(tue(e.loc, 9, 44))
 	m := e.addMeeting(t, "Pipeline review", "0 10 * * TUE", "C0SALES1")
 	if err := e.job.Run(context.Background(), tue(e.loc, 9, 45)); err != nil {
 		t.Fatal(err)
@@ -369,7 +364,7 @@ func TestMeetingReminderSeesChangesAtOnce(t *testing.T) {
 		t.Fatalf("deleted meeting reminded at %v", at)
 	}
 	// Created after the meeting started: that occurrence gets no reminder.
-	e.db.Now = func() time.Time { return tue(e.loc, 10, 1).AddDate(0, 0, 14) }
+	e.db.Clock.Set(tue(e.loc, 10, 1).AddDate(0, 0, 14))
 	e.addMeeting(t, "Started", "0 10 * * TUE", "C0SALES3")
 	e0 := newMeetingEnv(t, e.file, 0)
 	e0.job.Poster = e.poster
@@ -385,7 +380,7 @@ func TestMeetingReminderSeesChangesAtOnce(t *testing.T) {
 // as a /meeting delete racing the job would.
 type deletingMessages struct {
 	*commands.Handler
-	db *store.DB
+	db *storetest.DB
 }
 
 func (d deletingMessages) MeetingReminder(ctx context.Context, id int64, at time.Time) (commands.MeetingReminder, error) {

@@ -17,18 +17,11 @@ type Uploader interface {
 	Upload(ctx context.Context, channel, filename, title, altText string, data []byte) error
 }
 
-type runStore interface {
-	ClaimRun(ctx context.Context, job string, scheduled time.Time) (bool, error)
-	FinishRun(ctx context.Context, job string, scheduled time.Time, posted bool) error
-}
-
-var _ runStore = (*store.DB)(nil)
-
 // Recap posts the weekly recap and its chart to the recap channel. Each
 // scheduled run is claimed in the database before anything is posted, so
 // it posts once: not again after a restart, not twice when runs race.
 type Recap struct {
-	Store    runStore
+	Once     Once
 	Build    func(ctx context.Context, at time.Time) (commands.Recap, error)
 	Poster   Poster
 	Uploader Uploader
@@ -36,37 +29,33 @@ type Recap struct {
 	Log      *slog.Logger
 }
 
-const recapJob = "recap"
-
 // Run posts the recap scheduled for at, unless that run was posted already.
 func (j *Recap) Run(ctx context.Context, at time.Time) error {
-	won, err := j.Store.ClaimRun(ctx, recapJob, at)
-	if err != nil || !won {
+	var chart []byte
+	var chartErr error
+	posted, err := j.Once.Do(ctx, store.RecapKey(at), func(ctx context.Context, _ store.Claim) error {
+		r, err := j.Build(ctx, at)
+		if err != nil {
+			return fmt.Errorf("build recap: %w", err)
+		}
+		if _, err := j.Poster.Post(ctx, j.Channel, "", r.Message); err != nil {
+			return fmt.Errorf("post recap: %w", err)
+		}
+		chart, chartErr = r.Chart, r.ChartErr
+		return nil
+	})
+	if err != nil || !posted {
 		return err
 	}
-	posted := false
-	defer func() {
-		if err := j.Store.FinishRun(context.WithoutCancel(ctx), recapJob, at, posted); err != nil {
-			j.Log.Error("record recap run", "err", err)
-		}
-	}()
-	r, err := j.Build(ctx, at)
-	if err != nil {
-		return fmt.Errorf("build recap: %w", err)
-	}
-	if _, err := j.Poster.Post(ctx, j.Channel, "", r.Message); err != nil {
-		return fmt.Errorf("post recap: %w", err)
-	}
-	posted = true
 	j.Log.Info("recap posted", "channel", j.Channel, "scheduled", at)
-	if r.Chart == nil {
-		j.Log.Warn("recap chart", "err", r.ChartErr)
+	if chart == nil {
+		j.Log.Warn("recap chart", "err", chartErr)
 		return nil
 	}
 	// The text is out; a failed upload is logged, not retried as a whole.
 	name := fmt.Sprintf("recap-%s.png", at.Format("2006-01-02"))
 	if err := j.Uploader.Upload(ctx, j.Channel, name, "Leads posted and % good, last 8 weeks",
-		"Bar chart of leads posted per week and line chart of the share of good ratings, for the last 8 weeks", r.Chart); err != nil {
+		"Bar chart of leads posted per week and line chart of the share of good ratings, for the last 8 weeks", chart); err != nil {
 		j.Log.Error("upload recap chart", "err", err)
 	}
 	return nil

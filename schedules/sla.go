@@ -17,11 +17,9 @@ type Poster interface {
 
 type reminderStore interface {
 	DueReminders(ctx context.Context, now time.Time, sla time.Duration, limit int) ([]store.Lead, error)
-	ClaimReminder(ctx context.Context, id int64) (bool, error)
-	FinishReminder(ctx context.Context, id int64, sent bool) error
 }
 
-var _ reminderStore = (*store.DB)(nil)
+var _ reminderStore = store.Store(nil)
 
 // SLAReminders posts one reminder in the thread of each lead nobody rated
 // within the SLA. A reminder is claimed in the database before it is
@@ -29,6 +27,7 @@ var _ reminderStore = (*store.DB)(nil)
 // runs; a failed post releases the claim for the next run.
 type SLAReminders struct {
 	Store   reminderStore
+	Once    Once
 	Poster  Poster
 	Message commands.Response // what the reminder says
 	SLA     time.Duration
@@ -44,22 +43,14 @@ func (j *SLAReminders) Run(ctx context.Context, now time.Time) error {
 	}
 	var errs []error
 	for _, l := range due {
-		won, err := j.Store.ClaimReminder(ctx, l.ID)
+		sent, err := j.Once.Do(ctx, store.SLAReminderKey(l.ID), func(ctx context.Context, _ store.Claim) error {
+			_, err := j.Poster.Post(ctx, l.Channel, l.TS, j.Message)
+			return err
+		})
 		if err != nil {
 			errs = append(errs, err)
-			continue
 		}
-		if !won {
-			continue
-		}
-		_, postErr := j.Poster.Post(ctx, l.Channel, l.TS, j.Message)
-		if postErr != nil {
-			errs = append(errs, postErr)
-		}
-		if err := j.Store.FinishReminder(context.WithoutCancel(ctx), l.ID, postErr == nil); err != nil {
-			errs = append(errs, err)
-		}
-		if postErr == nil && j.Log != nil {
+		if sent && err == nil && j.Log != nil {
 			j.Log.Info("sla reminder sent", "channel", l.Channel, "ts", l.TS)
 		}
 	}

@@ -2,8 +2,6 @@ package store
 
 import (
 	"cmp"
-	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"math"
@@ -41,7 +39,7 @@ func ParseISOWeek(s string) (ISOWeek, error) {
 	year, _ := strconv.Atoi(m[1])
 	week, _ := strconv.Atoi(m[2])
 	w := ISOWeek{Year: year, Week: week}
-	if err := w.check(); err != nil {
+	if err := w.Check(); err != nil {
 		return ISOWeek{}, err
 	}
 	return w, nil
@@ -56,7 +54,7 @@ func WeeksIn(year int) int {
 }
 
 // check returns an error unless w exists.
-func (w ISOWeek) check() error {
+func (w ISOWeek) Check() error {
 	switch {
 	case w.Year < 1 || w.Year > 9999:
 		return fmt.Errorf("year %d is out of range", w.Year)
@@ -106,7 +104,7 @@ type Metric struct {
 }
 
 // check returns an error if m cannot be stored.
-func (m Metric) check() error {
+func (m Metric) Check() error {
 	switch {
 	case strings.TrimSpace(m.Name) == "":
 		return errors.New("metric has no name")
@@ -115,75 +113,10 @@ func (m Metric) check() error {
 	case m.Unit != "" && m.Unit != "%":
 		return fmt.Errorf("metric %q: unit %q is not %q or empty", m.Name, m.Unit, "%")
 	}
-	if err := m.Week.check(); err != nil {
+	if err := m.Week.Check(); err != nil {
 		return fmt.Errorf("metric %q: %w", m.Name, err)
 	}
 	return nil
-}
-
-// SetMetric stores m's value for its name and week, replacing any value set
-// before: the latest set wins. A zero SetAt means now.
-func (db *DB) SetMetric(ctx context.Context, m Metric) error {
-	if err := m.check(); err != nil {
-		return fmt.Errorf("set metric: %w", err)
-	}
-	if m.SetAt.IsZero() {
-		m.SetAt = db.Now()
-	}
-	if err := upsertMetric(ctx, db.w, m); err != nil {
-		return fmt.Errorf("set metric: %w", err)
-	}
-	return nil
-}
-
-func upsertMetric(ctx context.Context, tx execer, m Metric) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO metrics (name, year, week, value, unit, set_by, set_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (name, year, week) DO UPDATE SET
-			value = excluded.value, unit = excluded.unit, set_by = excluded.set_by, set_at = excluded.set_at`,
-		m.Name, m.Week.Year, m.Week.Week, m.Value, m.Unit, m.SetBy, nanos(m.SetAt))
-	return err
-}
-
-const metricColumns = "name, year, week, value, unit, set_by, set_at"
-
-// Metrics returns the metrics set for the weeks from to to, both included,
-// ordered by name, then week.
-func (db *DB) Metrics(ctx context.Context, from, to ISOWeek) ([]Metric, error) {
-	ms, err := listMetrics(ctx, db.sql, "WHERE (year, week) >= (?, ?) AND (year, week) <= (?, ?)",
-		from.Year, from.Week, to.Year, to.Week)
-	if err != nil {
-		return nil, fmt.Errorf("metrics %s to %s: %w", from, to, err)
-	}
-	return ms, nil
-}
-
-// AllMetrics returns every metric ever set, ordered by name, then week.
-func (db *DB) AllMetrics(ctx context.Context) ([]Metric, error) {
-	ms, err := listMetrics(ctx, db.sql, "")
-	if err != nil {
-		return nil, fmt.Errorf("all metrics: %w", err)
-	}
-	return ms, nil
-}
-
-func listMetrics(ctx context.Context, q queryer, where string, args ...any) ([]Metric, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+metricColumns+" FROM metrics "+where+" ORDER BY name, year, week", args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Metric
-	for rows.Next() {
-		var m Metric
-		var at int64
-		if err := rows.Scan(&m.Name, &m.Week.Year, &m.Week.Week, &m.Value, &m.Unit, &m.SetBy, &at); err != nil {
-			return nil, err
-		}
-		m.SetAt = fromNanos(at)
-		out = append(out, m)
-	}
-	return out, rows.Err()
 }
 
 // MetricRecord is a metric in the export format (SPEC §7). Unit goes
@@ -195,69 +128,4 @@ type MetricRecord struct {
 	Value float64 `json:"value"`
 	Unit  string  `json:"unit,omitempty"` // "%" or ""
 	SetBy string  `json:"set_by"`
-}
-
-// MetricRecords returns every metric in the export format, ordered by name,
-// then week.
-func (db *DB) MetricRecords(ctx context.Context) ([]MetricRecord, error) {
-	rs, err := metricRecords(ctx, db.sql)
-	if err != nil {
-		return nil, fmt.Errorf("metric records: %w", err)
-	}
-	return rs, nil
-}
-
-// metricRecords reads the export records through q, so that [DB.Export]
-// can read them inside its snapshot.
-func metricRecords(ctx context.Context, q queryer) ([]MetricRecord, error) {
-	ms, err := listMetrics(ctx, q, "")
-	if err != nil {
-		return nil, err
-	}
-	var out []MetricRecord
-	for _, m := range ms {
-		out = append(out, MetricRecord{Name: m.Name, Week: m.Week.String(), Value: m.Value, Unit: m.Unit, SetBy: m.SetBy})
-	}
-	return out, nil
-}
-
-// importMetric applies one metric record of an import: a name and week not
-// yet set is created, a different value, unit or author updates it (set
-// now), and the same one is left alone. A record without set_by keeps the
-// stored author, or is by's when new. The caller validates names; an
-// unreadable week or a value that is not a number is an error.
-func (db *DB) importMetric(ctx context.Context, tx txer, r MetricRecord, by Actor) (outcome, error) {
-	// A bad record is reported and skipped, not the end of the import.
-	w, err := ParseISOWeek(r.Week)
-	if err != nil {
-		return 0, &RecordError{fmt.Sprintf("metric %q: %v", r.Name, err)}
-	}
-	m := Metric{Name: r.Name, Week: w, Value: r.Value, Unit: r.Unit, SetBy: r.SetBy, SetAt: db.Now()}
-	if err := m.check(); err != nil {
-		return 0, &RecordError{err.Error()}
-	}
-	var old Metric
-	err = tx.QueryRowContext(ctx, "SELECT value, unit, set_by FROM metrics WHERE name = ? AND year = ? AND week = ?",
-		m.Name, w.Year, w.Week).Scan(&old.Value, &old.Unit, &old.SetBy)
-	out := updated
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		out = created
-		if m.SetBy == "" {
-			m.SetBy = by.ID
-		}
-	case err != nil:
-		return 0, fmt.Errorf("find metric %q %s: %w", m.Name, w, err)
-	default:
-		if m.SetBy == "" {
-			m.SetBy = old.SetBy
-		}
-		if old.Value == m.Value && old.Unit == m.Unit && old.SetBy == m.SetBy {
-			return unchanged, nil
-		}
-	}
-	if err := upsertMetric(ctx, tx, m); err != nil {
-		return 0, fmt.Errorf("import metric %q %s: %w", m.Name, w, err)
-	}
-	return out, nil
 }

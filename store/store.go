@@ -1,36 +1,32 @@
-// Package store owns the bot's SQLite database: the schema and its
-// migrations, and every query the rest of the bot needs.
+// Package store is the bot's storage contract: the domain types (terms,
+// personas, leads, meetings, metrics, claims, the export format), the
+// errors, and the small interfaces the rest of the bot uses. It holds no
+// SQL. Its backends implement it: store/sqlite (embedded, the default) and
+// store/postgres (for several instances); [Open] picks one from
+// SMARKETING_DB. Rules that do not depend on a database live here once —
+// the glossary copy (glossary.go), group commit of events (batcher.go),
+// the import merge rules (dataset.go) — and the backends call them.
 package store
 
 import (
-	"cmp"
 	"context"
-	"database/sql"
-	"database/sql/driver"
-	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"net/url"
-	"path"
+	"io"
+	"log/slog"
 	"sort"
-	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 	"unicode"
-
-	"github.com/mattn/go-sqlite3" // also registers the "sqlite3" driver
 )
 
-//go:embed migrations/*.sql
-var migrationFiles embed.FS
-
-// Sentinel errors returned by DB methods.
+// Sentinel errors returned by the backends.
 var (
 	ErrNotFound  = errors.New("store: not found")
 	ErrUnchanged = errors.New("store: nothing changed")
+	ErrClosed    = errors.New("store: database closed")
+	// ErrNotEmpty is returned by [Copy] for a destination that holds data.
+	ErrNotEmpty = errors.New("store: destination is not empty")
 )
 
 // ConflictError reports that a name or alias is already used by another
@@ -44,263 +40,282 @@ func (e *ConflictError) Error() string {
 	return fmt.Sprintf("store: %q is already used by %q", e.Key, e.Owner)
 }
 
+// RecordError reports an imported record that cannot be stored as it is.
+type RecordError struct{ Msg string }
+
+func (e *RecordError) Error() string { return e.Msg }
+
 // Actor is who made a change: a Slack user ID and a display name.
 type Actor struct {
 	ID   string
 	Name string
 }
 
-// DB is an open smarketing database.
-type DB struct {
-	sql *sql.DB // readers: many connections, never blocked by writers (WAL)
-	// w is the one writer connection. Writers queue for it here, in Go,
-	// instead of in SQLite's busy handler, which sleeps up to 100 ms
-	// between tries and makes a burst of events crawl.
-	w *sql.DB
-	// Now returns the current time; tests may replace it.
-	Now func() time.Time
-
-	terms      termCache     // a copy of the glossary (termcache.go)
-	termWrites atomic.Uint64 // changes to the terms committed through this DB
-
-	in           inbox // events waiting for the event writer (inbox.go, writer.go)
-	lastApplyErr atomic.Pointer[error]
-	closing      chan struct{}
-	closeOnce    sync.Once
-	stopped      sync.WaitGroup
-}
-
-// Open opens (creating if needed) the SQLite database at file and brings its
-// schema up to date.
-func Open(ctx context.Context, file string) (*DB, error) {
-	if file == "" {
-		return nil, errors.New("open database: empty file name")
-	}
-	// Settings live in the DSN so every pooled connection gets them.
-	q := url.Values{}
-	q.Set("_foreign_keys", "on")
-	q.Set("_busy_timeout", "10000")
-	q.Set("_journal_mode", "WAL")
-	q.Set("_synchronous", "NORMAL")
-	q.Set("_txlock", "immediate")
-	// Reuse prepared statements per connection: preparing was a quarter of
-	// the CPU of recording a reaction (BENCHMARKS.md).
-	q.Set("_stmt_cache_size", "64")
-	dsn := "file:" + (&url.URL{Path: file}).EscapedPath() + "?" + q.Encode()
-	readers, err := sql.Open("sqlite3", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
-	}
-	writer := sql.OpenDB(connector{dsn: dsn, driver: &sqlite3.SQLiteDriver{ConnectHook: setUpWriter}})
-	writer.SetMaxOpenConns(1)
-	db := &DB{sql: readers, w: writer, Now: time.Now}
-	if err := db.init(ctx); err != nil {
-		readers.Close()
-		writer.Close()
-		return nil, fmt.Errorf("open database %s: %w", file, err)
-	}
-	if err := db.openInbox(ctx, file+"-inbox"); err != nil {
-		readers.Close()
-		writer.Close()
-		return nil, fmt.Errorf("open database %s: %w", file, err)
-	}
-	db.startWriters()
-	// Events a crash left in the inbox go in before anything reads.
-	if !db.in.settle(ctx, time.Minute) {
-		err := cmp.Or(ctx.Err(), errors.New("not applied within a minute"))
-		if p := db.lastApplyErr.Load(); p != nil {
-			err = *p
-		}
-		db.Close()
-		return nil, fmt.Errorf("open database %s: replay inbox: %w", file, err)
-	}
-	return db, nil
-}
-
-// setUpWriter prepares a writer connection (not in the DSN: the driver has
-// no keys for these).
-func setUpWriter(conn *sqlite3.SQLiteConn) error {
-	for _, pragma := range []string{
-		// Statement journals (one per statement in a savepoint, so one for
-		// nearly every write of an event) in memory: in temporary files
-		// they cost a file write each, and an event 3-4 times the CPU
-		// (BENCHMARKS.md).
-		"PRAGMA temp_store=MEMORY",
-		// The checkpointer does this off the commit path (writer.go).
-		"PRAGMA wal_autocheckpoint=0",
-	} {
-		if _, err := conn.Exec(pragma, nil); err != nil {
-			return fmt.Errorf("%s: %w", pragma, err)
-		}
-	}
-	return nil
-}
-
-// connector opens connections to dsn with driver, whose ConnectHook sets
-// each one up.
-type connector struct {
-	dsn    string
-	driver *sqlite3.SQLiteDriver
-}
-
-func (c connector) Connect(context.Context) (driver.Conn, error) { return c.driver.Open(c.dsn) }
-func (c connector) Driver() driver.Driver                        { return c.driver }
-
-func (db *DB) init(ctx context.Context) error {
-	var mode string
-	if err := db.w.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
-		return err
-	}
-	if !strings.EqualFold(mode, "wal") {
-		return fmt.Errorf("journal mode is %q, want wal", mode)
-	}
-	return db.migrate(ctx)
-}
-
-// Close applies the events accepted, stops the writers, then closes the
-// database (SQLite checkpoints the WAL when its last connection closes).
-func (db *DB) Close() error {
-	var err error
-	db.closeOnce.Do(func() {
-		db.in.close()
-		close(db.closing)
-		db.stopped.Wait()
-		err = errors.Join(db.in.closeFile(), db.w.Close(), db.sql.Close())
-	})
-	return err
-}
-
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("migration %s: name must start with a number and _", e.Name())
-		}
-		body, err := migrationFiles.ReadFile(path.Join("migrations", e.Name()))
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: e.Name(), sql: string(body)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	return ms, nil
-}
-
-func (db *DB) migrate(ctx context.Context) error {
-	ms, err := migrations()
-	if err != nil {
-		return err
-	}
-	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    INTEGER PRIMARY KEY,
-		applied_at INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
-	}
-	applied := map[int]bool{}
-	rows, err := db.w.QueryContext(ctx, "SELECT version FROM schema_migrations")
-	if err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	defer rows.Close()
-	latest := 0
-	for rows.Next() {
-		var v int
-		if err := rows.Scan(&v); err != nil {
-			return fmt.Errorf("read schema version: %w", err)
-		}
-		applied[v], latest = true, max(latest, v)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	rows.Close()
-	if n := len(ms); n > 0 && latest > ms[n-1].version {
-		return fmt.Errorf("schema version %d is newer than this smarketing knows (%d): upgrade smarketing", latest, ms[n-1].version)
-	}
-	// Every migration not applied yet, in order (not only those above the
-	// highest applied: one added between two others still runs).
-	for _, m := range ms {
-		if applied[m.version] {
-			continue
-		}
-		if err := db.apply(ctx, m); err != nil {
-			return fmt.Errorf("migration %s: %w", m.name, err)
-		}
-	}
-	return nil
-}
-
-func (db *DB) apply(ctx context.Context, m migration) error {
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	// Another process may have applied it while we waited for the lock.
-	var done int
-	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations WHERE version = ?", m.version).Scan(&done); err != nil {
-		return err
-	}
-	if done > 0 {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", m.version, time.Now().UnixNano()); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
-// inTx runs f in one write transaction on the writer connection, committed
-// if f returns nil and rolled back otherwise.
-func (db *DB) inTx(ctx context.Context, f func(tx *sql.Tx) error) error {
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := f(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
-// SchemaVersion returns the highest migration applied.
-func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
-	var v int
-	err := db.sql.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&v)
-	return v, err
-}
-
-// IntegrityCheck runs PRAGMA integrity_check and returns its answer ("ok"
-// for a healthy database).
-func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
-	var res string
-	err := db.sql.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res)
-	return res, err
-}
-
 // Key normalises a name for lookups: trimmed, inner spaces collapsed, and
-// case-folded rune by rune (Unicode-aware, unlike SQLite's lower(); upper
-// then lower makes "ς" and "σ" one letter, as "Σ" is).
+// case-folded rune by rune (Unicode-aware, unlike SQL's lower(); upper then
+// lower makes "ς" and "σ" one letter, as "Σ" is). Both backends store and
+// compare keys made by Key, so they fold case the same way.
 func Key(s string) string {
 	return strings.Map(func(r rune) rune { return unicode.ToLower(unicode.ToUpper(r)) }, strings.Join(strings.Fields(s), " "))
 }
 
-func nanos(t time.Time) int64 { return t.UTC().UnixNano() }
+// Glossary is the shared glossary of terms.
+type Glossary interface {
+	// Term returns the term whose name or alias is nameOrAlias (compared
+	// by [Key]), or [ErrNotFound].
+	Term(ctx context.Context, nameOrAlias string) (Term, error)
+	// TermByID returns the term with that id, or [ErrNotFound].
+	TermByID(ctx context.Context, id int64) (Term, error)
+	// Terms returns every term, by category (uncategorised last), then name.
+	Terms(ctx context.Context) ([]Term, error)
+	// TermKeys returns every name and alias, for suggestions.
+	TermKeys(ctx context.Context) ([]TermKey, error)
+	// AddTerm saves a new term and returns it as stored, or a
+	// [*ConflictError] if its name or an alias already names a term.
+	AddTerm(ctx context.Context, t Term, by Actor) (Term, error)
+	// UpdateTerm replaces the name, aliases, category and definition of
+	// the term t.ID and records the edit. It returns [ErrNotFound],
+	// [ErrUnchanged] (with the term) when nothing differs, or a
+	// [*ConflictError].
+	UpdateTerm(ctx context.Context, t Term, by Actor) (Term, error)
+	// DeleteTerm removes a term and its history, or returns [ErrNotFound].
+	DeleteTerm(ctx context.Context, id int64) error
+	// TermHistory returns every saved version of a term, newest first.
+	TermHistory(ctx context.Context, id int64) ([]Revision[Term], error)
+	// SearchTerms returns up to limit terms matching every word of text
+	// (each also as a prefix), best first: a hit in the name weighs most,
+	// then aliases, then the definition.
+	SearchTerms(ctx context.Context, text string, limit int) ([]Term, error)
+}
 
-func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
+// Personas are the buyer personas.
+type Personas interface {
+	// Persona returns the persona named name (by [Key]), or [ErrNotFound].
+	Persona(ctx context.Context, name string) (Persona, error)
+	// PersonaByID returns the persona with that id, or [ErrNotFound].
+	PersonaByID(ctx context.Context, id int64) (Persona, error)
+	// Personas returns every persona ordered by name.
+	Personas(ctx context.Context) ([]Persona, error)
+	// AddPersona saves a new persona, or returns a [*ConflictError].
+	AddPersona(ctx context.Context, p Persona, by Actor) (Persona, error)
+	// UpdatePersona replaces every field of the persona p.ID and records
+	// the edit; [ErrNotFound], [ErrUnchanged] or a [*ConflictError].
+	UpdatePersona(ctx context.Context, p Persona, by Actor) (Persona, error)
+	// DeletePersona removes a persona and its history, or [ErrNotFound].
+	DeletePersona(ctx context.Context, id int64) error
+	// PersonaHistory returns every saved version, newest first.
+	PersonaHistory(ctx context.Context, id int64) ([]Revision[Persona], error)
+}
+
+// Leads are the leads and their ratings.
+type Leads interface {
+	// Record applies an event from Slack and returns once it is committed:
+	// an event is acknowledged to Slack only after Record returns nil.
+	// Events are applied in group commits (see [Batcher]); a redelivered
+	// event id changes nothing (EventResult.Applied is false).
+	Record(ctx context.Context, ev Event) (EventResult, error)
+	// VerifyLead settles a message first seen through a reaction: l is
+	// what it turned out to be, or nil if it is not a lead (its reactions
+	// are dropped). It returns the lead's id and the users whose rating is
+	// poor without a reason yet.
+	VerifyLead(ctx context.Context, channel, ts string, l *Lead) (int64, []string, error)
+	// UnverifiedLeads returns the messages reacted to but never fetched.
+	UnverifiedLeads(ctx context.Context) ([]Lead, error)
+	// LeadByID returns a lead, or [ErrNotFound].
+	LeadByID(ctx context.Context, id int64) (Lead, error)
+	// SetReason stores why user rated the lead poor, or returns
+	// [ErrNotFound] if that rating is not (or no longer) poor.
+	SetReason(ctx context.Context, leadID int64, user, reason string) error
+	// LeadStats computes the figures of /leads and the recap for the leads
+	// posted in [from, to), as of now.
+	LeadStats(ctx context.Context, from, to time.Time, sla time.Duration, now time.Time) (LeadStats, error)
+	// WaitingLeads returns up to limit unrated leads posted in [from, to),
+	// oldest first.
+	WaitingLeads(ctx context.Context, from, to time.Time, limit int) ([]Lead, error)
+	// DueReminders returns up to limit leads with no feedback within sla,
+	// posted at most a week before their SLA ran out, whose reminder
+	// ([SLAReminderKey]) is neither done nor claimed by a live lease.
+	DueReminders(ctx context.Context, now time.Time, sla time.Duration, limit int) ([]Lead, error)
+}
+
+// Meetings are the joint meetings and their agendas.
+type Meetings interface {
+	// AddMeeting saves a new meeting and returns it as stored.
+	AddMeeting(ctx context.Context, m Meeting, by Actor) (Meeting, error)
+	// Meeting returns a meeting, or [ErrNotFound].
+	Meeting(ctx context.Context, id int64) (Meeting, error)
+	// Meetings returns every meeting ordered by id.
+	Meetings(ctx context.Context) ([]Meeting, error)
+	// DeleteMeeting deletes a meeting with its agenda, or [ErrNotFound].
+	DeleteMeeting(ctx context.Context, id int64) error
+	// AddAgendaItem adds an open agenda item; [ErrNotFound] for an unknown
+	// meeting, [ErrAgendaFull] past [MaxAgendaItems].
+	AddAgendaItem(ctx context.Context, meetingID int64, text string, by Actor) (AgendaItem, error)
+	// Agenda returns a meeting's open agenda items, oldest first.
+	Agenda(ctx context.Context, meetingID int64) ([]AgendaItem, error)
+	// ClearAgenda closes the listed open items of a meeting (a reminder
+	// that listed them was posted); items added since stay open.
+	ClearAgenda(ctx context.Context, meetingID int64, items []int64) error
+}
+
+// Metrics are the marketing numbers set with /metrics.
+type Metrics interface {
+	// SetMetric stores a value for its name and week; the latest set wins.
+	SetMetric(ctx context.Context, m Metric) error
+	// Metrics returns the metrics of the weeks from..to, both included,
+	// ordered by name, then week.
+	Metrics(ctx context.Context, from, to ISOWeek) ([]Metric, error)
+	// AllMetrics returns every metric, ordered by name, then week.
+	AllMetrics(ctx context.Context) ([]Metric, error)
+}
+
+// Claims are promises to do something once (claims.go).
+type Claims interface {
+	// Claim takes key for owner for lease. It reports false, with the
+	// claim as it stands, if key is done or held by a lease that has not
+	// expired; a claim whose lease expired is taken over (Attempts > 1
+	// tells the new owner that the work may have been done already).
+	Claim(ctx context.Context, key, owner string, lease time.Duration) (Claim, bool, error)
+	// Release gives a claim up (the work failed: a later claim may try
+	// again). Releasing a claim owner no longer holds does nothing.
+	Release(ctx context.Context, key, owner string) error
+	// Done records the work as done: key is never claimed again. It
+	// returns [ErrLeaseLost] if owner no longer holds the claim.
+	Done(ctx context.Context, key, owner string) error
+}
+
+// Transfer moves data in and out in the export format (dataset.go).
+type Transfer interface {
+	// Export reads everything as one consistent snapshot, in a stable
+	// order: two exports of the same data are identical.
+	Export(ctx context.Context) (Dataset, error)
+	// Import applies ds in one transaction by the rules of [Merge].
+	Import(ctx context.Context, ds Dataset, opt ImportOptions) (ImportReport, error)
+}
+
+// Store is everything the bot keeps.
+type Store interface {
+	Glossary
+	Personas
+	Leads
+	Meetings
+	Metrics
+	Claims
+	Transfer
+	Tables
+	// Changes returns the terms and personas created or edited in
+	// [from, to) that still exist, terms first, by name.
+	Changes(ctx context.Context, from, to time.Time) ([]Change, error)
+	// Backup writes a consistent copy of everything to a new SQLite file,
+	// integrity-checked, while the store stays in use; it refuses to
+	// overwrite a file.
+	Backup(ctx context.Context, file string) error
+	// Ping reports whether the database answers.
+	Ping(ctx context.Context) error
+	// Backend names the backend and where its data is, for logs.
+	Backend() string
+	io.Closer
+}
+
+// Change is a term or persona created or edited in a period.
+type Change struct {
+	Kind   string // "term" or "persona"
+	Name   string // as it is now
+	Action string // "created" (perhaps edited since too) or "edited"
+}
+
+// Options configure a backend.
+type Options struct {
+	// Log receives what the store retries, skips or drops, and the mode
+	// it runs in; nil discards.
+	Log *slog.Logger
+	// Now is the clock; nil means time.Now. Tests replace it.
+	Now func() time.Time
+}
+
+// Logger returns o.Log, or a logger that discards.
+func (o Options) Logger() *slog.Logger {
+	if o.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return o.Log
+}
+
+// Clock returns o.Now, or time.Now.
+func (o Options) Clock() func() time.Time {
+	if o.Now == nil {
+		return time.Now
+	}
+	return o.Now
+}
+
+// A Backend opens a store from a data source name it accepts.
+type Backend struct {
+	Name string
+	// Accepts reports whether dsn is for this backend.
+	Accepts func(dsn string) bool
+	Open    func(ctx context.Context, dsn string, opt Options) (Store, error)
+}
+
+// backends are the backends compiled in, registered by their packages'
+// init functions (as database/sql drivers are) and only read after that:
+// store cannot import its backends, which import store.
+var backends = map[string]Backend{}
+
+// Register makes a backend available to [Open]. Backends call it from
+// init; registering a name twice panics.
+func Register(b Backend) {
+	if _, dup := backends[b.Name]; dup {
+		panic("store: backend " + b.Name + " registered twice")
+	}
+	backends[b.Name] = b
+}
+
+// Open opens the store dsn names: a PostgreSQL URL (postgres:// or
+// postgresql://) or else a SQLite file path. The backend's package must
+// be linked in (main imports both).
+func Open(ctx context.Context, dsn string, opt Options) (Store, error) {
+	names := make([]string, 0, len(backends))
+	for name := range backends {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if b := backends[name]; b.Accepts(dsn) {
+			return b.Open(ctx, dsn, opt)
+		}
+	}
+	return nil, fmt.Errorf("no storage backend accepts %q (compiled in: %s)", Redact(dsn), strings.Join(names, ", "))
+}
+
+// IsPostgres reports whether dsn is a PostgreSQL URL.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Redact returns dsn with any password replaced, for logs and errors.
+func Redact(dsn string) string {
+	if !IsPostgres(dsn) {
+		return dsn
+	}
+	scheme, rest, _ := strings.Cut(dsn, "://")
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return dsn
+	}
+	user, _, hasPass := strings.Cut(rest[:at], ":")
+	if !hasPass {
+		return dsn
+	}
+	return scheme + "://" + user + ":xxxxx" + rest[at:]
+}
+
+// SortChanges orders changes terms first, then by name (by [Key]).
+func SortChanges(cs []Change) {
+	sort.SliceStable(cs, func(i, j int) bool {
+		if cs[i].Kind != cs[j].Kind {
+			return cs[i].Kind == "term"
+		}
+		return Key(cs[i].Name) < Key(cs[j].Name)
+	})
+}

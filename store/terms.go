@@ -2,14 +2,7 @@ package store
 
 import (
 	"cmp"
-	"context"
-	"database/sql"
-	"encoding/binary"
-	"errors"
-	"fmt"
-	"math"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 	"unicode"
@@ -30,6 +23,33 @@ type Term struct {
 	UpdatedAt     time.Time `json:",omitzero"`
 }
 
+// Content is what a term revision keeps: the content, not the bookkeeping.
+func (t Term) Content() Term {
+	return Term{Name: t.Name, Aliases: t.Aliases, Category: t.Category, Definition: t.Definition}
+}
+
+// SameContent reports whether t and o say the same things.
+func (t Term) SameContent(o Term) bool {
+	return t.Name == o.Name && t.Category == o.Category && t.Definition == o.Definition && slices.Equal(t.Aliases, o.Aliases)
+}
+
+// Labels returns the name and then the aliases: every key the term owns,
+// position 0 being the name.
+func (t Term) Labels() []string { return append([]string{t.Name}, t.Aliases...) }
+
+// CheckLabels returns a [*ConflictError] if t names the same key twice.
+func (t Term) CheckLabels() error {
+	labels := t.Labels()
+	for i, label := range labels {
+		for _, earlier := range labels[:i] {
+			if Key(earlier) == Key(label) {
+				return &ConflictError{Key: label, Owner: t.Name}
+			}
+		}
+	}
+	return nil
+}
+
 // TermKey is one name or alias and the term it belongs to.
 type TermKey struct {
 	Label  string // as written
@@ -37,114 +57,19 @@ type TermKey struct {
 	Name   string // the term's name
 }
 
-const termColumns = `t.id, t.name, t.category, t.definition, t.created_by, t.created_by_name,
-	t.created_at, t.updated_by, t.updated_by_name, t.updated_at`
-
-type queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+// Revision is one saved version of a record: a [Term] or a [Persona] as it
+// was after the change, and who made the change when.
+type Revision[T any] struct {
+	Action       string // "created" or "edited"
+	Value        T
+	EditedBy     string
+	EditedByName string
+	EditedAt     time.Time
 }
 
-func scanTerm(sc interface{ Scan(...any) error }) (Term, error) {
-	var t Term
-	var created, updated int64
-	err := sc.Scan(&t.ID, &t.Name, &t.Category, &t.Definition, &t.CreatedBy, &t.CreatedByName,
-		&created, &t.UpdatedBy, &t.UpdatedByName, &updated)
-	t.CreatedAt, t.UpdatedAt = fromNanos(created), fromNanos(updated)
-	return t, err
-}
-
-// Term returns the term whose name or alias is nameOrAlias (compared by
-// [Key]), or [ErrNotFound]. It answers from memory while the terms are
-// unchanged (termcache.go).
-func (db *DB) Term(ctx context.Context, nameOrAlias string) (Term, error) {
-	return db.cachedTerm(ctx, true, Key(nameOrAlias), 0)
-}
-
-// TermByID returns the term with that id, or [ErrNotFound]. It answers from
-// memory while the terms are unchanged (termcache.go).
-func (db *DB) TermByID(ctx context.Context, id int64) (Term, error) {
-	return db.cachedTerm(ctx, false, "", id)
-}
-
-func (db *DB) termWhere(ctx context.Context, q queryer, where string, arg any) (Term, error) {
-	t, err := scanTerm(q.QueryRowContext(ctx, "SELECT "+termColumns+" FROM terms t WHERE "+where, arg))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Term{}, ErrNotFound
-	}
-	if err != nil {
-		return Term{}, fmt.Errorf("read term: %w", err)
-	}
-	t.Aliases, err = aliases(ctx, q, t.ID)
-	if err != nil {
-		return Term{}, err
-	}
-	return t, nil
-}
-
-func aliases(ctx context.Context, q queryer, id int64) ([]string, error) {
-	rows, err := q.QueryContext(ctx, "SELECT label FROM term_keys WHERE term_id = ? AND position > 0 ORDER BY position", id)
-	if err != nil {
-		return nil, fmt.Errorf("read aliases: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var a string
-		if err := rows.Scan(&a); err != nil {
-			return nil, fmt.Errorf("read aliases: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
-}
-
-// Terms returns every term, ordered by category (uncategorised last) and
-// then by name.
-func (db *DB) Terms(ctx context.Context) ([]Term, error) {
-	return listTerms(ctx, db.sql)
-}
-
-func listTerms(ctx context.Context, q queryer) ([]Term, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+termColumns+" FROM terms t")
-	if err != nil {
-		return nil, fmt.Errorf("list terms: %w", err)
-	}
-	defer rows.Close()
-	var terms []Term
-	index := map[int64]int{}
-	for rows.Next() {
-		t, err := scanTerm(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list terms: %w", err)
-		}
-		index[t.ID] = len(terms)
-		terms = append(terms, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list terms: %w", err)
-	}
-	rows.Close()
-	// One query for every alias instead of one per term.
-	arows, err := q.QueryContext(ctx, "SELECT term_id, label FROM term_keys WHERE position > 0 ORDER BY term_id, position")
-	if err != nil {
-		return nil, fmt.Errorf("list aliases: %w", err)
-	}
-	defer arows.Close()
-	for arows.Next() {
-		var id int64
-		var label string
-		if err := arows.Scan(&id, &label); err != nil {
-			return nil, fmt.Errorf("list aliases: %w", err)
-		}
-		if i, ok := index[id]; ok {
-			terms[i].Aliases = append(terms[i].Aliases, label)
-		}
-	}
-	if err := arows.Err(); err != nil {
-		return nil, fmt.Errorf("list aliases: %w", err)
-	}
-	// Sorted here, not in SQL: SQLite's NOCASE folds ASCII only.
+// SortTerms orders terms by category (uncategorised last), then name, by
+// [Key] (in Go: SQL collations fold ASCII only), then id.
+func SortTerms(terms []Term) {
 	slices.SortFunc(terms, func(a, b Term) int {
 		return cmp.Or(
 			cmp.Compare(b2i(a.Category == ""), b2i(b.Category == "")),
@@ -152,234 +77,15 @@ func listTerms(ctx context.Context, q queryer) ([]Term, error) {
 			cmp.Compare(Key(a.Name), Key(b.Name)),
 			cmp.Compare(a.ID, b.ID))
 	})
-	return terms, nil
 }
 
-// TermKeys returns every name and alias, for suggestions.
-func (db *DB) TermKeys(ctx context.Context) ([]TermKey, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT k.label, k.term_id, t.name FROM term_keys k
-		JOIN terms t ON t.id = k.term_id ORDER BY k.key`)
-	if err != nil {
-		return nil, fmt.Errorf("list term keys: %w", err)
-	}
-	defer rows.Close()
-	var out []TermKey
-	for rows.Next() {
-		var k TermKey
-		if err := rows.Scan(&k.Label, &k.TermID, &k.Name); err != nil {
-			return nil, fmt.Errorf("list term keys: %w", err)
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
-}
-
-// AddTerm saves a new term created by by and returns it as stored. It returns
-// a [*ConflictError] if its name or an alias already names a term.
-func (db *DB) AddTerm(ctx context.Context, t Term, by Actor) (Term, error) {
-	var id int64
-	err := db.inTx(ctx, func(tx *sql.Tx) (err error) {
-		id, err = db.addTerm(ctx, tx, t, by)
-		return err
+// SortedByKey returns xs ordered by the normalised name, as written on ties.
+func SortedByKey[T any](xs []T, name func(T) string) []T {
+	out := slices.Clone(xs)
+	slices.SortStableFunc(out, func(a, b T) int {
+		return cmp.Or(cmp.Compare(Key(name(a)), Key(name(b))), cmp.Compare(name(a), name(b)))
 	})
-	db.termsChanged()
-	if err != nil {
-		return Term{}, fmt.Errorf("add term: %w", err)
-	}
-	return db.TermByID(ctx, id)
-}
-
-// addTerm inserts t within tx. Times and authors left empty default to now
-// and by.
-func (db *DB) addTerm(ctx context.Context, tx execer, t Term, by Actor) (int64, error) {
-	if err := termKeysFree(ctx, tx, t, 0); err != nil {
-		return 0, err
-	}
-	if err := touchTerms(ctx, tx); err != nil {
-		return 0, err
-	}
-	if t.CreatedAt.IsZero() {
-		t.CreatedAt = db.Now().UTC()
-	}
-	if t.UpdatedAt.IsZero() {
-		t.UpdatedAt = t.CreatedAt
-	}
-	if t.CreatedBy == "" {
-		t.CreatedBy, t.CreatedByName = by.ID, by.Name
-	}
-	if t.UpdatedBy == "" {
-		t.UpdatedBy, t.UpdatedByName = t.CreatedBy, t.CreatedByName
-	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO terms (name, category, definition, created_by, created_by_name,
-		created_at, updated_by, updated_by_name, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.Name, t.Category, t.Definition, t.CreatedBy, t.CreatedByName, nanos(t.CreatedAt),
-		t.UpdatedBy, t.UpdatedByName, nanos(t.UpdatedAt))
-	if err != nil {
-		return 0, fmt.Errorf("add term: %w", err)
-	}
-	if t.ID, err = res.LastInsertId(); err != nil {
-		return 0, fmt.Errorf("add term: %w", err)
-	}
-	if err := writeTermKeys(ctx, tx, t); err != nil {
-		return 0, err
-	}
-	if err := writeRevision(ctx, tx, kindTerm, t.ID, "created", termSnapshot(t), Actor{t.UpdatedBy, t.UpdatedByName}, t.UpdatedAt); err != nil {
-		return 0, err
-	}
-	if err := writeTermIndex(ctx, tx, t); err != nil {
-		return 0, err
-	}
-	return t.ID, nil
-}
-
-// UpdateTerm replaces the name, aliases, category and definition of the term
-// with id t.ID, records the edit in its history, and returns the term as
-// stored. It returns [ErrNotFound], [ErrUnchanged] when nothing differs, or a
-// [*ConflictError].
-func (db *DB) UpdateTerm(ctx context.Context, t Term, by Actor) (Term, error) {
-	err := db.inTx(ctx, func(tx *sql.Tx) error { return db.updateTerm(ctx, tx, t, by) })
-	db.termsChanged()
-	if err != nil && !errors.Is(err, ErrUnchanged) {
-		return Term{}, fmt.Errorf("update term: %w", err)
-	}
-	saved, rerr := db.TermByID(ctx, t.ID)
-	if rerr != nil {
-		return Term{}, rerr
-	}
-	return saved, err
-}
-
-// updateTerm changes the term t.ID within tx; t.UpdatedAt, if set, is when.
-func (db *DB) updateTerm(ctx context.Context, tx txer, t Term, by Actor) error {
-	old, err := db.termWhere(ctx, tx, "t.id = ?", t.ID)
-	if err != nil {
-		return err
-	}
-	if old.Name == t.Name && old.Category == t.Category && old.Definition == t.Definition &&
-		slices.Equal(old.Aliases, t.Aliases) {
-		return ErrUnchanged
-	}
-	if err := termKeysFree(ctx, tx, t, t.ID); err != nil {
-		return err
-	}
-	if err := touchTerms(ctx, tx); err != nil {
-		return err
-	}
-	at := t.UpdatedAt
-	if at.IsZero() {
-		at = db.Now().UTC()
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE terms SET name = ?, category = ?, definition = ?,
-		updated_by = ?, updated_by_name = ?, updated_at = ? WHERE id = ?`,
-		t.Name, t.Category, t.Definition, by.ID, by.Name, nanos(at), t.ID); err != nil {
-		return fmt.Errorf("update term: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM term_keys WHERE term_id = ?", t.ID); err != nil {
-		return fmt.Errorf("update term: %w", err)
-	}
-	if err := writeTermKeys(ctx, tx, t); err != nil {
-		return err
-	}
-	if err := writeRevision(ctx, tx, kindTerm, t.ID, "edited", termSnapshot(t), by, at); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM terms_fts WHERE docid = ?", t.ID); err != nil {
-		return fmt.Errorf("update term index: %w", err)
-	}
-	return writeTermIndex(ctx, tx, t)
-}
-
-// DeleteTerm removes the term with that id and its history, or returns
-// [ErrNotFound].
-func (db *DB) DeleteTerm(ctx context.Context, id int64) error {
-	defer db.termsChanged()
-	return db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "DELETE FROM terms WHERE id = ?", id)
-		if err != nil {
-			return fmt.Errorf("delete term: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		if err := touchTerms(ctx, tx); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM terms_fts WHERE docid = ?", id); err != nil {
-			return fmt.Errorf("delete term index: %w", err)
-		}
-		return deleteRevisions(ctx, tx, kindTerm, id)
-	})
-}
-
-// TermHistory returns every saved version of the term, newest first.
-func (db *DB) TermHistory(ctx context.Context, id int64) ([]Revision[Term], error) {
-	return history[Term](ctx, db.sql, kindTerm, id)
-}
-
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-// txer is what the record writers need of a transaction: a [*sql.Tx], or
-// the statement cache [DB.Import] puts in front of one.
-type txer interface {
-	execer
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
-// termKeysFree returns a [*ConflictError] if a name or alias of t already
-// names a term other than self (0 for a new term), or names t twice. The
-// writers call it before they write anything, so a conflict leaves nothing
-// behind to undo ([DB.Import] relies on that).
-func termKeysFree(ctx context.Context, q execer, t Term, self int64) error {
-	labels := append([]string{t.Name}, t.Aliases...)
-	for i, label := range labels {
-		key := Key(label)
-		for _, earlier := range labels[:i] {
-			if Key(earlier) == key {
-				return &ConflictError{Key: label, Owner: t.Name}
-			}
-		}
-		var id int64
-		var owner string
-		err := q.QueryRowContext(ctx, `SELECT k.term_id, t.name FROM term_keys k JOIN terms t ON t.id = k.term_id
-			WHERE k.key = ?`, key).Scan(&id, &owner)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-		case err != nil:
-			return fmt.Errorf("check term key: %w", err)
-		case id != self:
-			return &ConflictError{Key: label, Owner: owner}
-		}
-	}
-	return nil
-}
-
-// writeTermKeys inserts the name and aliases of t, which [termKeysFree]
-// checked.
-func writeTermKeys(ctx context.Context, tx execer, t Term) error {
-	for i, label := range append([]string{t.Name}, t.Aliases...) {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO term_keys (key, term_id, label, position) VALUES (?, ?, ?, ?)",
-			Key(label), t.ID, label, i); err != nil {
-			return fmt.Errorf("write term key: %w", err)
-		}
-	}
-	return nil
-}
-
-// termSnapshot is what a term revision keeps: the content, not the bookkeeping.
-func termSnapshot(t Term) Term {
-	return Term{Name: t.Name, Aliases: t.Aliases, Category: t.Category, Definition: t.Definition}
-}
-
-func writeTermIndex(ctx context.Context, tx execer, t Term) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO terms_fts (docid, name, aliases, definition) VALUES (?, ?, ?, ?)",
-		t.ID, t.Name, strings.Join(t.Aliases, " "), t.Definition)
-	if err != nil {
-		return fmt.Errorf("write term index: %w", err)
-	}
-	return nil
+	return out
 }
 
 func b2i(b bool) int {
@@ -389,113 +95,25 @@ func b2i(b bool) int {
 	return 0
 }
 
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
+// MaxSearchWords bounds the words of one search.
+const MaxSearchWords = 16
 
-// SearchTerms returns up to limit terms matching every word of text (each
-// word also matches as a prefix), best first: a hit in the name weighs most,
-// then aliases, then the definition, with rarer words weighing more.
-func (db *DB) SearchTerms(ctx context.Context, text string, limit int) ([]Term, error) {
-	words := searchWords(text)
-	if len(words) == 0 {
-		return nil, nil
-	}
-	match := make([]string, len(words))
-	for i, w := range words {
-		match[i] = w + "*" // words hold only letters and digits: safe in MATCH
-	}
-	rows, err := db.sql.QueryContext(ctx, "SELECT docid, matchinfo(terms_fts, 'pcnxl') FROM terms_fts WHERE terms_fts MATCH ?",
-		strings.Join(match, " "))
-	if err != nil {
-		return nil, fmt.Errorf("search terms: %w", err)
-	}
-	defer rows.Close()
-	type hit struct {
-		id    int64
-		score float64
-	}
-	var hits []hit
-	for rows.Next() {
-		var h hit
-		var info []byte
-		if err := rows.Scan(&h.id, &info); err != nil {
-			return nil, fmt.Errorf("search terms: %w", err)
-		}
-		h.score = rank(info)
-		hits = append(hits, h)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("search terms: %w", err)
-	}
-	rows.Close()
-	sort.SliceStable(hits, func(i, j int) bool {
-		if hits[i].score != hits[j].score {
-			return hits[i].score > hits[j].score
-		}
-		return hits[i].id < hits[j].id
-	})
-	if limit > 0 && len(hits) > limit {
-		hits = hits[:limit]
-	}
-	out := make([]Term, 0, len(hits))
-	for _, h := range hits {
-		t, err := db.TermByID(ctx, h.id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, nil
-}
-
-// columnWeight is how much a hit counts in name, aliases and definition.
-var columnWeight = [...]float64{10, 6, 1}
-
-// rank scores one row from matchinfo 'pcnxl': a BM25-like sum over phrases
-// and columns, weighted per column.
-func rank(info []byte) float64 {
-	u := func(i int) float64 {
-		if 4*i+4 > len(info) {
-			return 0
-		}
-		return float64(binary.NativeEndian.Uint32(info[4*i:]))
-	}
-	p, c, n := int(u(0)), int(u(1)), u(2)
-	if c == 0 {
-		return 0
-	}
-	x := 3         // start of the 3*p*c 'x' values
-	l := x + 3*p*c // start of the c 'l' values (tokens in this row's columns)
-	const k1, b = 1.2, 0.5
-	var score float64
-	for i := 0; i < p; i++ {
-		for j := 0; j < c && j < len(columnWeight); j++ {
-			base := x + 3*(i*c+j)
-			hitsHere, docsWithHit := u(base), u(base+2)
-			if hitsHere == 0 {
-				continue
-			}
-			idf := math.Log(1 + (n-docsWithHit+0.5)/(docsWithHit+0.5))
-			length := u(l + j)
-			tf := hitsHere * (k1 + 1) / (hitsHere + k1*(1-b+b*length/8))
-			score += columnWeight[j] * idf * tf
-		}
-	}
-	return score
-}
-
-// searchWords splits text into the lower-case words the full-text index
-// knows, dropping everything else (so FTS query syntax in user text is inert).
-func searchWords(text string) []string {
+// SearchWords splits text into the lower-case words a full-text index
+// knows, dropping everything else, so query syntax in user text is inert
+// on every backend.
+func SearchWords(text string) []string {
 	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	})
-	if len(words) > 16 {
-		words = words[:16]
+	if len(words) > MaxSearchWords {
+		words = words[:MaxSearchWords]
 	}
 	return words
 }
+
+// Search weights of a hit in a term's name, aliases and definition.
+const (
+	WeightName       = 10
+	WeightAliases    = 6
+	WeightDefinition = 1
+)

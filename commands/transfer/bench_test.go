@@ -10,6 +10,7 @@ import (
 
 	"smarketing/commands/transfer"
 	"smarketing/store"
+	"smarketing/store/storetest"
 )
 
 // writeTermsJSON writes n generated terms in the export format to a file in
@@ -50,10 +51,7 @@ func BenchmarkImport10kTerms(b *testing.B) {
 	file := writeTermsJSON(b, dir, 10_000)
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		db, err := store.Open(ctx, filepath.Join(dir, fmt.Sprintf("bench-%d.db", i)))
-		if err != nil {
-			b.Fatal(err)
-		}
+		db := storetest.Open(b, time.Time{})
 		b.StartTimer()
 		sum, err := transfer.Import(ctx, db, file, transfer.ImportOptions{By: store.Actor{ID: "import", Name: "import"}})
 		b.StopTimer()

@@ -17,9 +17,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"smarketing/commands"
 	"smarketing/store"
+	"smarketing/store/storetest"
 )
 
 // fuzzImporter is who imports in the fuzz targets.
@@ -28,18 +30,14 @@ var fuzzImporter = store.Actor{ID: "import", Name: "import"}
 // importTarget is what one fuzz worker imports into: a database and the
 // file name the input is written to (its extension picks the reader).
 type importTarget struct {
-	db   *store.DB
+	db   *storetest.DB
 	file string
 }
 
 func newImportTarget(f *testing.F, name string) importTarget {
 	f.Helper()
 	dir := f.TempDir()
-	db, err := store.Open(context.Background(), filepath.Join(dir, "fuzz.db"))
-	if err != nil {
-		f.Fatalf("store.Open: %v", err)
-	}
-	f.Cleanup(func() { db.Close() })
+	db := storetest.Open(f, time.Time{})
 	return importTarget{db: db, file: filepath.Join(dir, name)}
 }
 
@@ -209,11 +207,7 @@ func FuzzImportJSON(f *testing.F) {
 func TestImportCSVInvalidUTF8(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := store.Open(ctx, filepath.Join(dir, "bot.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := storetest.Open(t, time.Time{})
 	csvFile := filepath.Join(dir, "terms.csv")
 	if err := os.WriteFile(csvFile, []byte("name,definition\nLead\xff,Someone who showed interest\n"), 0o600); err != nil {
 		t.Fatal(err)

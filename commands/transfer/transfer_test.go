@@ -13,6 +13,7 @@ import (
 
 	"smarketing/commands/transfer"
 	"smarketing/store"
+	"smarketing/store/storetest"
 )
 
 // fixedNow is the clock of every test database.
@@ -24,15 +25,9 @@ var (
 )
 
 // openDB opens a fresh database in tb.TempDir() with its clock at fixedNow.
-func openDB(tb testing.TB) *store.DB {
+func openDB(tb testing.TB) *storetest.DB {
 	tb.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(tb.TempDir(), "smarketing.db"))
-	if err != nil {
-		tb.Fatalf("Open: %v", err)
-	}
-	db.Now = func() time.Time { return fixedNow }
-	tb.Cleanup(func() { db.Close() })
-	return db
+	return storetest.Open(tb, fixedNow)
 }
 
 func writeFile(tb testing.TB, name, content string) string {
@@ -46,7 +41,7 @@ func writeFile(tb testing.TB, name, content string) string {
 
 // runImport imports file into db and returns the summary, what was printed
 // and the error.
-func runImport(tb testing.TB, db *store.DB, file string) (transfer.Summary, string, error) {
+func runImport(tb testing.TB, db *storetest.DB, file string) (transfer.Summary, string, error) {
 	tb.Helper()
 	var out bytes.Buffer
 	sum, err := transfer.Import(context.Background(), db, file, transfer.ImportOptions{By: importer, Out: &out})
@@ -54,7 +49,7 @@ func runImport(tb testing.TB, db *store.DB, file string) (transfer.Summary, stri
 }
 
 // mustImport imports file and fails unless every record went in.
-func mustImport(tb testing.TB, db *store.DB, file string) transfer.Summary {
+func mustImport(tb testing.TB, db *storetest.DB, file string) transfer.Summary {
 	tb.Helper()
 	sum, out, err := runImport(tb, db, file)
 	if err != nil {
@@ -63,7 +58,7 @@ func mustImport(tb testing.TB, db *store.DB, file string) transfer.Summary {
 	return sum
 }
 
-func exportJSON(tb testing.TB, db *store.DB) []byte {
+func exportJSON(tb testing.TB, db *storetest.DB) []byte {
 	tb.Helper()
 	var out bytes.Buffer
 	if err := transfer.Export(context.Background(), db, "", &out); err != nil {
@@ -72,7 +67,7 @@ func exportJSON(tb testing.TB, db *store.DB) []byte {
 	return out.Bytes()
 }
 
-func mustAddTerm(tb testing.TB, db *store.DB, t store.Term) store.Term {
+func mustAddTerm(tb testing.TB, db *storetest.DB, t store.Term) store.Term {
 	tb.Helper()
 	saved, err := db.AddTerm(context.Background(), t, ann)
 	if err != nil {
@@ -81,7 +76,7 @@ func mustAddTerm(tb testing.TB, db *store.DB, t store.Term) store.Term {
 	return saved
 }
 
-func mustTerm(tb testing.TB, db *store.DB, name string) store.Term {
+func mustTerm(tb testing.TB, db *storetest.DB, name string) store.Term {
 	tb.Helper()
 	t, err := db.Term(context.Background(), name)
 	if err != nil {
@@ -90,7 +85,7 @@ func mustTerm(tb testing.TB, db *store.DB, name string) store.Term {
 	return t
 }
 
-func termHistoryLen(tb testing.TB, db *store.DB, name string) int {
+func termHistoryLen(tb testing.TB, db *storetest.DB, name string) int {
 	tb.Helper()
 	revs, err := db.TermHistory(context.Background(), mustTerm(tb, db, name).ID)
 	if err != nil {
@@ -101,11 +96,12 @@ func termHistoryLen(tb testing.TB, db *store.DB, name string) int {
 
 // seed fills db with terms and personas that exercise the format: aliases,
 // categories, Unicode, line breaks, Slack markup, an edited term.
-func seed(tb testing.TB, db *store.DB) {
+func seed(tb testing.TB, db *storetest.DB) {
 	tb.Helper()
 	ctx := context.Background()
-	clock := fixedNow
-	db.Now = func() time.Time { clock = clock.Add(time.Minute + 123*time.Nanosecond); return clock }
+	db.Clock.Set(fixedNow)
+	db.Clock.Step(time.Minute + 123*time.Nanosecond)
+	defer db.Clock.Step(0)
 	terms := []store.Term{
 		{Name: "Marketing Qualified Lead", Aliases: []string{"MQL", "M.Q.L."}, Category: "Funnel",
 			Definition: "A lead marketing judges ready for sales.\n\n• fits the ICP\n• scored ≥ 50"},
@@ -135,7 +131,7 @@ func seed(tb testing.TB, db *store.DB) {
 			tb.Fatal(err)
 		}
 	}
-	db.Now = func() time.Time { return fixedNow }
+	db.Clock.Set(fixedNow)
 }
 
 func TestRoundTrip(t *testing.T) {
@@ -263,7 +259,7 @@ func TestImportTwiceChangesNothing(t *testing.T) {
 	// A changed definition is one update, with one more version in history.
 	changed := strings.Replace(glossaryJSON, "Ready for sales.", "Ready for sales to call.", 1)
 	changed = strings.Replace(changed, "Busy, decides fast.", "Busy; decides fast.", 1)
-	db.Now = func() time.Time { return fixedNow.Add(time.Hour) }
+	db.Clock.Set(fixedNow.Add(time.Hour))
 	sum = mustImport(t, db, writeFile(t, "changed.json", changed))
 	if sum.Updated != 2 || sum.Unchanged != 2 || sum.Created+sum.Skipped != 0 {
 		t.Fatalf("import of changed file: %+v, want 2 updated, 2 unchanged", sum)
@@ -617,15 +613,11 @@ func TestBackup(t *testing.T) {
 	if !regexp.MustCompile(`^backed up to .+/backup\.db \(\d+\.\d kB, integrity ok\)\n$`).MatchString(out.String()) {
 		t.Fatalf("output = %q", out.String())
 	}
-	copyDB, err := store.Open(context.Background(), file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer copyDB.Close()
+	copyDB := storetest.OpenDSN(t, file, time.Time{})
 	if got, want := exportJSON(t, copyDB), exportJSON(t, db); !bytes.Equal(got, want) {
 		t.Fatalf("backup holds\n%s\nwant\n%s", got, want)
 	}
-	err = transfer.Backup(context.Background(), db, file, &out)
+	err := transfer.Backup(context.Background(), db, file, &out)
 	if err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Fatalf("backup over an existing file: %v", err)
 	}

@@ -1,21 +1,12 @@
-package store
+package sqlite
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"smarketing/store"
 	"time"
 )
-
-// Revision is one saved version of a record: a [Term] or a [Persona] as it
-// was after the change, and who made the change when.
-type Revision[T any] struct {
-	Action       string // "created" or "edited"
-	Value        T
-	EditedBy     string
-	EditedByName string
-	EditedAt     time.Time
-}
 
 // Kinds of records with a history.
 const (
@@ -23,7 +14,7 @@ const (
 	kindPersona = "persona"
 )
 
-func writeRevision(ctx context.Context, tx execer, kind string, id int64, action string, value any, by Actor, at time.Time) error {
+func writeRevision(ctx context.Context, tx *Tx, kind string, id int64, action string, value any, by store.Actor, at time.Time) error {
 	data, err := json.Marshal(value)
 	if err != nil {
 		return fmt.Errorf("encode %s revision: %w", kind, err)
@@ -36,7 +27,7 @@ func writeRevision(ctx context.Context, tx execer, kind string, id int64, action
 	return nil
 }
 
-func deleteRevisions(ctx context.Context, tx execer, kind string, id int64) error {
+func deleteRevisions(ctx context.Context, tx *Tx, kind string, id int64) error {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM revisions WHERE kind = ? AND record_id = ?", kind, id); err != nil {
 		return fmt.Errorf("delete %s history: %w", kind, err)
 	}
@@ -44,16 +35,16 @@ func deleteRevisions(ctx context.Context, tx execer, kind string, id int64) erro
 }
 
 // history returns the saved versions of one record, newest first.
-func history[T any](ctx context.Context, q queryer, kind string, id int64) ([]Revision[T], error) {
+func history[T any](ctx context.Context, q queryer, kind string, id int64) ([]store.Revision[T], error) {
 	rows, err := q.QueryContext(ctx, `SELECT action, data, edited_by, edited_by_name, edited_at
 		FROM revisions WHERE kind = ? AND record_id = ? ORDER BY id DESC`, kind, id)
 	if err != nil {
 		return nil, fmt.Errorf("%s history: %w", kind, err)
 	}
 	defer rows.Close()
-	var out []Revision[T]
+	var out []store.Revision[T]
 	for rows.Next() {
-		var r Revision[T]
+		var r store.Revision[T]
 		var data string
 		var at int64
 		if err := rows.Scan(&r.Action, &data, &r.EditedBy, &r.EditedByName, &at); err != nil {

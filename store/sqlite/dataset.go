@@ -1,0 +1,236 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"smarketing/store"
+	"time"
+)
+
+// Export reads the whole database as one consistent snapshot (a read
+// transaction, so the bot keeps writing meanwhile), in a stable order: two
+// exports of the same data are identical.
+func (db *DB) Export(ctx context.Context) (store.Dataset, error) {
+	ds := store.Dataset{Version: store.DatasetVersion}
+	err := db.read(ctx, func(q *Tx) error {
+		terms, err := listTerms(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, t := range store.SortedByKey(terms, func(t store.Term) string { return t.Name }) {
+			ds.Terms = append(ds.Terms, store.TermRecord{
+				Name: t.Name, Aliases: nonNil(t.Aliases), Category: t.Category, Definition: t.Definition,
+				CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt, UpdatedBy: t.UpdatedBy, UpdatedAt: t.UpdatedAt,
+			})
+		}
+		personas, err := listPersonas(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, p := range personas {
+			ds.Personas = append(ds.Personas, store.PersonaRecord{
+				Name: p.Name, Role: p.Role, Summary: p.Summary, Goals: p.Goals, Pains: p.Pains,
+				Objections: p.Objections, Channels: p.Channels, Questions: p.Questions,
+				CreatedBy: p.CreatedBy, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+			})
+		}
+		if ds.Leads, err = leadRecords(ctx, q); err != nil {
+			return err
+		}
+		if ds.Meetings, err = listMeetingRecords(ctx, q); err != nil {
+			return err
+		}
+		ds.Metrics, err = metricRecords(ctx, q)
+		return err
+	})
+	return ds, err
+}
+
+// Import applies ds in one transaction by the rules of [store.ImportInto].
+func (db *DB) Import(ctx context.Context, ds store.Dataset, opt store.ImportOptions) (store.ImportReport, error) {
+	var rep store.ImportReport
+	err := db.write(ctx, func(tx *Tx) error {
+		// The same few statements run for every record: prepare each once.
+		prepared := &preparedTx{tx: tx.sqltx, stmts: map[string]*sql.Stmt{}}
+		defer prepared.close()
+		tx.q = prepared
+		var err error
+		rep, err = store.ImportInto(ctx, ds, opt, importer{tx})
+		return err
+	})
+	return rep, err
+}
+
+// importer applies the records of an import within tx.
+type importer struct{ tx *Tx }
+
+func (im importer) ImportTerm(ctx context.Context, r store.TermRecord, by store.Actor) (store.Outcome, error) {
+	t := r.TermOf()
+	// Match by name only: a record named like another term's alias is a clash,
+	// not a rename of that term.
+	var id, lastEdit int64
+	err := im.tx.QueryRowContext(ctx, `SELECT k.term_id, t.updated_at FROM term_keys k JOIN terms t ON t.id = k.term_id
+		WHERE k.key = ? AND k.position = 0`, store.Key(t.Name)).Scan(&id, &lastEdit)
+	if errors.Is(err, sql.ErrNoRows) {
+		_, err := addTerm(ctx, im.tx, t, by)
+		return store.Created, err
+	}
+	if err != nil {
+		return 0, err
+	}
+	t.ID = id
+	var editor store.Actor
+	t.UpdatedAt, editor = store.EditByImport(r.UpdatedAt, fromNanos(lastEdit), r.UpdatedBy, by)
+	err = updateTerm(ctx, im.tx, t, editor)
+	if errors.Is(err, store.ErrUnchanged) {
+		return store.Unchanged, nil
+	}
+	return store.Updated, err
+}
+
+func (im importer) ImportPersona(ctx context.Context, r store.PersonaRecord, by store.Actor) (store.Outcome, error) {
+	p := r.PersonaOf()
+	old, err := personaWhere(ctx, im.tx, "key = ?", store.Key(p.Name))
+	if errors.Is(err, store.ErrNotFound) {
+		_, err := addPersona(ctx, im.tx, p, by)
+		return store.Created, err
+	}
+	if err != nil {
+		return 0, err
+	}
+	p.ID = old.ID
+	p.UpdatedAt, _ = store.EditByImport(r.UpdatedAt, old.UpdatedAt, "", by)
+	err = updatePersona(ctx, im.tx, p, by)
+	if errors.Is(err, store.ErrUnchanged) {
+		return store.Unchanged, nil
+	}
+	return store.Updated, err
+}
+
+func (im importer) ImportLead(ctx context.Context, r store.LeadRecord) (store.Outcome, error) {
+	return importLead(ctx, im.tx, r)
+}
+
+func (im importer) ImportMeeting(ctx context.Context, r store.MeetingRecord, by store.Actor) (store.Outcome, error) {
+	return importMeeting(ctx, im.tx, r, by)
+}
+
+func (im importer) ImportMetric(ctx context.Context, r store.MetricRecord, by store.Actor) (store.Outcome, error) {
+	return importMetric(ctx, im.tx, r, by)
+}
+
+// preparedTx runs the statements of a transaction as prepared statements,
+// each query prepared once and kept until the transaction ends.
+type preparedTx struct {
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+// close closes the prepared statements.
+func (p *preparedTx) close() {
+	for _, s := range p.stmts {
+		s.Close() // an error here leaves nothing to undo: the transaction ends next
+	}
+}
+
+var _ txer = (*preparedTx)(nil)
+
+func (p *preparedTx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := p.stmts[query]; ok {
+		return s, nil
+	}
+	s, err := p.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	p.stmts[query] = s
+	return s, nil
+}
+
+func (p *preparedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s, err := p.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
+}
+
+func (p *preparedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	s, err := p.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+func (p *preparedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	s, err := p.stmt(ctx, query)
+	if err != nil {
+		// A *sql.Row cannot be made with an error: let the transaction
+		// report it through Scan.
+		return p.tx.QueryRowContext(ctx, query, args...)
+	}
+	return s.QueryRowContext(ctx, args...)
+}
+
+// Backup writes a consistent copy of the database to file while others keep
+// using it (VACUUM INTO reads one snapshot; WAL lets writers go on), checks
+// that the copy opens and passes PRAGMA integrity_check, and only then gives
+// it its name: a backup that fails or is interrupted leaves no file that
+// looks like one. It refuses to overwrite an existing file.
+func (db *DB) Backup(ctx context.Context, file string) error {
+	exists := fmt.Errorf("backup: %s already exists; choose a new file name", file)
+	if _, err := os.Stat(file); err == nil {
+		return exists
+	}
+	tmp := filepath.Join(filepath.Dir(file), fmt.Sprintf(".%s.%d-%d.tmp", filepath.Base(file), os.Getpid(), time.Now().UnixNano()))
+	defer func() {
+		for _, f := range []string{tmp, tmp + "-wal", tmp + "-shm", tmp + "-journal"} {
+			os.Remove(f)
+		}
+	}()
+	if _, err := db.sql.ExecContext(ctx, "VACUUM INTO ?", tmp); err != nil {
+		return fmt.Errorf("backup to %s: %w", file, err)
+	}
+	if err := checkCopy(ctx, tmp); err != nil {
+		return fmt.Errorf("backup %s: %w", file, err)
+	}
+	// A hard link names the copy only if the name is still free; where the
+	// file system has none, rename after checking again.
+	if err := os.Link(tmp, file); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return exists
+		}
+		if _, err := os.Stat(file); err == nil {
+			return exists
+		}
+		if err := os.Rename(tmp, file); err != nil {
+			return fmt.Errorf("backup to %s: %w", file, err)
+		}
+	}
+	return nil
+}
+
+// checkCopy opens a copy of the database the way the bot would and checks
+// its integrity.
+func checkCopy(ctx context.Context, file string) error {
+	copyDB, err := Open(ctx, file, store.Options{})
+	if err != nil {
+		return fmt.Errorf("the copy does not open: %w", err)
+	}
+	defer copyDB.Close()
+	res, err := copyDB.IntegrityCheck(ctx)
+	if err != nil {
+		return fmt.Errorf("check the copy: %w", err)
+	}
+	if res != "ok" {
+		return fmt.Errorf("the copy failed its integrity check: %s", res)
+	}
+	// Closing folds the copy's WAL back into its file before it is named.
+	return copyDB.Close()
+}

@@ -1,0 +1,423 @@
+// Package sqlite is the embedded backend of [store]: one SQLite file
+// (mattn/go-sqlite3, WAL), the default. Its schema lives in migrations/,
+// its full-text search is FTS4. Everything an instance acknowledges is
+// committed with synchronous=FULL first, so it survives a crash and a
+// power cut.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mattn/go-sqlite3" // also registers the "sqlite3" driver
+
+	"smarketing/store"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+func init() {
+	store.Register(store.Backend{
+		Name:    "sqlite",
+		Accepts: func(dsn string) bool { return !store.IsPostgres(dsn) },
+		Open: func(ctx context.Context, dsn string, opt store.Options) (store.Store, error) {
+			return Open(ctx, dsn, opt)
+		},
+	})
+}
+
+// DB is an open smarketing SQLite database.
+type DB struct {
+	file string
+	sql  *sql.DB // readers: many connections, never blocked by writers (WAL)
+	// w is the one writer connection. Writers queue for it here, in Go,
+	// instead of in SQLite's busy handler, which sleeps up to 100 ms
+	// between tries and makes a burst of events crawl.
+	w   *sql.DB
+	now func() time.Time
+	log *slog.Logger
+
+	glossary *store.GlossaryCopy
+	events   *store.Batcher
+
+	closing   chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+	stopped   sync.WaitGroup
+}
+
+var _ store.Store = (*DB)(nil)
+
+// Open opens (creating if needed) the SQLite database at file and brings its
+// schema up to date.
+func Open(ctx context.Context, file string, opt store.Options) (*DB, error) {
+	if file == "" {
+		return nil, errors.New("open database: empty file name")
+	}
+	file = strings.TrimPrefix(file, "sqlite:")
+	// Settings live in the DSN so every pooled connection gets them.
+	q := url.Values{}
+	q.Set("_foreign_keys", "on")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_journal_mode", "WAL")
+	// FULL: a commit is on disk before it returns, so an acknowledged
+	// event survives a power cut, not only a killed process.
+	q.Set("_synchronous", "FULL")
+	q.Set("_txlock", "immediate")
+	// Reuse prepared statements per connection: preparing was a quarter of
+	// the CPU of recording a reaction (BENCHMARKS.md).
+	q.Set("_stmt_cache_size", "64")
+	dsn := "file:" + (&url.URL{Path: file}).EscapedPath() + "?" + q.Encode()
+	readers, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	writer := sql.OpenDB(connector{dsn: dsn, driver: &sqlite3.SQLiteDriver{ConnectHook: setUpWriter}})
+	writer.SetMaxOpenConns(1)
+	db := &DB{file: file, sql: readers, w: writer, now: opt.Clock(), log: opt.Logger().With("component", "store"),
+		closing: make(chan struct{})}
+	if err := db.init(ctx); err != nil {
+		err = errors.Join(fmt.Errorf("open database %s: %w", file, err), readers.Close(), writer.Close())
+		return nil, err
+	}
+	db.glossary = store.NewGlossaryCopy(glossarySource{db}, db.log, 0)
+	if err := db.glossary.Load(ctx); err != nil {
+		err = errors.Join(fmt.Errorf("open database %s: load glossary: %w", file, err), readers.Close(), writer.Close())
+		return nil, err
+	}
+	db.glossary.Watch(0)
+	db.events = store.NewBatcher(db.applyEvents, db.log)
+	db.stopped.Add(1)
+	go func() {
+		defer db.stopped.Done()
+		db.checkpointer()
+	}()
+	db.log.Debug("database open", "backend", "sqlite", "file", file, "synchronous", "FULL", "journal_mode", "WAL")
+	return db, nil
+}
+
+// Backend names the backend and its file.
+func (db *DB) Backend() string { return "sqlite " + db.file }
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.sql.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// setUpWriter prepares a writer connection (not in the DSN: the driver has
+// no keys for these).
+func setUpWriter(conn *sqlite3.SQLiteConn) error {
+	for _, pragma := range []string{
+		// Statement journals (one per statement in a savepoint, so one for
+		// nearly every write of an event) in memory: in temporary files
+		// they cost a file write each, and an event 3-4 times the CPU
+		// (BENCHMARKS.md).
+		"PRAGMA temp_store=MEMORY",
+		// The checkpointer does this off the commit path.
+		"PRAGMA wal_autocheckpoint=0",
+	} {
+		if _, err := conn.Exec(pragma, nil); err != nil {
+			return fmt.Errorf("%s: %w", pragma, err)
+		}
+	}
+	return nil
+}
+
+// connector opens connections to dsn with driver, whose ConnectHook sets
+// each one up.
+type connector struct {
+	dsn    string
+	driver *sqlite3.SQLiteDriver
+}
+
+func (c connector) Connect(context.Context) (driver.Conn, error) { return c.driver.Open(c.dsn) }
+func (c connector) Driver() driver.Driver                        { return c.driver }
+
+func (db *DB) init(ctx context.Context) error {
+	var mode, sync string
+	if err := db.w.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return err
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return fmt.Errorf("journal mode is %q, want wal", mode)
+	}
+	if err := db.w.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil {
+		return err
+	}
+	if sync != "2" { // FULL
+		return fmt.Errorf("synchronous is %s, want 2 (FULL)", sync)
+	}
+	return db.migrate(ctx)
+}
+
+// Close applies the events queued, stops the background work, then closes
+// the database (SQLite checkpoints the WAL when its last connection
+// closes). It returns the first error.
+func (db *DB) Close() error {
+	db.closeOnce.Do(func() {
+		db.events.Close()
+		db.glossary.Close()
+		close(db.closing)
+		db.stopped.Wait()
+		db.closeErr = errors.Join(db.w.Close(), db.sql.Close())
+	})
+	return db.closeErr
+}
+
+// Tx is one transaction. Every read and write of a method goes through
+// it; it carries the transaction's time, and what must change with the
+// write, so that no rule depends on each method remembering it.
+type Tx struct {
+	q     txer    // the transaction, or Import's statement cache over it
+	sqltx *sql.Tx // the write transaction; nil in a read
+	now   time.Time
+	// termsChanged is set by whatever writes terms or term_keys: the
+	// commit then moves terms_version on and reloads the glossary copy.
+	termsChanged bool
+}
+
+// txer is what reads and writes need of a transaction.
+type txer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.q.ExecContext(ctx, query, args...)
+}
+
+func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.q.QueryContext(ctx, query, args...)
+}
+
+func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.q.QueryRowContext(ctx, query, args...)
+}
+
+// queryer is what a read needs: a [*Tx], or the reader pool itself for a
+// single statement.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// write runs fn in one write transaction on the writer connection,
+// committed if fn returns nil and rolled back otherwise.
+func (db *DB) write(ctx context.Context, fn func(tx *Tx) error) error {
+	sqltx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer db.rollback(sqltx)
+	tx := &Tx{q: sqltx, sqltx: sqltx, now: db.now().UTC()}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if tx.termsChanged {
+		// WHERE on the key makes this a one-row write: no statement
+		// journal, whose savepoint would flush the full-text index's
+		// pending terms. (Not a trigger: see migration 0008.)
+		if _, err := sqltx.ExecContext(ctx, "UPDATE terms_version SET n = n + 1 WHERE id = 1"); err != nil {
+			return fmt.Errorf("move terms version: %w", err)
+		}
+	}
+	if err := sqltx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	if tx.termsChanged {
+		db.glossary.Reload(ctx)
+	}
+	return nil
+}
+
+// rollback ends a transaction that did not commit; after a commit it does
+// nothing. A failed rollback is logged: the connection may be unusable.
+func (db *DB) rollback(tx *sql.Tx) {
+	if err := tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+		db.log.Error("roll back", "err", err)
+	}
+}
+
+// read runs fn in one read transaction (a snapshot) on a reader
+// connection: every query sees the same state, and writers are not
+// blocked (WAL).
+func (db *DB) read(ctx context.Context, fn func(tx *Tx) error) error {
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	defer func() {
+		if err := conn.Close(); err != nil {
+			db.log.Warn("close reader connection", "err", err)
+		}
+	}()
+	// BEGIN by hand: the driver's BeginTx would take the write lock
+	// (_txlock=immediate) and stall the bot for the whole read.
+	if _, err := conn.ExecContext(ctx, "BEGIN DEFERRED"); err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	defer func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); err != nil {
+			db.log.Warn("end snapshot", "err", err)
+		}
+	}()
+	return fn(&Tx{q: conn, now: db.now().UTC()})
+}
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a number and _", e.Name())
+		}
+		body, err := migrationFiles.ReadFile(path.Join("migrations", e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(body)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	return ms, nil
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	applied := map[int]bool{}
+	rows, err := db.w.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	defer rows.Close()
+	latest := 0
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return fmt.Errorf("read schema version: %w", err)
+		}
+		applied[v], latest = true, max(latest, v)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if n := len(ms); n > 0 && latest > ms[n-1].version {
+		return fmt.Errorf("schema version %d is newer than this smarketing knows (%d): upgrade smarketing", latest, ms[n-1].version)
+	}
+	// Every migration not applied yet, in order (not only those above the
+	// highest applied: one added between two others still runs).
+	for _, m := range ms {
+		if applied[m.version] {
+			continue
+		}
+		if err := db.apply(ctx, m); err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+func (db *DB) apply(ctx context.Context, m migration) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer db.rollback(tx)
+	// Another process may have applied it while we waited for the lock.
+	var done int
+	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations WHERE version = ?", m.version).Scan(&done); err != nil {
+		return err
+	}
+	if done > 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", m.version, time.Now().UnixNano()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// inTx runs f in one write transaction on the writer connection, committed
+
+// SchemaVersion returns the highest migration applied.
+func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := db.sql.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&v)
+	return v, err
+}
+
+// IntegrityCheck runs PRAGMA integrity_check and returns its answer ("ok"
+// for a healthy database).
+func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
+	var res string
+	err := db.sql.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res)
+	return res, err
+}
+
+func nanos(t time.Time) int64 { return t.UTC().UnixNano() }
+
+func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
+
+// checkpointInterval is how often the WAL is copied back into the database.
+const checkpointInterval = 250 * time.Millisecond
+
+// checkpointer moves the WAL into the database from a reader connection
+// (PASSIVE: it never waits for, nor blocks, the writer), so a commit never
+// pays for a checkpoint inside an acknowledgement.
+func (db *DB) checkpointer() {
+	t := time.NewTicker(checkpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.closing:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			// A busy database just waits for the next tick.
+			if _, err := db.sql.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+				db.log.Debug("checkpoint", "err", err)
+			}
+			cancel()
+		}
+	}
+}
