@@ -2,7 +2,7 @@
 // one team: a shared glossary and buyer personas, lead-quality feedback by
 // emoji reaction, and scheduled recaps and meeting reminders.
 //
-// Usage: smarketing [run|shell|manifest|export|import|backup|version|help].
+// Usage: smarketing [run|shell|manifest|recap|export|import|backup|copy|version|help].
 // See README.md.
 package main
 
@@ -42,8 +42,12 @@ Usage:
   smarketing manifest          print the Slack app manifest to create the app from
   smarketing recap [--post]    print this week's recap, or post it to the recap channel
   smarketing export [-o FILE]  write all data as JSON to stdout or FILE
-  smarketing import FILE       load terms and personas from JSON or CSV (re-import updates)
-  smarketing backup FILE       copy the database to a new FILE, safe while the bot runs
+  smarketing import FILE [--overwrite]
+                               load terms and personas from JSON or CSV (re-import updates;
+                               newer work is kept unless --overwrite)
+  smarketing backup FILE       write a SQLite copy of everything to a new FILE, safe while the bot runs
+  smarketing copy DEST         copy everything into the empty database DEST (a SQLite file or
+                               a postgres:// URL): the way to move between backends
   smarketing version           print the version
 
 Configuration comes from the environment (and a .env file); see README.md.
@@ -78,7 +82,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		sub, args = args[0], args[1:]
 	}
 	var file string // export, import, backup: the file to write or read
-	var post bool   // recap --post
+	var post bool      // recap --post
+	var overwrite bool // import --overwrite
 	switch sub {
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
@@ -117,9 +122,31 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		case flags.NArg() > 0:
 			return usageError{fmt.Sprintf("export takes no arguments but -o FILE (got %q)", strings.Join(flags.Args(), " "))}
 		}
-	case "import", "backup":
+	case "import":
+		var files []string
+		for _, a := range args {
+			switch a {
+			case "--overwrite", "-overwrite":
+				overwrite = true
+			default:
+				if strings.HasPrefix(a, "-") && a != "-" {
+					return usageError{fmt.Sprintf("import: unknown flag %s (import takes FILE and --overwrite)", a)}
+				}
+				files = append(files, a)
+			}
+		}
+		if len(files) != 1 {
+			return usageError{fmt.Sprintf("import takes exactly one FILE (got %d)", len(files))}
+		}
+		file = files[0]
+	case "backup":
 		if len(args) != 1 {
 			return usageError{fmt.Sprintf("%s takes exactly one FILE (got %d arguments)", sub, len(args))}
+		}
+		file = args[0]
+	case "copy":
+		if len(args) != 1 {
+			return usageError{fmt.Sprintf("copy takes exactly one DEST, a SQLite file or a postgres:// URL (got %d arguments)", len(args))}
 		}
 		file = args[0]
 	default:
@@ -140,7 +167,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}
 	log := newLogger(cfg, stderr)
-	if (sub == "export" || sub == "backup") && !store.IsPostgres(cfg.DBPath) {
+	if (sub == "export" || sub == "backup" || sub == "copy") && !store.IsPostgres(cfg.DBPath) {
 		// Open would create an empty database and copy that instead.
 		if _, err := os.Stat(cfg.DBPath); errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("SMARKETING_DB: %s does not exist; set SMARKETING_DB to the bot's database file", cfg.DBPath)
@@ -174,14 +201,59 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "import":
 		_, err := transfer.Import(ctx, db, file, transfer.ImportOptions{
 			By:  store.Actor{ID: "import", Name: "import"},
-			Out: stdout, Progress: stderr, Terminal: transfer.IsTerminal(stderr),
+			Out: stdout, Progress: stderr, Terminal: transfer.IsTerminal(stderr), Overwrite: overwrite,
 		})
 		return err
 	case "backup":
 		return transfer.Backup(ctx, db, file, stdout)
+	case "copy":
+		return copyTo(ctx, cfg, db, file, log, stdout)
 	default:
 		return serve(ctx, cfg, db, log)
 	}
+}
+
+// copyTo copies everything in db into the empty database dest and says
+// what it copied. A SQLite file it created is removed again if the copy
+// fails.
+func copyTo(ctx context.Context, cfg Config, db store.Store, dest string, log *slog.Logger, stdout io.Writer) error {
+	if dest == cfg.DBPath {
+		return errors.New("copy: DEST is SMARKETING_DB itself; name another database")
+	}
+	created := false
+	if !store.IsPostgres(dest) {
+		if _, err := os.Stat(dest); errors.Is(err, fs.ErrNotExist) {
+			created = true
+		}
+	}
+	dst, err := store.Open(ctx, dest, store.Options{Log: log})
+	if err != nil {
+		return fmt.Errorf("copy: open %s: %w", store.Redact(dest), err)
+	}
+	rep, err := store.Copy(ctx, db, dst)
+	err = errors.Join(err, dst.Close())
+	if err != nil {
+		if created {
+			for _, suffix := range []string{"", "-wal", "-shm"} {
+				os.Remove(dest + suffix)
+			}
+		}
+		if errors.Is(err, store.ErrNotEmpty) {
+			return fmt.Errorf("copy: %s already holds data (%w); copy only into an empty database", store.Redact(dest), err)
+		}
+		return fmt.Errorf("copy to %s: %w", store.Redact(dest), err)
+	}
+	var parts []string
+	for i, t := range rep.Tables {
+		if rep.Rows[i] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", t, rep.Rows[i]))
+		}
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "nothing: the source is empty")
+	}
+	fmt.Fprintf(stdout, "copied %s to %s: %s (row counts verified)\n", db.Backend(), store.Redact(dest), strings.Join(parts, ", "))
+	return nil
 }
 
 // handlerOptions are the command handlers' settings from the configuration.

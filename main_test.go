@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"smarketing/bot/slackfake"
+	"smarketing/store/storetest"
 )
 
 // binary is the smarketing executable built once for these tests: they
@@ -349,5 +350,51 @@ func TestExportImportBackup(t *testing.T) {
 	}
 	if _, stderr, code := runBinary(t, map[string]string{"SMARKETING_DB": filepath.Join(dir, "none.db")}, "", "export"); code != 1 || !strings.Contains(stderr, "does not exist") {
 		t.Errorf("export of a missing database: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestImportKeepsNewerWorkAndCopy follows a newcomer: they define MQL in
+// the shell, then import the starter kit, which must keep their definition
+// (reported with both times) unless --overwrite; then the data moves to
+// another database with copy, which refuses one that holds data.
+func TestImportKeepsNewerWorkAndCopy(t *testing.T) {
+	env := map[string]string{"SMARKETING_DB": storetest.DSN(t), "USER": "ana"}
+	mine := "/term edit MQL = Our own definition, agreed on Monday\nexit\n"
+	starter, err := filepath.Abs("examples/starter.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := runBinary(t, env, "", "import", starter); code != 0 {
+		t.Fatalf("first import: exit %d: %s", code, stderr)
+	}
+	if _, stderr, code := runBinary(t, env, mine, "shell"); code != 0 {
+		t.Fatalf("shell exit %d: %s", code, stderr)
+	}
+	out, stderr, code := runBinary(t, env, "", "import", starter)
+	if code != 0 {
+		t.Fatalf("re-import: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	mustHave(t, "re-import", out, starter+`:14: term "Marketing Qualified Lead": Kept the version stored here (updated `,
+		"newer than the file's (updated 2026-11-24T00:00:00Z)", "1 kept (newer here; import --overwrite replaces them)")
+	if card, _, _ := runBinary(t, env, "/term mql\n", "shell"); !strings.Contains(card, "Our own definition") {
+		t.Fatalf("after re-import, /term mql =\n%s\nwant the newcomer's definition", card)
+	}
+	out, _, code = runBinary(t, env, "", "import", "--overwrite", starter)
+	if code != 0 || !strings.Contains(out, "1 updated") {
+		t.Fatalf("import --overwrite: exit %d, stdout %q", code, out)
+	}
+
+	dest := filepath.Join(t.TempDir(), "copy.db")
+	out, stderr, code = runBinary(t, env, "", "copy", dest)
+	if code != 0 || !strings.Contains(out, "to "+dest+": terms 33, ") || !strings.Contains(out, "(row counts verified)") {
+		t.Fatalf("copy: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	src, _, _ := runBinary(t, env, "", "export")
+	copied, _, _ := runBinary(t, map[string]string{"SMARKETING_DB": dest}, "", "export")
+	if src != copied || !strings.Contains(src, `"name": "Marketing Qualified Lead"`) {
+		t.Fatalf("the copy exports differently:\n%s\n---\n%s", copied, src)
+	}
+	if _, stderr, code := runBinary(t, env, "", "copy", dest); code != 1 || !strings.Contains(stderr, "already holds data") {
+		t.Fatalf("copy into a database with data: exit %d, stderr %q", code, stderr)
 	}
 }

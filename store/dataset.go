@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -76,6 +78,9 @@ type ImportReport struct {
 	// Rejected lists the records that could not be applied, by section and
 	// index in the dataset; the rest were applied.
 	Rejected []Rejection
+	// Kept lists the records left alone because what is stored is newer
+	// ([*StaleError]).
+	Kept []Rejection
 }
 
 // Rejection is one record an import could not apply.
@@ -88,6 +93,9 @@ type Rejection struct {
 // ImportOptions configures [DB.Import].
 type ImportOptions struct {
 	By Actor // who imports; used where a record names no author
+	// Overwrite replaces stored terms and personas newer than the
+	// imported ones (the edit kept in history) instead of keeping them.
+	Overwrite bool
 	// Progress, if set, is called after each record with how many of the
 	// total are done.
 	Progress func(done, total int)
@@ -217,33 +225,56 @@ func (r PersonaRecord) PersonaOf() Persona {
 		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
-// EditByImport returns the edit an import makes of a stored record last
-// updated at storedAt: the record's time and author (recordBy, or by) if
-// the record is newer, else the importer's, now (a zero time: the backend
-// uses its transaction's).
-func EditByImport(recordAt, storedAt time.Time, recordBy string, by Actor) (time.Time, Actor) {
-	if Newer(recordAt, storedAt) {
-		return recordAt, Importer(recordBy, by)
+// StaleError reports an imported term or persona that differs from the
+// stored one but is not newer than it: import never overwrites newer work
+// (SPEC §7), unless told to ([ImportOptions].Overwrite). A record without
+// updated_at is older than anything stored.
+type StaleError struct {
+	Stored, Record time.Time // the two updated_at; Record is zero if the record had none
+}
+
+func (e *StaleError) Error() string {
+	rec := "the file's has no updated_at"
+	if !e.Record.IsZero() {
+		rec = "newer than the file's (updated " + e.Record.UTC().Format(time.RFC3339) + ")"
 	}
-	return time.Time{}, by
+	return fmt.Sprintf("kept the version stored here (updated %s), %s", e.Stored.UTC().Format(time.RFC3339), rec)
+}
+
+// EditByImport decides the edit an import makes of a stored record, last
+// updated at storedAt, whose content the record changes: the record's time
+// and author (recordBy, or by) if the record is newer; else, with
+// overwrite, the importer's edit now (a zero time: the backend uses its
+// transaction's); else a [*StaleError], and the record is left alone.
+func EditByImport(recordAt, storedAt time.Time, recordBy string, by Actor, overwrite bool) (time.Time, Actor, error) {
+	if Newer(recordAt, storedAt) {
+		return recordAt, Importer(recordBy, by), nil
+	}
+	if overwrite {
+		return time.Time{}, by, nil
+	}
+	return time.Time{}, Actor{}, &StaleError{Stored: storedAt, Record: recordAt}
 }
 
 // RecordImporter applies the records of one import inside one
-// transaction of a backend. A record that clashes or cannot be stored
-// returns a [*ConflictError] or a [*RecordError] before it writes
-// anything; any other error ends the import.
+// transaction of a backend. A record that clashes, cannot be stored or is
+// older than what is stored returns a [*ConflictError], a [*RecordError]
+// or a [*StaleError] before it writes anything; any other error ends the
+// import. A term or persona identical to the stored one is [Unchanged]
+// whatever its times.
 type RecordImporter interface {
-	ImportTerm(ctx context.Context, r TermRecord, by Actor) (Outcome, error)
-	ImportPersona(ctx context.Context, r PersonaRecord, by Actor) (Outcome, error)
+	ImportTerm(ctx context.Context, r TermRecord, opt ImportOptions) (Outcome, error)
+	ImportPersona(ctx context.Context, r PersonaRecord, opt ImportOptions) (Outcome, error)
 	ImportLead(ctx context.Context, r LeadRecord) (Outcome, error)
 	ImportMeeting(ctx context.Context, r MeetingRecord, by Actor) (Outcome, error)
 	ImportMetric(ctx context.Context, r MetricRecord, by Actor) (Outcome, error)
 }
 
 // ImportInto applies ds through im, section by section: a record whose name
-// is new is created, one whose content differs is updated (the edit kept in
-// its history), an identical one is left alone, so importing the same data
-// twice changes nothing. A record that clashes ([*ConflictError]) or cannot
+// is new is created, one whose content differs is updated if it is newer
+// (the edit kept in its history) and kept back as a [*StaleError]
+// otherwise, unless opt.Overwrite; an identical one is left alone, so
+// importing the same data twice changes nothing. A record that clashes ([*ConflictError]) or cannot
 // be stored as it is ([*RecordError]) is rejected and reported; the others
 // are still applied. Any other error is returned, and the backend rolls
 // the whole import back.
@@ -259,9 +290,12 @@ func ImportInto(ctx context.Context, ds Dataset, opt ImportOptions, im RecordImp
 		out, err := f()
 		var conflict *ConflictError
 		var invalid *RecordError
+		var stale *StaleError
 		switch {
 		case err == nil:
 			rep.Count(out)
+		case errors.As(err, &stale):
+			rep.Kept = append(rep.Kept, Rejection{Section: section, Index: i, Err: err})
 		case errors.As(err, &conflict), errors.As(err, &invalid):
 			rep.Rejected = append(rep.Rejected, Rejection{Section: section, Index: i, Err: err})
 		default:
@@ -274,12 +308,12 @@ func ImportInto(ctx context.Context, ds Dataset, opt ImportOptions, im RecordImp
 		return nil
 	}
 	for i, r := range ds.Terms {
-		if err := apply("terms", i, fmt.Sprintf("term %q", r.Name), func() (Outcome, error) { return im.ImportTerm(ctx, r, opt.By) }); err != nil {
+		if err := apply("terms", i, fmt.Sprintf("term %q", r.Name), func() (Outcome, error) { return im.ImportTerm(ctx, r, opt) }); err != nil {
 			return ImportReport{}, err
 		}
 	}
 	for i, r := range ds.Personas {
-		if err := apply("personas", i, fmt.Sprintf("persona %q", r.Name), func() (Outcome, error) { return im.ImportPersona(ctx, r, opt.By) }); err != nil {
+		if err := apply("personas", i, fmt.Sprintf("persona %q", r.Name), func() (Outcome, error) { return im.ImportPersona(ctx, r, opt) }); err != nil {
 			return ImportReport{}, err
 		}
 	}
@@ -299,4 +333,77 @@ func ImportInto(ctx context.Context, ds Dataset, opt ImportOptions, im RecordImp
 		}
 	}
 	return rep, nil
+}
+
+// FieldError reports a field of an imported record that cannot be read.
+type FieldError struct {
+	Field, Value string
+}
+
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("the %s %q is not an RFC 3339 time such as 2024-03-05T14:30:00Z", e.Field, e.Value)
+}
+
+// ParseRecordTime reads a time of the export format: RFC 3339; empty (or
+// only spaces) is none, and an import then takes now. It returns a
+// [*FieldError] naming field for anything else.
+func ParseRecordTime(field, s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, &FieldError{Field: field, Value: s}
+	}
+	return t.UTC(), nil
+}
+
+// decodeStrict decodes one JSON object into v, refusing unknown fields.
+func decodeStrict(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+		te.Field = strings.TrimPrefix(te.Field, "plain.") // the record's own field
+	}
+	return err
+}
+
+// UnmarshalJSON reads a term of the export format: times as
+// [ParseRecordTime] reads them, authors trimmed, unknown fields refused.
+func (r *TermRecord) UnmarshalJSON(b []byte) error {
+	type plain TermRecord // the fields, without this method
+	v := struct {
+		*plain
+		CreatedAt string `json:"created_at"`
+		UpdatedAt string `json:"updated_at"`
+	}{plain: (*plain)(r)}
+	if err := decodeStrict(b, &v); err != nil {
+		return err
+	}
+	var err1, err2 error
+	r.CreatedAt, err1 = ParseRecordTime("created_at", v.CreatedAt)
+	r.UpdatedAt, err2 = ParseRecordTime("updated_at", v.UpdatedAt)
+	r.CreatedBy, r.UpdatedBy = strings.TrimSpace(r.CreatedBy), strings.TrimSpace(r.UpdatedBy)
+	return cmp.Or(err1, err2)
+}
+
+// UnmarshalJSON reads a persona of the export format, as
+// [TermRecord.UnmarshalJSON] reads a term.
+func (r *PersonaRecord) UnmarshalJSON(b []byte) error {
+	type plain PersonaRecord
+	v := struct {
+		*plain
+		CreatedAt string `json:"created_at"`
+		UpdatedAt string `json:"updated_at"`
+	}{plain: (*plain)(r)}
+	if err := decodeStrict(b, &v); err != nil {
+		return err
+	}
+	var err1, err2 error
+	r.CreatedAt, err1 = ParseRecordTime("created_at", v.CreatedAt)
+	r.UpdatedAt, err2 = ParseRecordTime("updated_at", v.UpdatedAt)
+	r.CreatedBy = strings.TrimSpace(r.CreatedBy)
+	return cmp.Or(err1, err2)
 }

@@ -123,7 +123,7 @@ func checkImport(t *testing.T, target importTarget, read func([]byte) ([]record,
 	case sum.Skipped > 0 && (!errors.As(err, &skipped) || skipped.Skipped != sum.Skipped):
 		t.Fatalf("Import: %d skipped, error %v", sum.Skipped, err)
 	}
-	if n := sum.Created + sum.Updated + sum.Unchanged + sum.Skipped; n != len(recs) {
+	if n := sum.Created + sum.Updated + sum.Unchanged + sum.Kept + sum.Skipped; n != len(recs) {
 		t.Fatalf("Import: %+v adds up to %d, want the %d records", sum, n, len(recs))
 	}
 	if len(sum.Problems) != sum.Skipped {

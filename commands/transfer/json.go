@@ -13,33 +13,6 @@ import (
 	"smarketing/store"
 )
 
-// termJSON and personaJSON are the records of SPEC §7 as read: times stay
-// text so that an empty one can mean "now" and a bad one names its field.
-type termJSON struct {
-	Name       string   `json:"name"`
-	Aliases    []string `json:"aliases"`
-	Category   string   `json:"category"`
-	Definition string   `json:"definition"`
-	CreatedBy  string   `json:"created_by"`
-	CreatedAt  string   `json:"created_at"`
-	UpdatedBy  string   `json:"updated_by"`
-	UpdatedAt  string   `json:"updated_at"`
-}
-
-type personaJSON struct {
-	Name       string `json:"name"`
-	Role       string `json:"role"`
-	Summary    string `json:"summary"`
-	Goals      string `json:"goals"`
-	Pains      string `json:"pains"`
-	Objections string `json:"objections"`
-	Channels   string `json:"channels"`
-	Questions  string `json:"questions"`
-	CreatedBy  string `json:"created_by"`
-	CreatedAt  string `json:"created_at"`
-	UpdatedAt  string `json:"updated_at"`
-}
-
 // readJSON reads a file in the export format. Terms and personas become
 // records, each with the line its object starts on; any other section is
 // decoded into the dataset as [store.Dataset] knows it (and ignored if it
@@ -168,30 +141,17 @@ func readJSON(data []byte) ([]record, store.Dataset, error) {
 // error.
 func decodeRecord(dec *json.Decoder, section string) (r record, err error) {
 	if section == "personas" {
-		var v personaJSON
+		var v store.PersonaRecord
 		if err := dec.Decode(&v); err != nil {
 			return recordError(kindPersona, &v, err)
 		}
-		var times timeParser
-		r = record{kind: kindPersona, name: v.Name, persona: store.PersonaRecord{
-			Name: v.Name, Role: v.Role, Summary: v.Summary, Goals: v.Goals, Pains: v.Pains,
-			Objections: v.Objections, Channels: v.Channels, Questions: v.Questions,
-			CreatedBy: strings.TrimSpace(v.CreatedBy), CreatedAt: times.parse("created_at", v.CreatedAt),
-			UpdatedAt: times.parse("updated_at", v.UpdatedAt)}}
-		r.problem = times.problem
-		return r, nil
+		return record{kind: kindPersona, name: v.Name, persona: v}, nil
 	}
-	var v termJSON
+	var v store.TermRecord
 	if err := dec.Decode(&v); err != nil {
 		return recordError(kindTerm, &v, err)
 	}
-	var times timeParser
-	r = record{kind: kindTerm, name: v.Name, term: store.TermRecord{
-		Name: v.Name, Aliases: v.Aliases, Category: v.Category, Definition: v.Definition,
-		CreatedBy: strings.TrimSpace(v.CreatedBy), CreatedAt: times.parse("created_at", v.CreatedAt),
-		UpdatedBy: strings.TrimSpace(v.UpdatedBy), UpdatedAt: times.parse("updated_at", v.UpdatedAt)}}
-	r.problem = times.problem
-	return r, nil
+	return record{kind: kindTerm, name: v.Name, term: v}, nil
 }
 
 // recordError returns err if it is a syntax error, else a record of kind
@@ -203,7 +163,19 @@ func recordError(kind string, target any, err error) (record, error) {
 	return record{kind: kind, problem: recordProblem(kind, target, err)}, err
 }
 
+// sentence makes an error of the store a sentence to show.
+func sentence(err error) string {
+	msg := err.Error()
+	if msg == "" {
+		return msg
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:] + "."
+}
+
 func recordProblem(kind string, target any, err error) string {
+	if fe, ok := errors.AsType[*store.FieldError](err); ok {
+		return sentence(fe)
+	}
 	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
 		if te.Field == "" {
 			return fmt.Sprintf(`Each %s must be an object like {"name": "…", …}, not a JSON %s.`, kind, te.Value)
@@ -238,18 +210,11 @@ func jsonFields(target any) []string {
 // timeParser parses the times of one record and keeps the first problem.
 type timeParser struct{ problem string }
 
-// parse reads an RFC 3339 time; empty means zero (the store puts now).
+// parse reads a time as the export format has it ([store.ParseRecordTime]).
 func (p *timeParser) parse(field, s string) time.Time {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}
+	t, err := store.ParseRecordTime(field, s)
+	if err != nil && p.problem == "" {
+		p.problem = sentence(err)
 	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		if p.problem == "" {
-			p.problem = fmt.Sprintf("The %s %q is not an RFC 3339 time such as 2024-03-05T14:30:00Z.", field, s)
-		}
-		return time.Time{}
-	}
-	return t.UTC()
+	return t
 }

@@ -205,11 +205,18 @@ type ImportOptions struct {
 	// Terminal reports whether Progress is a terminal, where a bar is
 	// redrawn in place instead of printing count lines.
 	Terminal bool
+	// Overwrite replaces stored terms and personas that are newer than
+	// the file's (import --overwrite); by default they are kept.
+	Overwrite bool
 }
 
 // Summary is what an import did.
 type Summary struct {
 	Created, Updated, Unchanged, Skipped int
+	// Kept counts the records left alone because what is stored is
+	// newer; Conflicts are their report lines.
+	Kept      int
+	Conflicts []string
 	// Problems are the report lines of the skipped records, in file order.
 	Problems []string
 }
@@ -261,7 +268,7 @@ func Import(ctx context.Context, db importer, file string, opt ImportOptions) (S
 	ds.Meetings = checkSection(&p, "meetings", ds.Meetings, commands.ValidateMeeting)
 	ds.Metrics = checkSection(&p, "metrics", ds.Metrics, commands.ValidateMetric)
 	progress := newProgress(opt.Progress, opt.Terminal)
-	rep, err := db.Import(ctx, ds, store.ImportOptions{By: opt.By, Progress: progress.update})
+	rep, err := db.Import(ctx, ds, store.ImportOptions{By: opt.By, Overwrite: opt.Overwrite, Progress: progress.update})
 	progress.finish()
 	if err != nil {
 		return Summary{}, fmt.Errorf("import %s: %w; nothing was imported", file, err)
@@ -279,9 +286,26 @@ func Import(ctx context.Context, db importer, file string, opt ImportOptions) (S
 			fmt.Fprintln(opt.Out, line)
 		}
 	}
+	var kept []problem
+	for _, r := range rep.Kept {
+		kept = append(kept, p.rejection(r))
+	}
+	slices.SortStableFunc(kept, func(a, b problem) int { return cmp.Compare(a.line, b.line) })
+	sum.Kept = len(kept)
+	for _, pr := range kept {
+		line := pr.format(file)
+		sum.Conflicts = append(sum.Conflicts, line)
+		if opt.Out != nil {
+			fmt.Fprintln(opt.Out, line)
+		}
+	}
 	if opt.Out != nil {
-		fmt.Fprintf(opt.Out, "imported %s: %d created, %d updated, %d unchanged, %d skipped\n",
-			file, sum.Created, sum.Updated, sum.Unchanged, sum.Skipped)
+		keptNote := ""
+		if sum.Kept > 0 {
+			keptNote = fmt.Sprintf(", %d kept (newer here; import --overwrite replaces them)", sum.Kept)
+		}
+		fmt.Fprintf(opt.Out, "imported %s: %d created, %d updated, %d unchanged%s, %d skipped\n",
+			file, sum.Created, sum.Updated, sum.Unchanged, keptNote, sum.Skipped)
 	}
 	if sum.Skipped > 0 {
 		return sum, &SkippedError{File: file, Skipped: sum.Skipped, Noun: f.noun}
@@ -469,6 +493,9 @@ func (p *prepared) rejection(r store.Rejection) problem {
 }
 
 func rejectionMessage(section string, err error) string {
+	if stale, ok := errors.AsType[*store.StaleError](err); ok {
+		return sentence(stale)
+	}
 	var conflict *store.ConflictError
 	if errors.As(err, &conflict) {
 		kind := strings.TrimSuffix(section, "s")

@@ -256,13 +256,24 @@ func TestImportTwiceChangesNothing(t *testing.T) {
 		t.Errorf("Lead created by %q at %v, want import now", l.CreatedBy, l.CreatedAt)
 	}
 
-	// A changed definition is one update, with one more version in history.
+	// A changed definition in a file with no newer times is kept back: what
+	// is stored is newer (SPEC §7), reported with both times.
 	changed := strings.Replace(glossaryJSON, "Ready for sales.", "Ready for sales to call.", 1)
 	changed = strings.Replace(changed, "Busy, decides fast.", "Busy; decides fast.", 1)
 	db.Clock.Set(fixedNow.Add(time.Hour))
-	sum = mustImport(t, db, writeFile(t, "changed.json", changed))
-	if sum.Updated != 2 || sum.Unchanged != 2 || sum.Created+sum.Skipped != 0 {
-		t.Fatalf("import of changed file: %+v, want 2 updated, 2 unchanged", sum)
+	changedFile := writeFile(t, "changed.json", changed)
+	sum = mustImport(t, db, changedFile)
+	if sum.Kept != 2 || sum.Unchanged != 2 || sum.Created+sum.Updated+sum.Skipped != 0 || len(sum.Conflicts) != 2 ||
+		!strings.HasPrefix(sum.Conflicts[0], changedFile+":") || !strings.Contains(sum.Conflicts[0], "updated 2024-03-05T14:30:00Z") {
+		t.Fatalf("import of changed file: %+v, want 2 kept with file:line and the stored time, 2 unchanged", sum)
+	}
+	if mql := mustTerm(t, db, "MQL"); mql.Definition != "Ready for sales." {
+		t.Fatalf("MQL after a stale import = %q, want it kept", mql.Definition)
+	}
+	// --overwrite replaces them: one update each, one more version in history.
+	sum, err = transfer.Import(context.Background(), db, changedFile, transfer.ImportOptions{By: importer, Overwrite: true})
+	if err != nil || sum.Updated != 2 || sum.Unchanged != 2 || sum.Created+sum.Kept+sum.Skipped != 0 {
+		t.Fatalf("import --overwrite of changed file: %+v, %v; want 2 updated, 2 unchanged", sum, err)
 	}
 	mql := mustTerm(t, db, "MQL")
 	if mql.Definition != "Ready for sales to call." || mql.UpdatedBy != "import" || !mql.UpdatedAt.Equal(fixedNow.Add(time.Hour)) {
