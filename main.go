@@ -81,7 +81,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if len(args) > 0 {
 		sub, args = args[0], args[1:]
 	}
-	var file string // export, import, backup: the file to write or read
+	var file string    // export, import, backup: the file to write or read
 	var post bool      // recap --post
 	var overwrite bool // import --overwrite
 	switch sub {
