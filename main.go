@@ -252,7 +252,7 @@ func copyTo(ctx context.Context, cfg Config, db store.Store, dest string, log *s
 	if len(parts) == 0 {
 		parts = append(parts, "nothing: the source is empty")
 	}
-	fmt.Fprintf(stdout, "copied %s to %s: %s (row counts verified)\n", db.Backend(), store.Redact(dest), strings.Join(parts, ", "))
+	fmt.Fprintf(stdout, "copied %s to %s: %s (row counts verified)\n", store.Redact(cfg.DBPath), store.Redact(dest), strings.Join(parts, ", "))
 	return nil
 }
 

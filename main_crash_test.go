@@ -16,6 +16,7 @@ import (
 
 	"smarketing/bot/slackfake"
 	"smarketing/store"
+	"smarketing/store/storetest"
 )
 
 // botProcess is one run of the built binary against a fake Slack.
@@ -154,7 +155,7 @@ func TestKillMidBurstLosesNoRating(t *testing.T) {
 	fake := slackfake.New()
 	defer fake.Close()
 	fake.SetRedeliverUnacked(true)
-	dbFile := filepath.Join(t.TempDir(), "crash.db")
+	dbFile := storetest.DSN(t)
 	env := map[string]string{
 		"SLACK_BOT_TOKEN":           slackfake.BotToken,
 		"SLACK_APP_TOKEN":           slackfake.AppToken,

@@ -154,7 +154,7 @@ func TestShellNeedsNoTokens(t *testing.T) {
 		"/nope",
 		"exit",
 	}, "\n")
-	env := map[string]string{"SMARKETING_DB": filepath.Join(t.TempDir(), "shell.db"), "USER": "ana"}
+	env := map[string]string{"SMARKETING_DB": storetest.DSN(t), "USER": "ana"}
 	out, stderr, code := runBinary(t, env, script, "shell")
 	if code != 0 {
 		t.Fatalf("shell exit %d, stderr:\n%s", code, stderr)
@@ -181,7 +181,7 @@ func TestRunOverSocketMode(t *testing.T) {
 		"SLACK_BOT_TOKEN": slackfake.BotToken,
 		"SLACK_APP_TOKEN": slackfake.AppToken,
 		"SLACK_API_URL":   fake.APIURL(),
-		"SMARKETING_DB":   filepath.Join(t.TempDir(), "run.db"),
+		"SMARKETING_DB":   storetest.DSN(t),
 		"LOG_FORMAT":      "json",
 	}
 	cmd := command(t, ctx, env, "run")
@@ -262,7 +262,7 @@ func TestRunRejectedTokenExits(t *testing.T) {
 // bad one are imported.
 func TestExportImportBackup(t *testing.T) {
 	dir := t.TempDir()
-	env := map[string]string{"SMARKETING_DB": filepath.Join(dir, "bot.db"), "USER": "ana"}
+	env := map[string]string{"SMARKETING_DB": storetest.DSN(t), "USER": "ana"}
 	if _, stderr, code := runBinary(t, env, "/term add Lead = Someone who showed interest <!channel>\nexit\n", "shell"); code != 0 {
 		t.Fatalf("shell exit %d: %s", code, stderr)
 	}
@@ -302,7 +302,7 @@ func TestExportImportBackup(t *testing.T) {
 
 	// The export imports into an empty database as it was, and again
 	// changes nothing.
-	fresh := map[string]string{"SMARKETING_DB": filepath.Join(dir, "fresh.db")}
+	fresh := map[string]string{"SMARKETING_DB": storetest.DSN(t)}
 	if out, stderr, code := runBinary(t, fresh, "", "import", exported); code != 0 || out != "imported "+exported+": 1 created, 0 updated, 0 unchanged, 0 skipped\n" {
 		t.Fatalf("import of the export: exit %d, stdout %q, stderr %q", code, out, stderr)
 	}

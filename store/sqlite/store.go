@@ -110,8 +110,8 @@ func Open(ctx context.Context, file string, opt store.Options) (*DB, error) {
 	return db, nil
 }
 
-// Backend names the backend and its file.
-func (db *DB) Backend() string { return "sqlite " + db.file }
+// Backend names the backend, its file and its durability mode.
+func (db *DB) Backend() string { return "sqlite " + db.file + " (WAL, synchronous=FULL)" }
 
 // Ping reports whether the database answers.
 func (db *DB) Ping(ctx context.Context) error {
