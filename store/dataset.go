@@ -363,47 +363,73 @@ func ParseRecordTime(field, s string) (time.Time, error) {
 func decodeStrict(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
-		te.Field = strings.TrimPrefix(te.Field, "plain.") // the record's own field
+	return dec.Decode(v)
+}
+
+// recordTime is a time field of a record and where it goes.
+type recordTime struct {
+	field string
+	dst   *time.Time
+}
+
+// readRecord decodes one record of the export format into fields (a
+// pointer to the record's type without its UnmarshalJSON), reading the
+// times named in times as [ParseRecordTime] does, so that an empty one is
+// none, and refusing unknown fields.
+func readRecord(b []byte, fields any, times []recordTime) error {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(b, &obj); err != nil {
+		return err
 	}
-	return err
+	var errs []error
+	for _, rt := range times {
+		name, dst := rt.field, rt.dst
+		raw, ok := obj[name]
+		if !ok {
+			continue
+		}
+		delete(obj, name)
+		var text *string
+		if err := json.Unmarshal(raw, &text); err != nil {
+			if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+				te.Field = name
+			}
+			return err
+		}
+		if text != nil {
+			t, err := ParseRecordTime(name, *text)
+			*dst = t
+			errs = append(errs, err)
+		}
+	}
+	rest, err := json.Marshal(obj)
+	if err != nil {
+		return err
+	}
+	if err := decodeStrict(rest, fields); err != nil {
+		return err
+	}
+	return cmp.Or(errs...)
 }
 
 // UnmarshalJSON reads a term of the export format: times as
 // [ParseRecordTime] reads them, authors trimmed, unknown fields refused.
 func (r *TermRecord) UnmarshalJSON(b []byte) error {
 	type plain TermRecord // the fields, without this method
-	v := struct {
-		*plain
-		CreatedAt string `json:"created_at"`
-		UpdatedAt string `json:"updated_at"`
-	}{plain: (*plain)(r)}
-	if err := decodeStrict(b, &v); err != nil {
-		return err
-	}
-	var err1, err2 error
-	r.CreatedAt, err1 = ParseRecordTime("created_at", v.CreatedAt)
-	r.UpdatedAt, err2 = ParseRecordTime("updated_at", v.UpdatedAt)
+	var created, updated time.Time
+	err := readRecord(b, (*plain)(r), []recordTime{{"created_at", &created}, {"updated_at", &updated}})
+	r.CreatedAt, r.UpdatedAt = created, updated
 	r.CreatedBy, r.UpdatedBy = strings.TrimSpace(r.CreatedBy), strings.TrimSpace(r.UpdatedBy)
-	return cmp.Or(err1, err2)
+	return err
 }
 
 // UnmarshalJSON reads a persona of the export format, as
 // [TermRecord.UnmarshalJSON] reads a term.
 func (r *PersonaRecord) UnmarshalJSON(b []byte) error {
 	type plain PersonaRecord
-	v := struct {
-		*plain
-		CreatedAt string `json:"created_at"`
-		UpdatedAt string `json:"updated_at"`
-	}{plain: (*plain)(r)}
-	if err := decodeStrict(b, &v); err != nil {
-		return err
-	}
-	var err1, err2 error
-	r.CreatedAt, err1 = ParseRecordTime("created_at", v.CreatedAt)
-	r.UpdatedAt, err2 = ParseRecordTime("updated_at", v.UpdatedAt)
+	var created, updated time.Time
+	err := readRecord(b, (*plain)(r), []recordTime{{"created_at", &created}, {"updated_at", &updated}})
+	r.CreatedAt, r.UpdatedAt = created, updated
 	r.CreatedBy = strings.TrimSpace(r.CreatedBy)
-	return cmp.Or(err1, err2)
+	return err
 }
