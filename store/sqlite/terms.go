@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"smarketing/store"
 	"sort"
 	"strings"
@@ -432,11 +431,7 @@ func (db *DB) SearchTerms(ctx context.Context, text string, limit int) ([]store.
 	return out, nil
 }
 
-// columnWeight is how much a hit counts in name, aliases and definition.
-var columnWeight = [...]float64{store.WeightName, store.WeightAliases, store.WeightDefinition}
-
-// rank scores one row from matchinfo 'pcnxl': a BM25-like sum over phrases
-// and columns, weighted per column.
+// rank scores one row from matchinfo 'pcnxl' by [store.SearchScore].
 func rank(info []byte) float64 {
 	u := func(i int) float64 {
 		if 4*i+4 > len(info) {
@@ -450,20 +445,14 @@ func rank(info []byte) float64 {
 	}
 	x := 3         // start of the 3*p*c 'x' values
 	l := x + 3*p*c // start of the c 'l' values (tokens in this row's columns)
-	const k1, b = 1.2, 0.5
-	var score float64
-	for i := 0; i < p; i++ {
-		for j := 0; j < c && j < len(columnWeight); j++ {
+	hits, docs := make([][3]float64, p), make([][3]float64, p)
+	var length [3]float64
+	for j := 0; j < c && j < 3; j++ {
+		length[j] = u(l + j)
+		for i := 0; i < p; i++ {
 			base := x + 3*(i*c+j)
-			hitsHere, docsWithHit := u(base), u(base+2)
-			if hitsHere == 0 {
-				continue
-			}
-			idf := math.Log(1 + (n-docsWithHit+0.5)/(docsWithHit+0.5))
-			length := u(l + j)
-			tf := hitsHere * (k1 + 1) / (hitsHere + k1*(1-b+b*length/8))
-			score += columnWeight[j] * idf * tf
+			hits[i][j], docs[i][j] = u(base), u(base+2)
 		}
 	}
-	return score
+	return store.SearchScore(n, hits, docs, length)
 }
