@@ -17,7 +17,8 @@ import (
 	"time"
 
 	"smarketing/store"
-	_ "smarketing/store/sqlite" // the backends tests can run on
+	_ "smarketing/store/postgres" // the backends tests can run on
+	_ "smarketing/store/sqlite"
 )
 
 // Clock is a clock a test sets.
