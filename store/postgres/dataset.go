@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"smarketing/store"
 	"smarketing/store/sqlite"
@@ -54,6 +56,17 @@ func (db *DB) Export(ctx context.Context) (store.Dataset, error) {
 // whole import runs again (opt.Progress counts from the start again).
 func (db *DB) Import(ctx context.Context, ds store.Dataset, opt store.ImportOptions) (store.ImportReport, error) {
 	var rep store.ImportReport
+	if progress := opt.Progress; progress != nil {
+		// A run again after a serialization failure counts from 0 again:
+		// report only what goes past what was reported.
+		reported := 0
+		opt.Progress = func(done, total int) {
+			if done > reported {
+				reported = done
+				progress(done, total)
+			}
+		}
+	}
 	err := db.write(ctx, func(tx *Tx) error {
 		var err error
 		// pgx prepares each statement once per connection and keeps it:
@@ -64,10 +77,29 @@ func (db *DB) Import(ctx context.Context, ds store.Dataset, opt store.ImportOpti
 	return rep, err
 }
 
+// storable returns a [*store.RecordError] if a field of a record is text
+// PostgreSQL cannot store (a NUL character, or bytes that are not UTF-8),
+// so that the record is rejected, as one that clashes is, rather than
+// failing the whole import.
+func storable(fields ...string) error {
+	for _, f := range fields {
+		if strings.IndexByte(f, 0) >= 0 {
+			return &store.RecordError{Msg: fmt.Sprintf("%q holds a NUL character, which PostgreSQL cannot store", f)}
+		}
+		if !utf8.ValidString(f) {
+			return &store.RecordError{Msg: fmt.Sprintf("%q is not valid UTF-8", f)}
+		}
+	}
+	return nil
+}
+
 // importer applies the records of an import within tx.
 type importer struct{ tx *Tx }
 
 func (im importer) ImportTerm(ctx context.Context, r store.TermRecord, by store.Actor) (store.Outcome, error) {
+	if err := storable(append([]string{r.Name, r.Category, r.Definition, r.CreatedBy, r.UpdatedBy}, r.Aliases...)...); err != nil {
+		return 0, err
+	}
 	t := r.TermOf()
 	// Match by name only: a record named like another term's alias is a clash,
 	// not a rename of that term.
@@ -92,6 +124,9 @@ func (im importer) ImportTerm(ctx context.Context, r store.TermRecord, by store.
 }
 
 func (im importer) ImportPersona(ctx context.Context, r store.PersonaRecord, by store.Actor) (store.Outcome, error) {
+	if err := storable(r.Name, r.Role, r.Summary, r.Goals, r.Pains, r.Objections, r.Channels, r.Questions, r.CreatedBy); err != nil {
+		return 0, err
+	}
 	p := r.PersonaOf()
 	old, err := personaWhere(ctx, im.tx, "key = $1", store.Key(p.Name))
 	if errors.Is(err, store.ErrNotFound) {
@@ -111,14 +146,27 @@ func (im importer) ImportPersona(ctx context.Context, r store.PersonaRecord, by 
 }
 
 func (im importer) ImportLead(ctx context.Context, r store.LeadRecord) (store.Outcome, error) {
+	fields := []string{r.Channel, r.TS, r.Text, r.PostedBy}
+	for _, f := range r.Feedback {
+		fields = append(fields, f.User, f.Reason)
+	}
+	if err := storable(fields...); err != nil {
+		return 0, err
+	}
 	return importLead(ctx, im.tx, r)
 }
 
 func (im importer) ImportMeeting(ctx context.Context, r store.MeetingRecord, by store.Actor) (store.Outcome, error) {
+	if err := storable(append([]string{r.Title, r.Schedule, r.Channel}, r.Agenda...)...); err != nil {
+		return 0, err
+	}
 	return importMeeting(ctx, im.tx, r, by)
 }
 
 func (im importer) ImportMetric(ctx context.Context, r store.MetricRecord, by store.Actor) (store.Outcome, error) {
+	if err := storable(r.Name, r.Week, r.Unit, r.SetBy); err != nil {
+		return 0, err
+	}
 	return importMetric(ctx, im.tx, r, by)
 }
 

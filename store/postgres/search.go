@@ -129,6 +129,9 @@ func searchDocument(name string, aliases []string, definition string) string {
 type search struct {
 	words []string
 	match string // the tsquery: every word as a prefix
+	// none is set when a word is longer than any word a document holds:
+	// the search matches nothing (dropping the word would match more).
+	none bool
 }
 
 // newSearch returns the search for text, and false when it has no word.
@@ -136,10 +139,12 @@ func newSearch(text string) (search, bool) {
 	var s search
 	var parts []string
 	for _, w := range store.SearchWords(text) {
-		if w = fold(w); w != "" && len(w) <= maxLexemeBytes {
-			s.words = append(s.words, w)
-			parts = append(parts, quoteLexeme(w)+":*")
+		w = fold(w)
+		if len(w) > maxLexemeBytes {
+			s.none = true
 		}
+		s.words = append(s.words, w)
+		parts = append(parts, quoteLexeme(w)+":*")
 	}
 	s.match = strings.Join(parts, " & ")
 	return s, len(s.words) > 0
@@ -151,6 +156,9 @@ var columnWeights = [3]string{"A", "B", "C"}
 // hits returns the ids of the terms the search matches, best first (ties
 // by id), read through q (a snapshot: the figures must agree).
 func (s search) hits(ctx context.Context, q queryer) ([]int64, error) {
+	if s.none {
+		return nil, nil
+	}
 	// In how many terms each word starts a word of each column.
 	perColumn := make([]string, 0, 3*len(s.words))
 	for _, w := range s.words {
