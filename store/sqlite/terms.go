@@ -379,6 +379,11 @@ func nonNil(s []string) []string {
 // SearchTerms returns up to limit terms matching every word of text (each
 // word also matches as a prefix), best first: a hit in the name weighs most,
 // then aliases, then the definition, with rarer words weighing more.
+//
+// The hits and the terms they name are read in one snapshot, not from the
+// glossary copy: the copy may lag a change made by another instance (by up
+// to [store.GlossaryPoll]), and a hit the copy does not know yet (or any
+// more) made the whole search fail with ErrNotFound.
 func (db *DB) SearchTerms(ctx context.Context, text string, limit int) ([]store.Term, error) {
 	words := store.SearchWords(text)
 	if len(words) == 0 {
@@ -388,10 +393,36 @@ func (db *DB) SearchTerms(ctx context.Context, text string, limit int) ([]store.
 	for i, w := range words {
 		match[i] = w + "*" // words hold only letters and digits: safe in MATCH
 	}
-	rows, err := db.sql.QueryContext(ctx, "SELECT docid, matchinfo(terms_fts, 'pcnxl') FROM terms_fts WHERE terms_fts MATCH ?",
-		strings.Join(match, " "))
+	var out []store.Term
+	err := db.read(ctx, func(tx *Tx) error {
+		hits, err := searchHits(ctx, tx, strings.Join(match, " "))
+		if err != nil {
+			return err
+		}
+		if limit > 0 && len(hits) > limit {
+			hits = hits[:limit]
+		}
+		out = make([]store.Term, 0, len(hits))
+		for _, id := range hits {
+			t, err := termWhere(ctx, tx, "t.id = ?", id)
+			if err != nil {
+				return err
+			}
+			out = append(out, t)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("search terms: %w", err)
+	}
+	return out, nil
+}
+
+// searchHits returns the ids of the terms matching an FTS query, best first.
+func searchHits(ctx context.Context, q queryer, match string) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, "SELECT docid, matchinfo(terms_fts, 'pcnxl') FROM terms_fts WHERE terms_fts MATCH ?", match)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	type hit struct {
@@ -403,33 +434,25 @@ func (db *DB) SearchTerms(ctx context.Context, text string, limit int) ([]store.
 		var h hit
 		var info []byte
 		if err := rows.Scan(&h.id, &info); err != nil {
-			return nil, fmt.Errorf("search terms: %w", err)
+			return nil, err
 		}
 		h.score = rank(info)
 		hits = append(hits, h)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("search terms: %w", err)
+		return nil, err
 	}
-	rows.Close()
 	sort.SliceStable(hits, func(i, j int) bool {
 		if hits[i].score != hits[j].score {
 			return hits[i].score > hits[j].score
 		}
 		return hits[i].id < hits[j].id
 	})
-	if limit > 0 && len(hits) > limit {
-		hits = hits[:limit]
+	ids := make([]int64, len(hits))
+	for i, h := range hits {
+		ids[i] = h.id
 	}
-	out := make([]store.Term, 0, len(hits))
-	for _, h := range hits {
-		t, err := db.TermByID(ctx, h.id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, nil
+	return ids, nil
 }
 
 // columnWeight is how much a hit counts in name, aliases and definition.
