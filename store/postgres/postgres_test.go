@@ -60,6 +60,20 @@ func openSQLite(t *testing.T) *sqlite.DB {
 
 var alice = store.Actor{ID: "U1", Name: "alice"}
 
+// opener opens PostgreSQL stores, each test on a database of its own.
+var opener = storetest.Opener{
+	DSN: storetest.PostgresDSN,
+	Open: func(ctx context.Context, dsn string, opt store.Options) (store.Store, error) {
+		return postgres.Open(ctx, dsn, opt)
+	},
+}
+
+// TestStore runs the conformance suite on PostgreSQL.
+func TestStore(t *testing.T) { storetest.Run(t, opener) }
+
+// BenchmarkStore runs the suite's benchmarks on PostgreSQL.
+func BenchmarkStore(b *testing.B) { storetest.Bench(b, opener) }
+
 func TestConnectionSettings(t *testing.T) {
 	dsn := storetest.PostgresDSN(t)
 	c := conn(t, dsn)

@@ -359,8 +359,10 @@ func nonNil(s []string) []string {
 // SearchTerms returns up to limit terms matching every word of text (each
 // word also matches as a prefix), best first: a hit in the name weighs most,
 // then aliases, then the definition, with rarer words weighing more
-// (search.go). The hits and the terms they name are read in one snapshot,
-// not from the glossary copy, which may lag another instance's change.
+// (search.go). The hits and the terms they name are read in one snapshot:
+// the terms come from the glossary copy only if it holds that snapshot's
+// version of the glossary (it lags another instance's change by up to
+// [store.GlossaryPoll]).
 func (db *DB) SearchTerms(ctx context.Context, text string, limit int) ([]store.Term, error) {
 	q, ok := newSearch(text)
 	if !ok {
@@ -368,6 +370,10 @@ func (db *DB) SearchTerms(ctx context.Context, text string, limit int) ([]store.
 	}
 	var out []store.Term
 	err := db.read(ctx, func(tx *Tx) error {
+		var version int64
+		if err := tx.QueryRow(ctx, "SELECT n FROM terms_version").Scan(&version); err != nil {
+			return err
+		}
 		ids, err := q.hits(ctx, tx)
 		if err != nil {
 			return err
@@ -375,18 +381,64 @@ func (db *DB) SearchTerms(ctx context.Context, text string, limit int) ([]store.
 		if limit > 0 && len(ids) > limit {
 			ids = ids[:limit]
 		}
-		out = make([]store.Term, 0, len(ids))
-		for _, id := range ids {
-			t, err := termWhere(ctx, tx, "t.id = $1", id)
-			if err != nil {
-				return err
-			}
-			out = append(out, t)
+		if out, ok = db.glossary.TermsAt(version, ids); ok {
+			return nil
 		}
-		return nil
+		out, err = termsByID(ctx, tx, ids)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("search terms: %w", err)
+	}
+	return out, nil
+}
+
+// termsByID reads the terms with those ids, in that order, leaving out any
+// that is gone: two queries, not two per term.
+func termsByID(ctx context.Context, q queryer, ids []int64) ([]store.Term, error) {
+	if ids == nil {
+		ids = []int64{}
+	}
+	rows, err := q.Query(ctx, "SELECT "+termColumns+" FROM terms t WHERE t.id = ANY($1)", ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byID := make(map[int64]store.Term, len(ids))
+	for rows.Next() {
+		t, err := scanTerm(rows)
+		if err != nil {
+			return nil, err
+		}
+		byID[t.ID] = t
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	arows, err := q.Query(ctx, "SELECT term_id, label FROM term_keys WHERE term_id = ANY($1) AND position > 0 ORDER BY term_id, position", ids)
+	if err != nil {
+		return nil, err
+	}
+	defer arows.Close()
+	for arows.Next() {
+		var id int64
+		var label string
+		if err := arows.Scan(&id, &label); err != nil {
+			return nil, err
+		}
+		t := byID[id]
+		t.Aliases = append(t.Aliases, label)
+		byID[id] = t
+	}
+	if err := arows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]store.Term, 0, len(ids))
+	for _, id := range ids {
+		if t, ok := byID[id]; ok {
+			out = append(out, t)
+		}
 	}
 	return out, nil
 }
