@@ -739,6 +739,9 @@ func (e *env) checkAnswers(tb testing.TB, ids []string, term func(i int) string)
 // the lock is free; slash commands get an apology in time, or an answer
 // that was stored.
 func TestBurstWhileAnotherWriterHoldsTheLock(t *testing.T) {
+	if storetest.Backend() == "postgres" {
+		t.Skip("SQLite only: PostgreSQL has no database-wide write lock; another writer's transaction does not hold the bot's writes back")
+	}
 	t.Parallel() // it mostly waits, so it can share the time of the others
 	fake := slackfake.New()
 	t.Cleanup(fake.Close) // after the bot stops

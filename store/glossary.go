@@ -196,6 +196,26 @@ func (g *GlossaryCopy) ByID(id int64) (t Term, found, usable bool) {
 	return s.term(id)
 }
 
+// TermsAt returns the terms with those ids, in that order, leaving out
+// ids it does not hold, if the copy is usable and holds the glossary at
+// exactly version: a backend that read version and ids in one snapshot
+// (a search) then takes the terms from the copy, consistent with that
+// snapshot, instead of reading them again. ok is false otherwise: read
+// the database.
+func (g *GlossaryCopy) TermsAt(version int64, ids []int64) (terms []Term, ok bool) {
+	s := g.snap.Load()
+	if s == nil || s.tooBig || s.version != version {
+		return nil, false
+	}
+	terms = make([]Term, 0, len(ids))
+	for _, id := range ids {
+		if t, found, _ := s.term(id); found {
+			terms = append(terms, t)
+		}
+	}
+	return terms, true
+}
+
 func (s *glossarySnapshot) term(id int64) (Term, bool, bool) {
 	t, ok := s.byID[id]
 	if !ok {

@@ -180,11 +180,22 @@ func (p *preparedTx) QueryRowContext(ctx context.Context, query string, args ...
 }
 
 // Backup writes a consistent copy of the database to file while others keep
-// using it (VACUUM INTO reads one snapshot; WAL lets writers go on), checks
-// that the copy opens and passes PRAGMA integrity_check, and only then gives
-// it its name: a backup that fails or is interrupted leaves no file that
-// looks like one. It refuses to overwrite an existing file.
+// using it (VACUUM INTO reads one snapshot; WAL lets writers go on); see
+// [WriteBackup] for the checks. It refuses to overwrite an existing file.
 func (db *DB) Backup(ctx context.Context, file string) error {
+	return WriteBackup(ctx, file, func(ctx context.Context, tmp string) error {
+		_, err := db.sql.ExecContext(ctx, "VACUUM INTO ?", tmp)
+		return err
+	})
+}
+
+// WriteBackup writes a backup to file, a new SQLite database, the way
+// every backend makes its backups: fill writes the database at tmp (a
+// file beside file that does not exist yet); the copy must then open as
+// the bot would open it and pass PRAGMA integrity_check; only then is it
+// given its name. A backup that fails or is interrupted leaves no file
+// that looks like one, and an existing file is never overwritten.
+func WriteBackup(ctx context.Context, file string, fill func(ctx context.Context, tmp string) error) error {
 	exists := fmt.Errorf("backup: %s already exists; choose a new file name", file)
 	if _, err := os.Stat(file); err == nil {
 		return exists
@@ -195,7 +206,7 @@ func (db *DB) Backup(ctx context.Context, file string) error {
 			os.Remove(f)
 		}
 	}()
-	if _, err := db.sql.ExecContext(ctx, "VACUUM INTO ?", tmp); err != nil {
+	if err := fill(ctx, tmp); err != nil {
 		return fmt.Errorf("backup to %s: %w", file, err)
 	}
 	if err := checkCopy(ctx, tmp); err != nil {

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"smarketing/store"
 	"sort"
 	"strings"
@@ -379,6 +378,12 @@ func nonNil(s []string) []string {
 // SearchTerms returns up to limit terms matching every word of text (each
 // word also matches as a prefix), best first: a hit in the name weighs most,
 // then aliases, then the definition, with rarer words weighing more.
+//
+// The hits and the terms they name are read in one snapshot. The terms
+// come from the glossary copy only if it holds that snapshot's version of
+// the glossary: it may lag a change made by another instance (by up to
+// [store.GlossaryPoll]), and a hit the copy did not know yet (or any
+// more) made the whole search fail with ErrNotFound.
 func (db *DB) SearchTerms(ctx context.Context, text string, limit int) ([]store.Term, error) {
 	words := store.SearchWords(text)
 	if len(words) == 0 {
@@ -388,10 +393,100 @@ func (db *DB) SearchTerms(ctx context.Context, text string, limit int) ([]store.
 	for i, w := range words {
 		match[i] = w + "*" // words hold only letters and digits: safe in MATCH
 	}
-	rows, err := db.sql.QueryContext(ctx, "SELECT docid, matchinfo(terms_fts, 'pcnxl') FROM terms_fts WHERE terms_fts MATCH ?",
-		strings.Join(match, " "))
+	var out []store.Term
+	err := db.read(ctx, func(tx *Tx) error {
+		var version int64
+		if err := tx.QueryRowContext(ctx, "SELECT n FROM terms_version").Scan(&version); err != nil {
+			return err
+		}
+		hits, err := searchHits(ctx, tx, strings.Join(match, " "))
+		if err != nil {
+			return err
+		}
+		if limit > 0 && len(hits) > limit {
+			hits = hits[:limit]
+		}
+		var ok bool
+		if out, ok = db.glossary.TermsAt(version, hits); ok {
+			return nil
+		}
+		out, err = termsByID(ctx, tx, hits)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("search terms: %w", err)
+	}
+	return out, nil
+}
+
+// termsByID reads the terms with those ids, in that order, leaving out
+// any that is gone: two queries per chunk of ids rather than two per term.
+func termsByID(ctx context.Context, q queryer, ids []int64) ([]store.Term, error) {
+	const chunk = 500 // well under SQLite's limit on parameters
+	var all []store.Term
+	index := make(map[int64]int, len(ids)) // into all
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		in := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ") + ")"
+		rows, err := q.QueryContext(ctx, "SELECT "+termColumns+" FROM terms t WHERE t.id IN "+in, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			t, err := scanTerm(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			index[t.ID] = len(all)
+			all = append(all, t)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		arows, err := q.QueryContext(ctx, "SELECT term_id, label FROM term_keys WHERE position > 0 AND term_id IN "+in+" ORDER BY term_id, position", args...)
+		if err != nil {
+			return nil, err
+		}
+		for arows.Next() {
+			var id int64
+			var label string
+			if err := arows.Scan(&id, &label); err != nil {
+				arows.Close()
+				return nil, err
+			}
+			if i, ok := index[id]; ok {
+				all[i].Aliases = append(all[i].Aliases, label)
+			}
+		}
+		if err := arows.Close(); err != nil {
+			return nil, err
+		}
+		if err := arows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]store.Term, 0, len(ids))
+	for _, id := range ids {
+		if i, ok := index[id]; ok {
+			out = append(out, all[i])
+		}
+	}
+	return out, nil
+}
+
+// searchHits returns the ids of the terms matching an FTS query, best first.
+func searchHits(ctx context.Context, q queryer, match string) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, "SELECT docid, matchinfo(terms_fts, 'pcnxl') FROM terms_fts WHERE terms_fts MATCH ?", match)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	type hit struct {
@@ -403,40 +498,28 @@ func (db *DB) SearchTerms(ctx context.Context, text string, limit int) ([]store.
 		var h hit
 		var info []byte
 		if err := rows.Scan(&h.id, &info); err != nil {
-			return nil, fmt.Errorf("search terms: %w", err)
+			return nil, err
 		}
 		h.score = rank(info)
 		hits = append(hits, h)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("search terms: %w", err)
+		return nil, err
 	}
-	rows.Close()
 	sort.SliceStable(hits, func(i, j int) bool {
 		if hits[i].score != hits[j].score {
 			return hits[i].score > hits[j].score
 		}
 		return hits[i].id < hits[j].id
 	})
-	if limit > 0 && len(hits) > limit {
-		hits = hits[:limit]
+	ids := make([]int64, len(hits))
+	for i, h := range hits {
+		ids[i] = h.id
 	}
-	out := make([]store.Term, 0, len(hits))
-	for _, h := range hits {
-		t, err := db.TermByID(ctx, h.id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, nil
+	return ids, nil
 }
 
-// columnWeight is how much a hit counts in name, aliases and definition.
-var columnWeight = [...]float64{store.WeightName, store.WeightAliases, store.WeightDefinition}
-
-// rank scores one row from matchinfo 'pcnxl': a BM25-like sum over phrases
-// and columns, weighted per column.
+// rank scores one row from matchinfo 'pcnxl' by [store.SearchScore].
 func rank(info []byte) float64 {
 	u := func(i int) float64 {
 		if 4*i+4 > len(info) {
@@ -450,20 +533,14 @@ func rank(info []byte) float64 {
 	}
 	x := 3         // start of the 3*p*c 'x' values
 	l := x + 3*p*c // start of the c 'l' values (tokens in this row's columns)
-	const k1, b = 1.2, 0.5
-	var score float64
-	for i := 0; i < p; i++ {
-		for j := 0; j < c && j < len(columnWeight); j++ {
+	hits, docs := make([][3]float64, p), make([][3]float64, p)
+	var length [3]float64
+	for j := 0; j < c && j < 3; j++ {
+		length[j] = u(l + j)
+		for i := 0; i < p; i++ {
 			base := x + 3*(i*c+j)
-			hitsHere, docsWithHit := u(base), u(base+2)
-			if hitsHere == 0 {
-				continue
-			}
-			idf := math.Log(1 + (n-docsWithHit+0.5)/(docsWithHit+0.5))
-			length := u(l + j)
-			tf := hitsHere * (k1 + 1) / (hitsHere + k1*(1-b+b*length/8))
-			score += columnWeight[j] * idf * tf
+			hits[i][j], docs[i][j] = u(base), u(base+2)
 		}
 	}
-	return score
+	return store.SearchScore(n, hits, docs, length)
 }

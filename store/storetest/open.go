@@ -1,5 +1,28 @@
 // Package storetest opens stores for tests on every backend, and holds the
-// conformance suite (Run) that every backend of [store] must pass.
+// conformance suite ([Run]) that every backend of [store] must pass, and
+// its benchmarks ([Bench]).
+//
+// A backend's test runs the suite with an [Opener]: where a new, empty
+// store is (DSN) and how to open the store at a DSN (Open, with the
+// signature of [store.Open]):
+//
+//	var opener = storetest.Opener{
+//		DSN: func(tb testing.TB) string { return filepath.Join(tb.TempDir(), "smarketing.db") },
+//		Open: func(ctx context.Context, dsn string, opt store.Options) (store.Store, error) {
+//			return sqlite.Open(ctx, dsn, opt)
+//		},
+//	}
+//
+//	func TestStore(t *testing.T)      { storetest.Run(t, opener) }
+//	func BenchmarkStore(b *testing.B) { storetest.Bench(b, opener) }
+//
+// The suite, not the Opener, owns the clocks and the closing: every store
+// it opens gets a [*Clock] of its own (passed as Options.Now, starting at
+// [Start]) that the subtest moves with Set, so that leases expire and edits
+// happen later without sleeping, and it is closed when the subtest ends.
+// Opening the same DSN twice gives a second instance on the same data, as
+// another process of the bot (or the CLI beside it) would have: the suite
+// does so to test what one instance must see of another's changes.
 //
 // Tests run on SQLite unless SMARKETING_TEST_BACKEND=postgres, which uses
 // the server at SMARKETING_TEST_POSTGRES (a postgres:// URL whose role may
@@ -17,7 +40,8 @@ import (
 	"time"
 
 	"smarketing/store"
-	_ "smarketing/store/sqlite" // the backends tests can run on
+	_ "smarketing/store/postgres" // the backends tests can run on
+	_ "smarketing/store/sqlite"
 )
 
 // Clock is a clock a test sets.

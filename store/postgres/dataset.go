@@ -1,0 +1,187 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"smarketing/store"
+	"smarketing/store/sqlite"
+)
+
+// Export reads the whole database as one consistent snapshot (a read
+// transaction, so the bot keeps writing meanwhile), in a stable order: two
+// exports of the same data are identical.
+func (db *DB) Export(ctx context.Context) (store.Dataset, error) {
+	var ds store.Dataset
+	err := db.read(ctx, func(q *Tx) error {
+		ds = store.Dataset{Version: store.DatasetVersion}
+		terms, err := listTerms(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, t := range store.SortedByKey(terms, func(t store.Term) string { return t.Name }) {
+			ds.Terms = append(ds.Terms, store.TermRecord{
+				Name: t.Name, Aliases: nonNil(t.Aliases), Category: t.Category, Definition: t.Definition,
+				CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt, UpdatedBy: t.UpdatedBy, UpdatedAt: t.UpdatedAt,
+			})
+		}
+		personas, err := listPersonas(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, p := range personas {
+			ds.Personas = append(ds.Personas, store.PersonaRecord{
+				Name: p.Name, Role: p.Role, Summary: p.Summary, Goals: p.Goals, Pains: p.Pains,
+				Objections: p.Objections, Channels: p.Channels, Questions: p.Questions,
+				CreatedBy: p.CreatedBy, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+			})
+		}
+		if ds.Leads, err = leadRecords(ctx, q); err != nil {
+			return err
+		}
+		if ds.Meetings, err = listMeetingRecords(ctx, q); err != nil {
+			return err
+		}
+		ds.Metrics, err = metricRecords(ctx, q)
+		return err
+	})
+	return ds, err
+}
+
+// Import applies ds in one transaction by the rules of [store.ImportInto].
+// If another instance's write makes the transaction fail to serialize, the
+// whole import runs again (opt.Progress counts from the start again).
+func (db *DB) Import(ctx context.Context, ds store.Dataset, opt store.ImportOptions) (store.ImportReport, error) {
+	var rep store.ImportReport
+	if progress := opt.Progress; progress != nil {
+		// A run again after a serialization failure counts from 0 again:
+		// report only what goes past what was reported.
+		reported := 0
+		opt.Progress = func(done, total int) {
+			if done > reported {
+				reported = done
+				progress(done, total)
+			}
+		}
+	}
+	err := db.write(ctx, func(tx *Tx) error {
+		var err error
+		// pgx prepares each statement once per connection and keeps it:
+		// the few statements run for every record are not parsed again.
+		rep, err = store.ImportInto(ctx, ds, opt, importer{tx})
+		return err
+	})
+	return rep, err
+}
+
+// storable returns a [*store.RecordError] if a field of a record is text
+// PostgreSQL cannot store (a NUL character, or bytes that are not UTF-8),
+// so that the record is rejected, as one that clashes is, rather than
+// failing the whole import.
+func storable(fields ...string) error {
+	for _, f := range fields {
+		if strings.IndexByte(f, 0) >= 0 {
+			return &store.RecordError{Msg: fmt.Sprintf("%q holds a NUL character, which PostgreSQL cannot store", f)}
+		}
+		if !utf8.ValidString(f) {
+			return &store.RecordError{Msg: fmt.Sprintf("%q is not valid UTF-8", f)}
+		}
+	}
+	return nil
+}
+
+// importer applies the records of an import within tx.
+type importer struct{ tx *Tx }
+
+func (im importer) ImportTerm(ctx context.Context, r store.TermRecord, by store.Actor) (store.Outcome, error) {
+	if err := storable(append([]string{r.Name, r.Category, r.Definition, r.CreatedBy, r.UpdatedBy}, r.Aliases...)...); err != nil {
+		return 0, err
+	}
+	t := r.TermOf()
+	// Match by name only: a record named like another term's alias is a clash,
+	// not a rename of that term.
+	var id, lastEdit int64
+	err := im.tx.QueryRow(ctx, `SELECT k.term_id, t.updated_at FROM term_keys k JOIN terms t ON t.id = k.term_id
+		WHERE k.key = $1 AND k.position = 0`, store.Key(t.Name)).Scan(&id, &lastEdit)
+	if isNoRows(err) {
+		_, err := addTerm(ctx, im.tx, t, by)
+		return store.Created, err
+	}
+	if err != nil {
+		return 0, err
+	}
+	t.ID = id
+	var editor store.Actor
+	t.UpdatedAt, editor = store.EditByImport(r.UpdatedAt, fromNanos(lastEdit), r.UpdatedBy, by)
+	err = updateTerm(ctx, im.tx, t, editor)
+	if errors.Is(err, store.ErrUnchanged) {
+		return store.Unchanged, nil
+	}
+	return store.Updated, err
+}
+
+func (im importer) ImportPersona(ctx context.Context, r store.PersonaRecord, by store.Actor) (store.Outcome, error) {
+	if err := storable(r.Name, r.Role, r.Summary, r.Goals, r.Pains, r.Objections, r.Channels, r.Questions, r.CreatedBy); err != nil {
+		return 0, err
+	}
+	p := r.PersonaOf()
+	old, err := personaWhere(ctx, im.tx, "key = $1", store.Key(p.Name))
+	if errors.Is(err, store.ErrNotFound) {
+		_, err := addPersona(ctx, im.tx, p, by)
+		return store.Created, err
+	}
+	if err != nil {
+		return 0, err
+	}
+	p.ID = old.ID
+	p.UpdatedAt, _ = store.EditByImport(r.UpdatedAt, old.UpdatedAt, "", by)
+	err = updatePersona(ctx, im.tx, p, by)
+	if errors.Is(err, store.ErrUnchanged) {
+		return store.Unchanged, nil
+	}
+	return store.Updated, err
+}
+
+func (im importer) ImportLead(ctx context.Context, r store.LeadRecord) (store.Outcome, error) {
+	fields := []string{r.Channel, r.TS, r.Text, r.PostedBy}
+	for _, f := range r.Feedback {
+		fields = append(fields, f.User, f.Reason)
+	}
+	if err := storable(fields...); err != nil {
+		return 0, err
+	}
+	return importLead(ctx, im.tx, r)
+}
+
+func (im importer) ImportMeeting(ctx context.Context, r store.MeetingRecord, by store.Actor) (store.Outcome, error) {
+	if err := storable(append([]string{r.Title, r.Schedule, r.Channel}, r.Agenda...)...); err != nil {
+		return 0, err
+	}
+	return importMeeting(ctx, im.tx, r, by)
+}
+
+func (im importer) ImportMetric(ctx context.Context, r store.MetricRecord, by store.Actor) (store.Outcome, error) {
+	if err := storable(r.Name, r.Week, r.Unit, r.SetBy); err != nil {
+		return 0, err
+	}
+	return importMetric(ctx, im.tx, r, by)
+}
+
+// Backup writes a consistent copy of everything to file, a new SQLite
+// database (so that a backup opens anywhere, without a server): every
+// table is read in one snapshot while the bot keeps writing, copied into
+// a SQLite store beside file by [store.Copy], and checked and named by
+// [sqlite.WriteBackup]. It refuses to overwrite an existing file.
+func (db *DB) Backup(ctx context.Context, file string) error {
+	return sqlite.WriteBackup(ctx, file, func(ctx context.Context, tmp string) error {
+		dst, err := sqlite.Open(ctx, tmp, store.Options{Log: db.log})
+		if err != nil {
+			return fmt.Errorf("create the copy: %w", err)
+		}
+		_, err = store.Copy(ctx, db, dst)
+		return errors.Join(err, dst.Close())
+	})
+}

@@ -1,0 +1,22 @@
+package postgres
+
+import "context"
+
+// SettingOfEveryConnection returns a run-time setting as each connection
+// of a full pool has it.
+func (db *DB) SettingOfEveryConnection(ctx context.Context, name string) ([]string, error) {
+	var out []string
+	for range db.pool.Config().MaxConns {
+		c, err := db.pool.Acquire(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer c.Release()
+		var v string
+		if err := c.QueryRow(ctx, "SELECT current_setting($1)", name).Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}

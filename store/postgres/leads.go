@@ -1,0 +1,432 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"smarketing/store"
+)
+
+func upsertLead(ctx context.Context, tx *Tx, l store.Lead) error {
+	_, err := tx.Exec(ctx, `INSERT INTO leads (channel, ts, status, text, posted_by, posted_at)
+		VALUES ($1, $2, 'lead', $3, $4, $5)
+		ON CONFLICT (channel, ts) DO UPDATE SET status = 'lead', text = excluded.text, posted_by = excluded.posted_by`,
+		l.Channel, l.TS, l.Text, l.PostedBy, nanos(l.PostedAt))
+	if err != nil {
+		return fmt.Errorf("record lead: %w", err)
+	}
+	return nil
+}
+
+type userRating struct {
+	rating store.Rating
+	emoji  string
+	reason string
+	at     int64
+}
+
+// react applies a rating reaction in tx, as store/sqlite does.
+func react(ctx context.Context, tx *Tx, r store.Reaction) (store.ReactResult, error) {
+	var res store.ReactResult
+	var status string
+	err := tx.QueryRow(ctx, "SELECT id, status FROM leads WHERE channel = $1 AND ts = $2", r.Channel, r.TS).Scan(&res.LeadID, &status)
+	switch {
+	case isNoRows(err) && !r.Added:
+		return res, nil // removing from something never rated
+	case isNoRows(err):
+		posted, _ := store.TSTime(r.TS)
+		if err := tx.QueryRow(ctx, "INSERT INTO leads (channel, ts, status, posted_at) VALUES ($1, $2, 'unverified', $3) RETURNING id",
+			r.Channel, r.TS, nanos(posted)).Scan(&res.LeadID); err != nil {
+			return res, fmt.Errorf("record unverified lead: %w", err)
+		}
+		status = "unverified"
+	case err != nil:
+		return res, fmt.Errorf("find lead: %w", err)
+	}
+	res.Verified = status == "lead"
+	prior, hadPrior, err := currentRating(ctx, tx, res.LeadID, r.User)
+	if err != nil {
+		return res, err
+	}
+	at := nanos(r.At)
+	next, hasNext := prior, hadPrior
+	if r.Added {
+		if _, err := tx.Exec(ctx, `INSERT INTO lead_reactions (lead_id, "user", emoji, rating, added_at) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (lead_id, "user", emoji) DO UPDATE SET rating = excluded.rating,
+				added_at = GREATEST(lead_reactions.added_at, excluded.added_at)`,
+			res.LeadID, r.User, r.Emoji, string(r.Rating), at); err != nil {
+			return res, fmt.Errorf("record reaction: %w", err)
+		}
+		if !hadPrior || at >= prior.at {
+			next, hasNext = userRating{rating: r.Rating, emoji: r.Emoji, at: at}, true
+		}
+		// Only when it moves: a row rewritten with the same value is
+		// still a write, and a row another instance then conflicts on.
+		if _, err := tx.Exec(ctx, "UPDATE leads SET first_feedback_at = $1 WHERE id = $2 AND (first_feedback_at IS NULL OR first_feedback_at > $1)",
+			at, res.LeadID); err != nil {
+			return res, fmt.Errorf("record first feedback: %w", err)
+		}
+	} else {
+		if _, err := tx.Exec(ctx, `DELETE FROM lead_reactions WHERE lead_id = $1 AND "user" = $2 AND emoji = $3`,
+			res.LeadID, r.User, r.Emoji); err != nil {
+			return res, fmt.Errorf("remove reaction: %w", err)
+		}
+		if hadPrior && prior.emoji == r.Emoji {
+			// The reaction that set the rating is gone: fall back.
+			err := tx.QueryRow(ctx, `SELECT rating, emoji, added_at FROM lead_reactions
+				WHERE lead_id = $1 AND "user" = $2 ORDER BY added_at DESC, emoji LIMIT 1`, res.LeadID, r.User).
+				Scan(&next.rating, &next.emoji, &next.at)
+			switch {
+			case isNoRows(err):
+				hasNext = false
+			case err != nil:
+				return res, fmt.Errorf("fall back rating: %w", err)
+			}
+		}
+	}
+	if next.rating == store.Poor && prior.rating == store.Poor && hadPrior {
+		next.reason = prior.reason
+	} else {
+		next.reason = ""
+	}
+	if err := setRating(ctx, tx, res.LeadID, r.User, next, hasNext); err != nil {
+		return res, err
+	}
+	if hasNext {
+		res.Rating = next.rating
+	}
+	res.AskReason = hasNext && next.rating == store.Poor && (!hadPrior || prior.rating != store.Poor)
+	return res, nil
+}
+
+func currentRating(ctx context.Context, tx *Tx, leadID int64, user string) (userRating, bool, error) {
+	var u userRating
+	err := tx.QueryRow(ctx, `SELECT rating, emoji, reason, at FROM feedback WHERE lead_id = $1 AND "user" = $2`, leadID, user).
+		Scan(&u.rating, &u.emoji, &u.reason, &u.at)
+	if isNoRows(err) {
+		return u, false, nil
+	}
+	if err != nil {
+		return u, false, fmt.Errorf("read rating: %w", err)
+	}
+	return u, true, nil
+}
+
+func setRating(ctx context.Context, tx *Tx, leadID int64, user string, u userRating, has bool) error {
+	var err error
+	if has {
+		_, err = tx.Exec(ctx, `INSERT INTO feedback (lead_id, "user", rating, emoji, reason, at) VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (lead_id, "user") DO UPDATE SET rating = excluded.rating, emoji = excluded.emoji,
+			reason = excluded.reason, at = excluded.at`, leadID, user, string(u.rating), u.emoji, u.reason, u.at)
+	} else {
+		_, err = tx.Exec(ctx, `DELETE FROM feedback WHERE lead_id = $1 AND "user" = $2`, leadID, user)
+	}
+	if err != nil {
+		return fmt.Errorf("save rating: %w", err)
+	}
+	return nil
+}
+
+// VerifyLead settles a message first seen through a reaction: l is what the
+// message turned out to be, or nil if it is not a lead (a thread reply, gone,
+// the bot's own), in which case its reactions are dropped. It returns the
+// lead's id and the users whose rating of it is poor without a reason yet.
+func (db *DB) VerifyLead(ctx context.Context, channel, ts string, l *store.Lead) (int64, []string, error) {
+	var id int64
+	var askUsers []string
+	err := db.write(ctx, func(tx *Tx) error {
+		id, askUsers = 0, nil
+		if l == nil {
+			_, err := tx.Exec(ctx, "DELETE FROM leads WHERE channel = $1 AND ts = $2 AND status = 'unverified'", channel, ts)
+			return err
+		}
+		lead := *l
+		lead.Channel, lead.TS = channel, ts
+		if err := upsertLead(ctx, tx, lead); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, "SELECT id FROM leads WHERE channel = $1 AND ts = $2", channel, ts).Scan(&id); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT "user" FROM feedback WHERE lead_id = $1 AND rating = 'poor' AND reason = ''
+			ORDER BY "user"`, id)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var u string
+			if err := rows.Scan(&u); err != nil {
+				return err
+			}
+			askUsers = append(askUsers, u)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return 0, nil, fmt.Errorf("verify lead: %w", err)
+	}
+	if l != nil {
+		l.Channel, l.TS = channel, ts // as the SQLite backend leaves it
+	}
+	return id, askUsers, nil
+}
+
+// UnverifiedLeads returns the messages that were reacted to but not fetched
+// yet (say the bot stopped in between).
+func (db *DB) UnverifiedLeads(ctx context.Context) ([]store.Lead, error) {
+	return db.leadsWhere(ctx, "status = 'unverified' ORDER BY id", -1)
+}
+
+// LeadByID returns a lead, or [store.ErrNotFound].
+func (db *DB) LeadByID(ctx context.Context, id int64) (store.Lead, error) {
+	ls, err := db.leadsWhere(ctx, "id = $1", 1, id)
+	if err != nil {
+		return store.Lead{}, err
+	}
+	if len(ls) == 0 {
+		return store.Lead{}, store.ErrNotFound
+	}
+	return ls[0], nil
+}
+
+// leadsWhere reads the leads where says, its parameters $1.. being args;
+// the limit (negative: none) follows them.
+func (db *DB) leadsWhere(ctx context.Context, where string, limit int, args ...any) ([]store.Lead, error) {
+	rows, err := db.pool.Query(ctx, "SELECT id, channel, ts, text, posted_by, posted_at, deleted FROM leads WHERE "+
+		where+" LIMIT $"+strconv.Itoa(len(args)+1), append(args, limitArg(limit))...)
+	if err != nil {
+		return nil, fmt.Errorf("read leads: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Lead
+	for rows.Next() {
+		var l store.Lead
+		var posted int64
+		if err := rows.Scan(&l.ID, &l.Channel, &l.TS, &l.Text, &l.PostedBy, &posted, &l.Deleted); err != nil {
+			return nil, fmt.Errorf("read leads: %w", err)
+		}
+		l.PostedAt = fromNanos(posted)
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// SetReason stores why user rated the lead poor. It returns
+// [store.ErrNotFound] if the user's rating of it is not (or no longer) poor.
+func (db *DB) SetReason(ctx context.Context, leadID int64, user, reason string) error {
+	return db.write(ctx, func(tx *Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE feedback SET reason = $1 WHERE lead_id = $2 AND "user" = $3 AND rating = 'poor'`, reason, leadID, user)
+		if err != nil {
+			return fmt.Errorf("save reason: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return store.ErrNotFound
+		}
+		return nil
+	})
+}
+
+// leadWindow selects the leads posted in [$1, $2).
+const leadWindow = "l.status = 'lead' AND NOT l.deleted AND l.posted_at >= $1 AND l.posted_at < $2"
+
+// LeadStats computes the figures of /leads and the weekly recap: one place,
+// so both always agree.
+func (db *DB) LeadStats(ctx context.Context, from, to time.Time, sla time.Duration, now time.Time) (store.LeadStats, error) {
+	s := store.LeadStats{From: from, To: to, Now: now, SLA: sla}
+	err := db.read(ctx, func(q *Tx) error {
+		s.Reasons, s.FirstFeedback = nil, nil
+		err := q.QueryRow(ctx, `SELECT COUNT(*),
+			COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM feedback f WHERE f.lead_id = l.id)),
+			COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM feedback f WHERE f.lead_id = l.id AND f.rating = 'hot')),
+			COUNT(*) FILTER (WHERE l.first_feedback_at IS NOT NULL OR l.posted_at + $3 <= $4),
+			COUNT(*) FILTER (WHERE l.first_feedback_at IS NOT NULL AND l.first_feedback_at - l.posted_at <= $3)
+			FROM leads l WHERE `+leadWindow, nanos(from), nanos(to), int64(sla), nanos(now)).
+			Scan(&s.Posted, &s.Rated, &s.Hot, &s.SLADue, &s.WithinSLA)
+		if err != nil {
+			return fmt.Errorf("count leads: %w", err)
+		}
+
+		rows, err := q.Query(ctx, `SELECT f.rating, f.reason, COUNT(*) FROM feedback f JOIN leads l ON l.id = f.lead_id
+			WHERE `+leadWindow+` GROUP BY f.rating, f.reason`, nanos(from), nanos(to))
+		if err != nil {
+			return fmt.Errorf("count ratings: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var rating, reason string
+			var n int
+			if err := rows.Scan(&rating, &reason, &n); err != nil {
+				return err
+			}
+			s.Ratings += n
+			switch store.Rating(rating) {
+			case store.Good:
+				s.Good += n
+			case store.Hot:
+				s.HotVote += n
+			case store.Poor:
+				s.Poor += n
+				s.Reasons = append(s.Reasons, store.ReasonCount{Reason: reason, Count: n})
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		slices.SortFunc(s.Reasons, func(a, b store.ReasonCount) int {
+			if a.Count != b.Count {
+				return b.Count - a.Count
+			}
+			return strings.Compare(a.Reason, b.Reason)
+		})
+
+		drows, err := q.Query(ctx, `SELECT l.first_feedback_at - l.posted_at FROM leads l
+			WHERE `+leadWindow+` AND l.first_feedback_at IS NOT NULL ORDER BY 1`, nanos(from), nanos(to))
+		if err != nil {
+			return fmt.Errorf("feedback delays: %w", err)
+		}
+		defer drows.Close()
+		for drows.Next() {
+			var d int64
+			if err := drows.Scan(&d); err != nil {
+				return err
+			}
+			s.FirstFeedback = append(s.FirstFeedback, time.Duration(max(d, 0)))
+		}
+		return drows.Err()
+	})
+	return s, err
+}
+
+// WaitingLeads returns up to limit leads posted in [from, to) that nobody
+// has rated, oldest first.
+func (db *DB) WaitingLeads(ctx context.Context, from, to time.Time, limit int) ([]store.Lead, error) {
+	return db.leadsWhere(ctx, strings.ReplaceAll(leadWindow, "l.", "")+
+		" AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.lead_id = leads.id) ORDER BY posted_at, id", limit, nanos(from), nanos(to))
+}
+
+// DueReminders returns up to limit leads that got no feedback within sla,
+// posted at most a week before their SLA ran out, whose reminder is
+// neither done nor held by a live claim.
+func (db *DB) DueReminders(ctx context.Context, now time.Time, sla time.Duration, limit int) ([]store.Lead, error) {
+	deadline := now.Add(-sla)
+	return db.leadsWhere(ctx, `status = 'lead' AND NOT deleted AND first_feedback_at IS NULL
+		AND posted_at <= $1 AND posted_at > $2
+		AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.key = $3::text || leads.id::text AND (c.state = 'done' OR c.expires_at > $4))
+		ORDER BY posted_at, id`, limit, nanos(deadline), nanos(deadline.Add(-7*24*time.Hour)), store.SLAReminderPrefix, nanos(now))
+}
+
+// leadRecords returns every lead (not the unverified) with its feedback,
+// oldest first.
+func leadRecords(ctx context.Context, q queryer) ([]store.LeadRecord, error) {
+	rows, err := q.Query(ctx, `SELECT l.id, l.channel, l.ts, l.text, l.posted_by, l.posted_at, l.deleted,
+		f."user", f.rating, f.reason, f.at
+		FROM leads l LEFT JOIN feedback f ON f.lead_id = l.id
+		WHERE l.status = 'lead' ORDER BY l.posted_at, l.channel, l.ts, f.at, f."user"`)
+	if err != nil {
+		return nil, fmt.Errorf("export leads: %w", err)
+	}
+	defer rows.Close()
+	var out []store.LeadRecord
+	var last int64 = -1
+	for rows.Next() {
+		var id, posted int64
+		var r store.LeadRecord
+		var user, rating, reason *string
+		var at *int64
+		if err := rows.Scan(&id, &r.Channel, &r.TS, &r.Text, &r.PostedBy, &posted, &r.Deleted, &user, &rating, &reason, &at); err != nil {
+			return nil, fmt.Errorf("export leads: %w", err)
+		}
+		if id != last {
+			r.PostedAt, r.Feedback = fromNanos(posted), []store.FeedbackRecord{}
+			out = append(out, r)
+			last = id
+		}
+		if user != nil {
+			cur := &out[len(out)-1]
+			cur.Feedback = append(cur.Feedback, store.FeedbackRecord{User: *user, Rating: store.Rating(*rating), Reason: *reason, At: fromNanos(*at)})
+		}
+	}
+	return out, rows.Err()
+}
+
+// importLead stores a lead and makes its feedback exactly the record's.
+// Records are checked before anything is written.
+func importLead(ctx context.Context, tx *Tx, r store.LeadRecord) (store.Outcome, error) {
+	if err := r.Check(); err != nil {
+		return 0, err
+	}
+	if r.PostedAt.IsZero() {
+		r.PostedAt, _ = store.TSTime(r.TS)
+	}
+	existing, err := leadRecordOf(ctx, tx, r.Channel, r.TS)
+	if err != nil {
+		return 0, err
+	}
+	if existing != nil && store.SameLead(*existing, r) {
+		return store.Unchanged, nil
+	}
+	var first *int64
+	for _, f := range r.Feedback {
+		if n := nanos(f.At); first == nil || n < *first {
+			first = &n
+		}
+	}
+	var id int64
+	if err := tx.QueryRow(ctx, `INSERT INTO leads (channel, ts, status, text, posted_by, posted_at, deleted, first_feedback_at)
+		VALUES ($1, $2, 'lead', $3, $4, $5, $6, $7)
+		ON CONFLICT (channel, ts) DO UPDATE SET status = 'lead', text = excluded.text, posted_by = excluded.posted_by,
+		posted_at = excluded.posted_at, deleted = excluded.deleted,
+		first_feedback_at = LEAST(leads.first_feedback_at, excluded.first_feedback_at)
+		RETURNING id`,
+		r.Channel, r.TS, r.Text, r.PostedBy, nanos(r.PostedAt), r.Deleted, first).Scan(&id); err != nil {
+		return 0, fmt.Errorf("import lead: %w", err)
+	}
+	if _, err := tx.Exec(ctx, "DELETE FROM feedback WHERE lead_id = $1", id); err != nil {
+		return 0, fmt.Errorf("import feedback: %w", err)
+	}
+	for _, f := range r.Feedback {
+		if _, err := tx.Exec(ctx, `INSERT INTO feedback (lead_id, "user", rating, emoji, reason, at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			id, f.User, string(f.Rating), string(f.Rating), f.Reason, nanos(f.At)); err != nil {
+			return 0, fmt.Errorf("import feedback: %w", err)
+		}
+	}
+	if existing == nil {
+		return store.Created, nil
+	}
+	return store.Updated, nil
+}
+
+func leadRecordOf(ctx context.Context, q queryer, channel, ts string) (*store.LeadRecord, error) {
+	var r store.LeadRecord
+	var id, posted int64
+	err := q.QueryRow(ctx, "SELECT id, text, posted_by, posted_at, deleted FROM leads WHERE channel = $1 AND ts = $2 AND status = 'lead'",
+		channel, ts).Scan(&id, &r.Text, &r.PostedBy, &posted, &r.Deleted)
+	if isNoRows(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read lead: %w", err)
+	}
+	r.Channel, r.TS, r.PostedAt = channel, ts, fromNanos(posted)
+	rows, err := q.Query(ctx, `SELECT "user", rating, reason, at FROM feedback WHERE lead_id = $1 ORDER BY at, "user"`, id)
+	if err != nil {
+		return nil, fmt.Errorf("read feedback: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var f store.FeedbackRecord
+		var rating string
+		var at int64
+		if err := rows.Scan(&f.User, &rating, &f.Reason, &at); err != nil {
+			return nil, err
+		}
+		f.Rating, f.At = store.Rating(rating), fromNanos(at)
+		r.Feedback = append(r.Feedback, f)
+	}
+	return &r, rows.Err()
+}

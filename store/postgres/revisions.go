@@ -1,0 +1,61 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"smarketing/store"
+)
+
+// Kinds of records with a history.
+const (
+	kindTerm    = "term"
+	kindPersona = "persona"
+)
+
+func writeRevision(ctx context.Context, tx *Tx, kind string, id int64, action string, value any, by store.Actor, at time.Time) error {
+	data, err := json.Marshal(value)
+	if err != nil {
+		return fmt.Errorf("encode %s revision: %w", kind, err)
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO revisions (kind, record_id, action, data, edited_by, edited_by_name, edited_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, kind, id, action, string(data), by.ID, by.Name, nanos(at))
+	if err != nil {
+		return fmt.Errorf("write %s revision: %w", kind, err)
+	}
+	return nil
+}
+
+func deleteRevisions(ctx context.Context, tx *Tx, kind string, id int64) error {
+	if _, err := tx.Exec(ctx, "DELETE FROM revisions WHERE kind = $1 AND record_id = $2", kind, id); err != nil {
+		return fmt.Errorf("delete %s history: %w", kind, err)
+	}
+	return nil
+}
+
+// history returns the saved versions of one record, newest first.
+func history[T any](ctx context.Context, q queryer, kind string, id int64) ([]store.Revision[T], error) {
+	rows, err := q.Query(ctx, `SELECT action, data, edited_by, edited_by_name, edited_at
+		FROM revisions WHERE kind = $1 AND record_id = $2 ORDER BY id DESC`, kind, id)
+	if err != nil {
+		return nil, fmt.Errorf("%s history: %w", kind, err)
+	}
+	defer rows.Close()
+	var out []store.Revision[T]
+	for rows.Next() {
+		var r store.Revision[T]
+		var data string
+		var at int64
+		if err := rows.Scan(&r.Action, &data, &r.EditedBy, &r.EditedByName, &at); err != nil {
+			return nil, fmt.Errorf("%s history: %w", kind, err)
+		}
+		if err := json.Unmarshal([]byte(data), &r.Value); err != nil {
+			return nil, fmt.Errorf("%s history: %w", kind, err)
+		}
+		r.EditedAt = fromNanos(at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

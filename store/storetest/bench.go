@@ -1,0 +1,95 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"smarketing/store"
+)
+
+// Bench runs the suite's benchmarks on the backend o opens:
+//
+//	func BenchmarkStore(b *testing.B) { storetest.Bench(b, opener) }
+func Bench(b *testing.B, o Opener) {
+	s := &suite{o: o}
+	b.Run("React", func(b *testing.B) { benchReact(b, s) })
+	b.Run("TermLookup", func(b *testing.B) { benchTermLookup(b, s) })
+	b.Run("SearchTerms", func(b *testing.B) { benchSearchTerms(b, s) })
+}
+
+// benchReact records rating reactions one at a time (a batch of one each,
+// the costliest case) on 1,000 leads that are rated already, so most
+// change a rating.
+func benchReact(b *testing.B, s *suite) {
+	db := s.open(b)
+	ds := store.Dataset{}
+	var leads []string
+	for i := range 1000 {
+		ts := tsAt(Start, i)
+		posted, _ := store.TSTime(ts)
+		ds.Leads = append(ds.Leads, store.LeadRecord{Channel: "CL", TS: ts, Text: "A lead", PostedBy: "UMKT", PostedAt: posted})
+		leads = append(leads, ts)
+	}
+	db.mustImport(b, ds)
+	// The seed ratings as reactions (so that they can be taken back),
+	// concurrently: group commit makes it a few transactions.
+	var wg sync.WaitGroup
+	for i, ts := range leads {
+		wg.Go(func() {
+			r := store.Reaction{Channel: "CL", TS: ts, User: "USEED", Emoji: "+1", Rating: store.Good, Added: true, At: Start}
+			if _, err := db.Record(ctx, store.Event{ID: fmt.Sprintf("EvSeed%d", i), React: &r}); err != nil {
+				b.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	emoji := []string{"+1", "-1", "fire"}
+	ratings := []store.Rating{store.Good, store.Poor, store.Hot}
+	i := 0
+	for b.Loop() {
+		r := store.Reaction{Channel: "CL", TS: leads[i%len(leads)], User: fmt.Sprintf("U%03d", i%300), Emoji: emoji[i%3], Rating: ratings[i%3],
+			Added: true, At: Start.Add(time.Duration(i) * time.Second)}
+		if _, err := db.Record(ctx, store.Event{ID: fmt.Sprintf("EvB%d", i), React: &r}); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+func glossaryOf(n int) store.Dataset {
+	ds := store.Dataset{}
+	for i := range n {
+		ds.Terms = append(ds.Terms, store.TermRecord{Name: fmt.Sprintf("Term %04d", i), Aliases: []string{fmt.Sprintf("T%04d", i)},
+			Definition: "A lead that marketing judges ready for sales to contact, long enough to look like a real one."})
+	}
+	return ds
+}
+
+// benchTermLookup looks up one term of 1,000 as /term does, with a
+// request's cancellable context.
+func benchTermLookup(b *testing.B, s *suite) {
+	db := s.open(b)
+	db.mustImport(b, glossaryOf(1000))
+	c, cancel := context.WithTimeout(ctx, time.Hour)
+	defer cancel()
+	for b.Loop() {
+		if _, err := db.Term(c, "t0500"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchSearchTerms searches 1,000 terms for a word in every definition and
+// a prefix of one name, as /term search does, for the first ten.
+func benchSearchTerms(b *testing.B, s *suite) {
+	db := s.open(b)
+	db.mustImport(b, glossaryOf(1000))
+	for b.Loop() {
+		if hits, err := db.SearchTerms(ctx, "term 050 lead", 10); err != nil || len(hits) == 0 {
+			b.Fatal(hits, err)
+		}
+	}
+}
