@@ -96,53 +96,54 @@ func storable(fields ...string) error {
 // importer applies the records of an import within tx.
 type importer struct{ tx *Tx }
 
-func (im importer) ImportTerm(ctx context.Context, r store.TermRecord, by store.Actor) (store.Outcome, error) {
+func (im importer) ImportTerm(ctx context.Context, r store.TermRecord, opt store.ImportOptions) (store.Outcome, error) {
 	if err := storable(append([]string{r.Name, r.Category, r.Definition, r.CreatedBy, r.UpdatedBy}, r.Aliases...)...); err != nil {
 		return 0, err
 	}
 	t := r.TermOf()
 	// Match by name only: a record named like another term's alias is a clash,
 	// not a rename of that term.
-	var id, lastEdit int64
-	err := im.tx.QueryRow(ctx, `SELECT k.term_id, t.updated_at FROM term_keys k JOIN terms t ON t.id = k.term_id
-		WHERE k.key = $1 AND k.position = 0`, store.Key(t.Name)).Scan(&id, &lastEdit)
-	if isNoRows(err) {
-		_, err := addTerm(ctx, im.tx, t, by)
+	old, err := termWhere(ctx, im.tx, "t.id = (SELECT term_id FROM term_keys WHERE key = $1 AND position = 0)", store.Key(t.Name))
+	if errors.Is(err, store.ErrNotFound) {
+		_, err := addTerm(ctx, im.tx, t, opt.By)
 		return store.Created, err
 	}
 	if err != nil {
 		return 0, err
 	}
-	t.ID = id
-	var editor store.Actor
-	t.UpdatedAt, editor = store.EditByImport(r.UpdatedAt, fromNanos(lastEdit), r.UpdatedBy, by)
-	err = updateTerm(ctx, im.tx, t, editor)
-	if errors.Is(err, store.ErrUnchanged) {
+	if old.SameContent(t) {
 		return store.Unchanged, nil
 	}
-	return store.Updated, err
+	t.ID = old.ID
+	var editor store.Actor
+	if t.UpdatedAt, editor, err = store.EditByImport(r.UpdatedAt, old.UpdatedAt, r.UpdatedBy, opt.By, opt.Overwrite); err != nil {
+		return 0, err
+	}
+	return store.Updated, updateTerm(ctx, im.tx, t, editor)
 }
 
-func (im importer) ImportPersona(ctx context.Context, r store.PersonaRecord, by store.Actor) (store.Outcome, error) {
+func (im importer) ImportPersona(ctx context.Context, r store.PersonaRecord, opt store.ImportOptions) (store.Outcome, error) {
 	if err := storable(r.Name, r.Role, r.Summary, r.Goals, r.Pains, r.Objections, r.Channels, r.Questions, r.CreatedBy); err != nil {
 		return 0, err
 	}
 	p := r.PersonaOf()
 	old, err := personaWhere(ctx, im.tx, "key = $1", store.Key(p.Name))
 	if errors.Is(err, store.ErrNotFound) {
-		_, err := addPersona(ctx, im.tx, p, by)
+		_, err := addPersona(ctx, im.tx, p, opt.By)
 		return store.Created, err
 	}
 	if err != nil {
 		return 0, err
 	}
-	p.ID = old.ID
-	p.UpdatedAt, _ = store.EditByImport(r.UpdatedAt, old.UpdatedAt, "", by)
-	err = updatePersona(ctx, im.tx, p, by)
-	if errors.Is(err, store.ErrUnchanged) {
+	if old.SameContent(p) {
 		return store.Unchanged, nil
 	}
-	return store.Updated, err
+	p.ID = old.ID
+	var editor store.Actor
+	if p.UpdatedAt, editor, err = store.EditByImport(r.UpdatedAt, old.UpdatedAt, "", opt.By, opt.Overwrite); err != nil {
+		return 0, err
+	}
+	return store.Updated, updatePersona(ctx, im.tx, p, editor)
 }
 
 func (im importer) ImportLead(ctx context.Context, r store.LeadRecord) (store.Outcome, error) {

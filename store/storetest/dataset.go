@@ -232,10 +232,25 @@ func testImportCreatesUpdatesLeavesAlone(t *testing.T, s *suite) {
 	if revs := db.mustHistory(t, mql.ID); len(revs) != 1 {
 		t.Fatalf("history after re-import has %d versions, want 1", len(revs))
 	}
+	// Changes in records with no updated_at are older than what is
+	// stored: kept back (SPEC §7) unless Overwrite.
 	ds.Terms[1].Aliases = []string{"MQL", "M.Q.L."}
 	ds.Personas[0].Goals = "Save time"
-	if got := db.mustImport(t, ds); got.Updated != 2 || got.Unchanged != 1 {
-		t.Fatalf("Import of changes = %+v, want 2 updated, 1 unchanged", got)
+	kept, err := db.Import(ctx, ds, store.ImportOptions{By: importer})
+	if err != nil || len(kept.Kept) != 2 || kept.Updated != 0 || kept.Unchanged != 1 {
+		t.Fatalf("Import of changes without times = %+v, %v; want 2 kept, 1 unchanged", kept, err)
+	}
+	for _, k := range kept.Kept {
+		if stale, ok := errors.AsType[*store.StaleError](k.Err); !ok || !stale.Stored.Equal(Start) || !stale.Record.IsZero() {
+			t.Fatalf("kept %+v, want a StaleError with the stored time and none for the record", k)
+		}
+	}
+	if revs := db.mustHistory(t, mql.ID); len(revs) != 1 {
+		t.Fatalf("history after a kept import has %d versions, want 1", len(revs))
+	}
+	got, err := db.Import(ctx, ds, store.ImportOptions{By: importer, Overwrite: true})
+	if err != nil || got.Updated != 2 || got.Unchanged != 1 || len(got.Kept) != 0 {
+		t.Fatalf("Import of changes with Overwrite = %+v, %v; want 2 updated, 1 unchanged", got, err)
 	}
 	if revs := db.mustHistory(t, mql.ID); len(revs) != 2 || !slices.Equal(revs[0].Value.Aliases, []string{"MQL", "M.Q.L."}) || revs[0].Action != "edited" {
 		t.Fatalf("history after the change = %+v", revs)
@@ -245,7 +260,7 @@ func testImportCreatesUpdatesLeavesAlone(t *testing.T, s *suite) {
 	}
 	// A record matches by name whatever the case; the name is the record's.
 	ds.Terms[0].Name = "LEAD"
-	if got := db.mustImport(t, ds); got.Updated != 1 || got.Unchanged != 2 {
+	if got, err := db.Import(ctx, ds, store.ImportOptions{By: importer, Overwrite: true}); err != nil || got.Updated != 1 || got.Unchanged != 2 {
 		t.Fatalf("Import of a renamed case = %+v, want 1 updated", got)
 	}
 	if tm, _ := db.lookup(t, "lead"); tm.Name != "LEAD" {
@@ -278,7 +293,25 @@ func testImportRejectsConflictsWithoutTrace(t *testing.T, s *suite) {
 		}
 		got = append(got, fmt.Sprintf("%s[%d] %s/%s", r.Section, r.Index, c.Key, c.Owner))
 	}
-	if want := []string{"terms[0] MQL/MQL", "terms[3] sal/Sales Accepted Lead", "terms[4] B/B", "terms[5] TWICE/Twice"}; !slices.Equal(got, want) {
+	if want := []string{"terms[0] MQL/MQL", "terms[3] sal/Sales Accepted Lead", "terms[5] TWICE/Twice"}; !slices.Equal(got, want) {
+		t.Fatalf("rejected %q, want %q", got, want)
+	}
+	// A, changed by a record with no time, is kept back before its alias
+	// is even looked at.
+	if len(rep.Kept) != 1 || rep.Kept[0].Section != "terms" || rep.Kept[0].Index != 4 {
+		t.Fatalf("kept %+v, want terms[4] (A)", rep.Kept)
+	}
+	rep = db.mustImport(t, store.Dataset{Terms: []store.TermRecord{
+		{Name: "A", Aliases: []string{"B"}, Definition: "Changed, but its alias is B's name", UpdatedAt: Start.Add(time.Hour)},
+	}})
+	got = nil
+	for _, r := range rep.Rejected {
+		var c *store.ConflictError
+		if errors.As(r.Err, &c) {
+			got = append(got, fmt.Sprintf("%s[%d] %s/%s", r.Section, r.Index, c.Key, c.Owner))
+		}
+	}
+	if want := []string{"terms[0] B/B"}; !slices.Equal(got, want) {
 		t.Fatalf("rejected %q, want %q", got, want)
 	}
 	for _, name := range []string{"Pipeline", "Funnel", "Twice"} {
@@ -349,7 +382,7 @@ func testImportUpdateAuthorship(t *testing.T, s *suite) {
 		// The file says the record was edited after the stored version:
 		// that edit is what the import applies.
 		{"newer in the file", Start.Add(-time.Hour), "UBOB", Start.Add(-time.Hour)},
-		// An export edited by hand keeps its old times: the edit is the
+		// Not newer: kept back; with Overwrite the edit is the
 		// importer's, now, and sorts after the stored version.
 		{"same time as stored", stored, "import", Start},
 		{"older than stored", stored.Add(-time.Hour), "import", Start},
@@ -366,12 +399,27 @@ func testImportUpdateAuthorship(t *testing.T, s *suite) {
 			if term.CreatedBy != "UANN" || !term.CreatedAt.Equal(stored) || term.UpdatedBy != "UANN" || !term.UpdatedAt.Equal(stored) {
 				t.Fatalf("created term = %+v, want the record's authors and times", term)
 			}
-			rep := db.mustImport(t, store.Dataset{
+			change := store.Dataset{
 				Terms:    []store.TermRecord{{Name: "MQL", Definition: "New", CreatedBy: "UANN", CreatedAt: stored, UpdatedBy: "UBOB", UpdatedAt: tc.updatedAt}},
 				Personas: []store.PersonaRecord{{Name: "Sally", Summary: "New", CreatedBy: "UANN", CreatedAt: stored, UpdatedAt: tc.updatedAt}},
-			})
-			if rep.Updated != 2 {
+			}
+			newer := tc.updatedAt.After(stored)
+			rep, err := db.Import(ctx, change, store.ImportOptions{By: importer})
+			switch {
+			case err != nil:
+				t.Fatal(err)
+			case newer && rep.Updated != 2:
 				t.Fatalf("Import = %+v, want 2 updated", rep)
+			case !newer && (rep.Updated != 0 || len(rep.Kept) != 2):
+				t.Fatalf("Import = %+v, want 2 kept: the stored versions are newer", rep)
+			}
+			if !newer {
+				if term, _ := db.lookup(t, "MQL"); term.Definition != "Old" {
+					t.Fatalf("a kept term changed: %+v", term)
+				}
+				if rep, err = db.Import(ctx, change, store.ImportOptions{By: importer, Overwrite: true}); err != nil || rep.Updated != 2 {
+					t.Fatalf("Import with Overwrite = %+v, %v; want 2 updated", rep, err)
+				}
 			}
 			term, _ = db.lookup(t, "MQL")
 			if term.UpdatedBy != tc.wantBy || !term.UpdatedAt.Equal(tc.wantAt) || term.CreatedBy != "UANN" || !term.CreatedAt.Equal(stored) {

@@ -105,7 +105,7 @@ func testCopySeesOwnChanges(t *testing.T, s *suite) {
 					{Name: "Marketing Qualified Lead", Aliases: []string{"MQL"}, Definition: "Imported."},
 					{Name: "Hot lead", Definition: "Imported too."},
 				}}
-				if _, err := db.Import(ctx, ds, store.ImportOptions{By: ann}); err != nil {
+				if _, err := db.Import(ctx, ds, store.ImportOptions{By: ann, Overwrite: true}); err != nil {
 					t.Fatalf("Import: %v", err)
 				}
 			},
