@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode"
 
 	"github.com/peterh/liner"
 )
@@ -120,6 +121,15 @@ func newEditor() (*editor, error) {
 }
 
 func (e *editor) ReadLine(prompt string) (string, error) {
+	// liner refuses a prompt with any rune of Unicode's C categories,
+	// format characters (a soft hyphen, an emoji joiner) included, and a
+	// form shows stored values in its prompts.
+	prompt = strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.C, r) {
+			return -1
+		}
+		return r
+	}, prompt)
 	line, err := e.st.Prompt(prompt)
 	switch {
 	case errors.Is(err, liner.ErrPromptAborted):

@@ -223,6 +223,10 @@ func TestTerminalSession(t *testing.T) {
 			[]string{"Scheduled Pipeline review (#1) in #sales-marketing, every Tuesday at 10:00", "smarketing> "}},
 		{"", "/meeting list\r", []string{"#sales-marketing · every Tuesday at 10:00", "smarketing> "}},
 		{"a mistake names what to type", "term sal\r", []string{"Commands start with a slash: type /term sal.", "smarketing> "}},
+		{"a value with a joiner in a form's prompt", "/term add Family \U0001F468\u200D\U0001F467 plan = A plan for families\r",
+			[]string{"Added Family", "smarketing> "}},
+		{"", "/term edit Family \U0001F468\u200D\U0001F467 plan\r", []string{"── Edit a term ──", "Name [Family "}},
+		{"", "\x03", []string{"Cancelled: nothing was saved.", "smarketing> "}},
 		{"Ctrl-D leaves", "\x04", nil},
 	}
 	for _, st := range steps {

@@ -258,7 +258,7 @@ func (ses *session) answer(ctx context.Context, resp commands.Response, err erro
 		ses.print(commands.ErrorResponse(err))
 		if ue := (*commands.UserError)(nil); !errors.As(err, &ue) {
 			// The person at the console runs the program: the detail helps.
-			ses.say("  (%s)", err)
+			ses.say("  (%s)", sanitize(err.Error()))
 		}
 		return false
 	}
