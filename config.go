@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/joho/godotenv"
 
 	"smarketing/commands"
 	"smarketing/schedules/cronspec"
@@ -162,8 +163,13 @@ func channelList(s string) ([]string, error) {
 	return out, nil
 }
 
-// loadDotEnv returns a getenv that falls back to KEY=VALUE lines of the file
-// at path (if it exists) for variables the environment does not set.
+// loadDotEnv returns a getenv that falls back to the variables of the
+// .env file at path (if it exists) for those the environment does not set.
+// The file is read as github.com/joho/godotenv reads it, the way most
+// dotenv tools do: KEY=value lines, blank lines and # comments (also after
+// an unquoted value), an optional "export ", 'single' quotes taken
+// literally, "double" quotes with \n and \" escapes, and $VAR or ${VAR}
+// expanded outside single quotes.
 func loadDotEnv(path string, getenv func(string) string) (func(string) string, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -173,26 +179,11 @@ func loadDotEnv(path string, getenv func(string) string) (func(string) string, e
 		return nil, err
 	}
 	defer f.Close()
-	vals := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		line = strings.TrimPrefix(line, "export ")
-		k, v, ok := strings.Cut(line, "=")
-		if !ok {
-			return nil, fmt.Errorf("%s:%d: want KEY=VALUE", path, n)
-		}
-		v = strings.TrimSpace(v)
-		if len(v) >= 2 && (v[0] == '"' && v[len(v)-1] == '"' || v[0] == '\'' && v[len(v)-1] == '\'') {
-			v = v[1 : len(v)-1]
-		}
-		vals[strings.TrimSpace(k)] = v
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	vals, err := godotenv.Parse(f)
+	if err != nil {
+		// One line, whatever the parser quoted from the file.
+		msg := strings.ReplaceAll(err.Error(), "\n", `\n`)
+		return nil, fmt.Errorf("%s: %s; write one KEY=value per line, quote values with spaces or #, and start comments with #", path, msg)
 	}
 	return func(k string) string {
 		if v := getenv(k); v != "" {

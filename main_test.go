@@ -145,10 +145,8 @@ func TestShellNeedsNoTokens(t *testing.T) {
 		"/term sal",
 		"/term sa",
 		"/term add",
-		"Opportunity",
-		"",
-		"Funnel",
-		"A qualified deal in the pipeline",
+		"Opportunity", // piped: a command line, not the form's first field
+		"/term add Opportunity = A qualified deal in the pipeline",
 		"/term list",
 		"/term search pipeline",
 		"/nope",
@@ -160,13 +158,14 @@ func TestShellNeedsNoTokens(t *testing.T) {
 		t.Fatalf("shell exit %d, stderr:\n%s", code, stderr)
 	}
 	mustHave(t, "shell output", out,
-		"Added *Sales Accepted Lead*",
+		"Added Sales Accepted Lead",
 		"Sales agreed to work it <!channel>", // shown as typed in a terminal
 		"Last edited by @ana",
-		"Did you mean *SAL*",
-		"2 terms", "*Funnel*",
-		"1. *Opportunity*",
-		"I don't know the command `/nope`")
+		"Did you mean SAL",
+		"type it on one line: /term add NAME (ALIAS, ALIAS) = DEFINITION",
+		"2 terms", "Uncategorised",
+		"1. Opportunity",
+		"I don't know the command /nope")
 }
 
 // TestRunOverSocketMode drives the built binary through the fake Slack with

@@ -197,7 +197,25 @@ func (h *Handler) route(ctx context.Context, req Request, shared bool) (Response
 	case "/meeting":
 		return h.meeting(ctx, req, shared)
 	}
-	return Response{}, userErrorf("I don't know the command `%s`.", Escape(req.Command))
+	return Response{}, unknownCommand(req.Command)
+}
+
+// unknownCommand names the commands there are, and the one that was
+// probably meant.
+func unknownCommand(cmd string) error {
+	var names []string
+	var keys []store.TermKey
+	for i, c := range Catalog() {
+		names = append(names, "`"+c.Name+"`")
+		keys = append(keys, store.TermKey{Label: strings.TrimPrefix(c.Name, "/"), Name: c.Name, TermID: int64(i)})
+	}
+	msg := fmt.Sprintf("I don't know the command `%s`.", codeText(cmd, 40))
+	if s := suggest(strings.TrimPrefix(cmd, "/"), keys, 1); len(s) == 1 {
+		msg += fmt.Sprintf(" Did you mean `%s`? Type `%s help` to see what it does.", s[0].Name, s[0].Name)
+	} else {
+		msg += " The commands are " + strings.Join(names, ", ") + "; type one followed by `help`, e.g. `/term help`."
+	}
+	return &UserError{Msg: msg}
 }
 
 // maxCommandText bounds what one command line may carry; Slack itself caps

@@ -446,6 +446,20 @@ func parseChannel(s string) (id string, ok bool) {
 	return "", false
 }
 
+// lowerChannelID reports whether s is a channel ID typed in lower case
+// ("c0123abcd", "#c0123abcd"), and returns it as it must be typed.
+func lowerChannelID(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if s == strings.ToUpper(s) {
+		return "", false
+	}
+	m := channelID.FindStringSubmatch(strings.ToUpper(s))
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
+}
+
 // channelRef links to a channel by ID ("<#C123>", which Slack shows as its
 // name and does not notify anyone); anything that is not an ID is shown
 // as text.
@@ -506,6 +520,8 @@ func parseMeetingLine(s string) (meetingLine, error) {
 	if id, ok := parseChannel(last); ok {
 		line.channel, line.hasChannel = id, true
 		line.schedule = strings.TrimSpace(strings.TrimSuffix(line.schedule, last))
+	} else if id, ok := lowerChannelID(last); ok {
+		return meetingLine{}, userErrorf("Channel IDs are in capitals: type `%s` instead of `%s`.", id, codeText(last, 80))
 	} else if strings.HasPrefix(last, "#") || strings.HasPrefix(last, "<#") {
 		return meetingLine{}, userErrorf("I can't tell which channel `%s` is. %s", codeText(last, 80), channelHelp)
 	}
@@ -579,15 +595,20 @@ func (h *Handler) meetingModal(title string) *Modal {
 	if h.recapChannel != "" {
 		channelHint += " Leave empty for the recap channel."
 	}
+	inline := `/meeting add "TITLE" every DAY at HH:MM #channel`
+	if t := strings.TrimSpace(title); t != "" && !strings.ContainsAny(t, "\"“”„") {
+		inline = `/meeting add "` + singleLine(t) + `" every DAY at HH:MM #channel`
+	}
 	return &Modal{
 		CallbackID: modalMeetingAdd,
 		Title:      "Schedule a meeting",
 		Submit:     "Schedule",
+		Inline:     inline,
 		Inputs: []Input{
 			{ID: inputMeetingTitle, Label: "Title", Placeholder: "e.g. Weekly pipeline review", Value: Truncate(strings.TrimSpace(title), MaxMeetingTitle), MaxLength: MaxMeetingTitle},
 			{ID: inputMeetingDays, Label: "Days", Hint: "Days of the week, separated by commas: mon, tue, wed, thu, fri, sat, sun, or weekdays.", Placeholder: "e.g. tue, thu", MaxLength: 100},
 			{ID: inputMeetingTime, Label: "Time", Hint: "24-hour HH:MM (or 4:30pm), " + h.loc.String() + " time.", Placeholder: "e.g. 10:00", MaxLength: 20},
-			{ID: inputMeetingChannel, Label: "Channel", Hint: channelHint, Placeholder: "e.g. C0123ABCD", Optional: h.recapChannel != "", MaxLength: 200},
+			{ID: inputMeetingChannel, Label: "Channel", Hint: channelHint, Placeholder: "e.g. C0123ABCD", Optional: h.recapChannel != "", MaxLength: 200, Channel: true},
 		},
 	}
 }
@@ -606,7 +627,9 @@ func (h *Handler) submitMeeting(ctx context.Context, s Submission) (SubmitResult
 	in.schedule = fmt.Sprintf("%d %d * * %s", minute, hour, dow)
 	if c := strings.TrimSpace(s.Values[inputMeetingChannel]); c != "" {
 		id, ok := parseChannel(c)
-		if !ok {
+		if upper, lower := lowerChannelID(c); !ok && lower {
+			errs[inputMeetingChannel] = "Channel IDs are in capitals: type " + upper + "."
+		} else if !ok {
 			errs[inputMeetingChannel] = "That is not a channel ID. It looks like C0123ABCD: open the channel name → About → Channel ID."
 		}
 		in.channel = id

@@ -213,8 +213,14 @@ func validatePersona(v map[string]string) (store.Persona, map[string]string) {
 
 func personaModal(callback, metadata string, p store.Persona) *Modal {
 	title, submit := "Add a persona", "Add"
+	name := "NAME"
+	if typeable(p.Name) {
+		name = p.Name
+	}
+	inline := "/persona add " + name + " = SUMMARY"
 	if callback == modalPersonaEdit {
 		title, submit = "Edit a persona", "Save"
+		inline = "/persona edit " + name + " = NEW SUMMARY"
 	}
 	v := personaValues(p)
 	inputs := []Input{
@@ -225,7 +231,7 @@ func personaModal(callback, metadata string, p store.Persona) *Modal {
 	for _, s := range personaSections {
 		inputs = append(inputs, Input{ID: s.id, Label: s.title, Hint: s.hint, Value: v[s.id], Multiline: true, Optional: true, MaxLength: MaxPersonaField})
 	}
-	return &Modal{CallbackID: callback, Title: title, Submit: submit, Metadata: metadata, Inputs: inputs}
+	return &Modal{CallbackID: callback, Title: title, Submit: submit, Metadata: metadata, Inputs: inputs, Inline: inline}
 }
 
 func (h *Handler) personaAdd(ctx context.Context, req Request, rest string) (Response, error) {

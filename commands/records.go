@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -187,4 +188,72 @@ func packLines(lines []string, maxSections int) (blocks []Block, omitted int) {
 		blocks = append(blocks, Section{Text: body})
 	}
 	return blocks, omitted
+}
+
+// subcommands are the first words /term and /persona read as a subcommand
+// rather than as the start of a name.
+var subcommands = map[string]bool{
+	"": true, "help": true, "-h": true, "--help": true, "?": true, "list": true, "search": true, "find": true,
+	"history": true, "add": true, "new": true, "edit": true, "update": true, "delete": true, "remove": true, "rm": true,
+}
+
+// typeable reports whether name, typed after a subcommand ("/term edit
+// NAME"), reads back as that name and nothing else: no "=" (a definition
+// would follow), no parentheses (aliases), nothing cleanName strips.
+func typeable(name string) bool {
+	return name != "" && name == cleanName(name) && singleLine(name) == name &&
+		!strings.ContainsAny(name, "=()"+refPrefix)
+}
+
+// startsWithSubcommand reports whether "/term NAME" would read NAME's first
+// word as a subcommand ("/term list building").
+func startsWithSubcommand(name string) bool {
+	first, _ := splitWord(name)
+	return subcommands[strings.ToLower(first)]
+}
+
+// Retype returns the command line a person can type for a button's line
+// (the Value of an [ActionRun] or [ActionShare] button), with a record
+// reference replaced by the record's name. ok is false when no typed line
+// does the same: the record is gone, or its name would be read as
+// something else (it contains "=", or is taken for another record).
+func (h *Handler) Retype(ctx context.Context, line string) (string, bool) {
+	cmd, text, _ := strings.Cut(line, " ")
+	i := strings.Index(text, refPrefix)
+	if i < 0 {
+		return line, singleLine(line) == line
+	}
+	head, ref := text[:i], text[i:]
+	id, name, ok := parseRef(ref)
+	if !ok {
+		return "", false
+	}
+	if id != 0 {
+		switch cmd {
+		case "/term":
+			t, err := h.db.TermByID(ctx, id)
+			if err != nil || !typeable(t.Name) {
+				return "", false
+			}
+			if again, _, err := h.findTerm(ctx, t.Name); err != nil || again.ID != id {
+				return "", false
+			}
+			name = t.Name
+		case "/persona":
+			p, err := h.db.PersonaByID(ctx, id)
+			if err != nil || !typeable(p.Name) {
+				return "", false
+			}
+			if found, err := store.FindPersonas(ctx, h.db, p.Name); err != nil || len(found) != 1 || found[0].ID != id {
+				return "", false
+			}
+			name = p.Name
+		default:
+			return "", false
+		}
+	}
+	if !typeable(name) || head == "" && startsWithSubcommand(name) {
+		return "", false
+	}
+	return cmd + " " + head + name, true
 }

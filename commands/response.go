@@ -72,6 +72,10 @@ type Modal struct {
 	Submit     string
 	Metadata   string
 	Inputs     []Input
+	// Inline is the one-line command that does what the form does, for a
+	// console that cannot ask field by field (the shell reading a script);
+	// empty when there is none.
+	Inline string
 }
 
 // Input is one text field of a modal.
@@ -84,6 +88,9 @@ type Input struct {
 	Multiline   bool
 	Optional    bool
 	MaxLength   int
+	// Channel reports whether the input names a channel, so that a console
+	// can turn a typed #name into a channel mention as Slack would.
+	Channel bool
 }
 
 // Escape makes user text inert in Slack mrkdwn and plain_text: it replaces

@@ -321,7 +321,7 @@ func (h *Handler) termEdit(ctx context.Context, req Request, rest string) (Respo
 	// Inline edit changes the definition; aliases too when given in ( ).
 	next := termInput{Name: old.Name, Aliases: old.Aliases, Category: old.Category, Definition: in.Definition}
 	if in.Aliases != nil {
-		next.Aliases = in.Aliases
+		next.Aliases = keepTypedAlias(in.Aliases, in.Name, old)
 	}
 	t, errs := next.validate()
 	if len(errs) > 0 {
@@ -330,6 +330,30 @@ func (h *Handler) termEdit(ctx context.Context, req Request, rest string) (Respo
 	t.ID = old.ID
 	resp, err := h.updateTerm(ctx, t, actor(req.UserID, req.UserName))
 	return resp, termError(err)
+}
+
+// keepTypedAlias returns the aliases given in an inline edit, plus the
+// alias the term was named by when the list leaves it out: in
+// "/term edit MQL (Marketing qualified, M.Q.L.) = …" the typed "MQL" says
+// which term, and replacing the aliases must not lose the very name the
+// author used for it (the next "/term mql" would find nothing). An alias
+// is dropped in the form, or by naming the term by its name.
+func keepTypedAlias(given []string, typed string, old store.Term) []string {
+	key := store.Key(typed)
+	if key == store.Key(old.Name) {
+		return given
+	}
+	for _, a := range given {
+		if store.Key(a) == key {
+			return given
+		}
+	}
+	for _, a := range old.Aliases {
+		if store.Key(a) == key {
+			return append([]string{a}, given...)
+		}
+	}
+	return given
 }
 
 // updateTerm saves t and answers with its card. Store errors other than
@@ -514,14 +538,21 @@ func (h *Handler) termSearch(ctx context.Context, query string, shared bool) (Re
 
 func termModal(callback, metadata string, in termInput) *Modal {
 	title, submit := "Add a term", "Add"
+	name := "NAME"
+	if typeable(in.Name) {
+		name = in.Name
+	}
+	inline := "/term add " + name + " (ALIAS, ALIAS) = DEFINITION"
 	if callback == modalTermEdit {
 		title, submit = "Edit a term", "Save"
+		inline = "/term edit " + name + " = NEW DEFINITION"
 	}
 	return &Modal{
 		CallbackID: callback,
 		Title:      title,
 		Submit:     submit,
 		Metadata:   metadata,
+		Inline:     inline,
 		Inputs: []Input{
 			{ID: inputName, Label: "Name", Placeholder: "e.g. Marketing Qualified Lead", Value: Truncate(in.Name, MaxTermName), MaxLength: MaxTermName},
 			{ID: inputAliases, Label: "Aliases", Hint: "Other names people use, separated by commas.", Placeholder: "e.g. MQL", Value: strings.Join(in.Aliases, ", "), Optional: true, MaxLength: (MaxTermName + 2) * MaxTermAliases},
