@@ -398,3 +398,45 @@ func TestBackupFailureLeavesNoFile(t *testing.T) {
 		t.Fatalf("the backup has a WAL beside it (%v): it must be one file", err)
 	}
 }
+
+// Done claims are pruned once older than store.ClaimsKept, as new claims
+// are won; held ones and recent ones stay.
+func TestDoneClaimsPruned(t *testing.T) {
+	ctx := context.Background()
+	now := fixedTime
+	db, err := sqlite.Open(ctx, tempFile(t), store.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	claim := func(key string) {
+		t.Helper()
+		if _, ok, err := db.Claim(ctx, key, "me", time.Minute); err != nil || !ok {
+			t.Fatalf("Claim(%s) = %v, %v", key, ok, err)
+		}
+	}
+	claim("old")
+	if err := db.Done(ctx, "old", "me"); err != nil {
+		t.Fatal(err)
+	}
+	claim("held")
+	now = now.Add(store.ClaimsKept - time.Hour)
+	claim("recent")
+	if err := db.Done(ctx, "recent", "me"); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(2 * time.Hour) // "old" is past ClaimsKept, "recent" is not
+	claim("new")
+	var claims store.Table
+	for _, tbl := range store.Schema() {
+		if tbl.Name == "claims" {
+			claims = tbl
+		}
+	}
+	if n, err := db.CountRows(ctx, claims); err != nil || n != 3 {
+		t.Fatalf("claims rows = %d, %v; want 3 (held, recent, new)", n, err)
+	}
+	if c, ok, _ := db.Claim(ctx, "recent", "other", time.Minute); ok || c.State != store.ClaimDone {
+		t.Fatalf("recent done claim = %+v, %v; want kept", c, ok)
+	}
+}
