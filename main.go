@@ -28,7 +28,8 @@ import (
 	"smarketing/schedules"
 	"smarketing/schedules/cronspec"
 	"smarketing/store"
-	_ "smarketing/store/sqlite" // the embedded backend
+	_ "smarketing/store/postgres" // SMARKETING_DB=postgres://…, for several instances
+	_ "smarketing/store/sqlite"   // the embedded backend
 )
 
 // version is set at build time with -ldflags "-X main.version=…".

@@ -12,7 +12,7 @@ import (
 )
 
 var leadTests = []subtest{
-	{"TSTimeOfLeads", testLeadPostedAt},
+	{"PostedAtFromTS", testLeadPostedAt},
 	{"LeadEvents", testLeadEvents},
 	{"RefusesMalformedEvents", testRecordRefusesMalformed},
 	{"LatestWinsAndFallback", testReactLatestWinsAndFallback},

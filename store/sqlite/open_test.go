@@ -1,0 +1,442 @@
+package sqlite_test
+
+// Tests of what is SQLite's own: the file, its schema and migrations, WAL,
+// backups. The behaviour every backend shares is in storetest (TestStore).
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"smarketing/store"
+	"smarketing/store/sqlite"
+)
+
+var ann = store.Actor{ID: "UANN", Name: "Ann"}
+
+var fixedTime = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
+// mustOpen opens file with the clock at fixedTime and closes it when the
+// test ends.
+func mustOpen(tb testing.TB, file string) *sqlite.DB {
+	tb.Helper()
+	db, err := sqlite.Open(context.Background(), file, store.Options{Now: func() time.Time { return fixedTime }})
+	if err != nil {
+		tb.Fatalf("Open(%q): %v", file, err)
+	}
+	tb.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			tb.Errorf("Close: %v", err)
+		}
+	})
+	return db
+}
+
+func tempFile(tb testing.TB) string { return filepath.Join(tb.TempDir(), "smarketing.db") }
+
+// openRaw opens file with database/sql directly, bypassing the store.
+func openRaw(tb testing.TB, file string) *sql.DB {
+	tb.Helper()
+	raw, err := sql.Open("sqlite3", file)
+	if err != nil {
+		tb.Fatalf("sql.Open: %v", err)
+	}
+	tb.Cleanup(func() { raw.Close() })
+	return raw
+}
+
+type migrationFile struct {
+	version int
+	sql     string
+}
+
+// migrationFiles reads migrations/NNNN_*.sql, in order.
+func migrationFiles(tb testing.TB) []migrationFile {
+	tb.Helper()
+	entries, err := os.ReadDir("migrations")
+	if err != nil {
+		tb.Fatalf("read migrations: %v", err)
+	}
+	var out []migrationFile
+	for _, e := range entries {
+		num, _, _ := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if err != nil || !strings.HasSuffix(e.Name(), ".sql") {
+			tb.Fatalf("migration file %q: want NNNN_name.sql", e.Name())
+		}
+		body, err := os.ReadFile(filepath.Join("migrations", e.Name()))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if len(out) > 0 && out[len(out)-1].version >= v {
+			tb.Fatalf("migration %s: versions must increase", e.Name())
+		}
+		out = append(out, migrationFile{v, string(body)})
+	}
+	if len(out) == 0 {
+		tb.Fatal("no migrations found")
+	}
+	return out
+}
+
+func TestOpenCreatesSchema(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t, tempFile(t))
+	v, err := db.SchemaVersion(ctx)
+	if err != nil {
+		t.Fatalf("SchemaVersion: %v", err)
+	}
+	ms := migrationFiles(t)
+	if want := ms[len(ms)-1].version; v != want {
+		t.Fatalf("SchemaVersion = %d, want %d", v, want)
+	}
+	if terms, err := db.Terms(ctx); err != nil || len(terms) != 0 {
+		t.Fatalf("Terms on a new database = %v, %v; want none", terms, err)
+	}
+	if res, err := db.IntegrityCheck(ctx); err != nil || res != "ok" {
+		t.Fatalf("IntegrityCheck = %q, %v; want ok", res, err)
+	}
+}
+
+func TestOpenTwiceIsNoOp(t *testing.T) {
+	ctx := context.Background()
+	file := tempFile(t)
+	db, err := sqlite.Open(ctx, file, store.Options{})
+	if err != nil {
+		t.Fatalf("first Open: %v", err)
+	}
+	if _, err := db.AddTerm(ctx, store.Term{Name: "MQL", Definition: "Marketing qualified lead"}, ann); err != nil {
+		t.Fatalf("AddTerm: %v", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	migrated := func() (n int, lastApplied int64) {
+		t.Helper()
+		raw := openRaw(t, file)
+		defer raw.Close()
+		if err := raw.QueryRow("SELECT COUNT(*), MAX(applied_at) FROM schema_migrations").Scan(&n, &lastApplied); err != nil {
+			t.Fatalf("read schema_migrations: %v", err)
+		}
+		return n, lastApplied
+	}
+	n1, applied1 := migrated()
+	if n1 != len(migrationFiles(t)) {
+		t.Fatalf("schema_migrations has %d rows, want one per migration (%d)", n1, len(migrationFiles(t)))
+	}
+	db2 := mustOpen(t, file)
+	if got, err := db2.Term(ctx, "mql"); err != nil || got.Definition != "Marketing qualified lead" {
+		t.Fatalf("Term after reopen = %+v, %v", got, err)
+	}
+	if n2, applied2 := migrated(); n2 != n1 || applied2 != applied1 {
+		t.Fatalf("schema_migrations after reopen = %d rows, last applied %d; want %d, %d (unchanged)", n2, applied2, n1, applied1)
+	}
+}
+
+func TestOpenUsesWAL(t *testing.T) {
+	ctx := context.Background()
+	file := tempFile(t)
+	db := mustOpen(t, file)
+	if _, err := db.AddTerm(ctx, store.Term{Name: "CAC", Definition: "Customer acquisition cost"}, ann); err != nil {
+		t.Fatalf("AddTerm: %v", err)
+	}
+	// In WAL mode the write-ahead log sits next to the database while it is
+	// open; in rollback-journal mode there is no -wal file at all.
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if _, err := os.Stat(file + suffix); err != nil {
+			t.Fatalf("Stat(%s) after a write: %v, want the file to exist (WAL mode)", filepath.Base(file+suffix), err)
+		}
+	}
+	if _, err := os.Stat(file + "-journal"); !os.IsNotExist(err) {
+		t.Fatalf("Stat(-journal) err = %v, want not-exist (WAL mode keeps no rollback journal)", err)
+	}
+	// WAL is written into the file: any connection finds it.
+	var mode string
+	if err := openRaw(t, file).QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("journal_mode of the file = %q, %v; want wal", mode, err)
+	}
+}
+
+func TestOpenPathWithSpecialCharacters(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "my dir #1 %20 ?x&y=z")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatalf("Mkdir: %v", err)
+	}
+	file := filepath.Join(dir, "data base.db")
+	db := mustOpen(t, file)
+	if _, err := db.AddTerm(ctx, store.Term{Name: "ICP", Definition: "Ideal customer profile"}, ann); err != nil {
+		t.Fatalf("AddTerm: %v", err)
+	}
+	if _, err := os.Stat(file); err != nil {
+		t.Fatalf("Stat(%q): %v, want the database at exactly that path", file, err)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(dir)); len(entries) != 1 {
+		t.Fatalf("the parent directory holds %d entries, want only %q", len(entries), filepath.Base(dir))
+	}
+}
+
+func TestOpenEmptyName(t *testing.T) {
+	if db, err := sqlite.Open(context.Background(), "", store.Options{}); err == nil {
+		db.Close()
+		t.Fatalf("Open(\"\") err = nil, want an error")
+	}
+}
+
+// store.Open sends a file path (with or without "sqlite:") to this backend.
+func TestStoreOpenPicksSQLite(t *testing.T) {
+	ctx := context.Background()
+	for _, prefix := range []string{"", "sqlite:"} {
+		file := tempFile(t)
+		s, err := store.Open(ctx, prefix+file, store.Options{})
+		if err != nil {
+			t.Fatalf("store.Open(%q): %v", prefix+file, err)
+		}
+		if got, want := s.Backend(), "sqlite "+file; got != want {
+			t.Errorf("Backend() = %q, want %q", got, want)
+		}
+		if err := s.Ping(ctx); err != nil {
+			t.Errorf("Ping: %v", err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(file); err != nil {
+			t.Errorf("store.Open(%q) made no file at %s: %v", prefix+file, file, err)
+		}
+	}
+}
+
+func TestOpenRejectsNewerSchema(t *testing.T) {
+	file := tempFile(t)
+	raw := openRaw(t, file)
+	if _, err := raw.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);
+		INSERT INTO schema_migrations (version, applied_at) VALUES (1, 0), (99, 0);`); err != nil {
+		t.Fatalf("prepare future schema: %v", err)
+	}
+	if err := raw.Close(); err != nil {
+		t.Fatalf("close raw: %v", err)
+	}
+	db, err := sqlite.Open(context.Background(), file, store.Options{})
+	if err == nil {
+		db.Close()
+		t.Fatalf("Open of a schema version 99 database err = nil, want an error")
+	}
+	for _, want := range []string{"99", "newer", "upgrade"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Open error = %q, want it to mention %q", err, want)
+		}
+	}
+}
+
+// A database made before the claims (migration 0009) keeps what its runs,
+// meeting runs and lead reminders recorded, under the keys the Go code
+// makes: posted is done, posting (perhaps a crash) is held by a lease that
+// has run out, so that it is taken over and told so.
+func TestMigrationCarriesOverRuns(t *testing.T) {
+	ctx := context.Background()
+	file := tempFile(t)
+	raw := openRaw(t, file)
+	if _, err := raw.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range migrationFiles(t) {
+		if m.version >= 9 {
+			break
+		}
+		if _, err := raw.Exec(m.sql); err != nil {
+			t.Fatalf("migration %d: %v", m.version, err)
+		}
+		if _, err := raw.Exec("INSERT INTO schema_migrations VALUES (?, 0)", m.version); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recapAt, posting := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	occ := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	posted := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{"INSERT INTO runs (job, scheduled_at, state, updated_at) VALUES ('recap', ?, 'posted', ?)", []any{recapAt.UnixNano(), recapAt.UnixNano()}},
+		{"INSERT INTO runs (job, scheduled_at, state, updated_at) VALUES ('recap', ?, 'posting', ?)", []any{posting.UnixNano(), posting.UnixNano()}},
+		{"INSERT INTO meetings (id, title, schedule, channel, created_by, created_at) VALUES (7, 'Review', '@weekly', 'C1', 'U1', 0)", nil},
+		{"INSERT INTO meeting_runs (meeting_id, occurrence, state, updated_at) VALUES (7, ?, 'posted', ?)", []any{occ.UnixNano(), occ.UnixNano()}},
+		{"INSERT INTO leads (id, channel, ts, status, posted_at, reminder) VALUES (3, 'CL', ?, 'lead', ?, 'sent')", []any{fmt.Sprintf("%d.000001", posted.Unix()), posted.UnixNano()}},
+		{"INSERT INTO leads (id, channel, ts, status, posted_at, reminder) VALUES (4, 'CL', ?, 'lead', ?, 'sending')", []any{fmt.Sprintf("%d.000002", posted.Unix()), posted.UnixNano()}},
+		{"INSERT INTO leads (id, channel, ts, status, posted_at) VALUES (5, 'CL', ?, 'lead', ?)", []any{fmt.Sprintf("%d.000003", posted.Unix()), posted.UnixNano()}},
+	} {
+		if _, err := raw.Exec(q.sql, q.args...); err != nil {
+			t.Fatalf("%s: %v", q.sql, err)
+		}
+	}
+	raw.Close()
+
+	db := mustOpen(t, file)
+	tests := []struct {
+		key      string
+		won      bool
+		state    string
+		attempts int
+	}{
+		{store.RecapKey(recapAt), false, store.ClaimDone, 1},
+		{store.RecapKey(posting), true, store.ClaimHeld, 2},
+		{store.MeetingReminderKey(7, occ), false, store.ClaimDone, 1},
+		{store.SLAReminderKey(3), false, store.ClaimDone, 1},
+		{store.SLAReminderKey(4), true, store.ClaimHeld, 2},
+		{store.SLAReminderKey(5), true, store.ClaimHeld, 1},
+	}
+	for _, tc := range tests {
+		c, won, err := db.Claim(ctx, tc.key, "new", time.Minute)
+		if err != nil || won != tc.won || c.State != tc.state || c.Attempts != tc.attempts {
+			t.Errorf("Claim(%s) after the migration = %+v, %v, %v; want won %v, %s, attempt %d", tc.key, c, won, err, tc.won, tc.state, tc.attempts)
+		}
+	}
+	if res, err := db.IntegrityCheck(ctx); err != nil || res != "ok" {
+		t.Fatalf("IntegrityCheck = %q, %v", res, err)
+	}
+}
+
+// TestBackupWhileWriting takes a backup while another goroutine keeps adding
+// terms: the copy opens, passes the integrity check, and holds one
+// consistent moment, at least every term written before the backup began.
+func TestBackupWhileWriting(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t, tempFile(t))
+	const total, before = 200, 50
+	started := make(chan struct{}) // closed once `before` terms are in
+	stop := make(chan struct{})    // closed when the backup is done
+	done := make(chan error, 1)
+	go func() {
+		defer close(done)
+		for i := range total {
+			if _, err := db.AddTerm(ctx, store.Term{Name: fmt.Sprintf("Term %03d", i), Definition: "Written during a backup"}, ann); err != nil {
+				done <- err
+				return
+			}
+			if i == before-1 {
+				close(started)
+			}
+			select {
+			case <-stop:
+				return
+			default:
+			}
+		}
+	}()
+	select {
+	case <-started:
+	case err := <-done:
+		t.Fatalf("writer stopped early: %v", err)
+	}
+	file := filepath.Join(t.TempDir(), "backup.db")
+	err := db.Backup(ctx, file)
+	close(stop)
+	if werr := <-done; werr != nil {
+		t.Fatalf("writer: %v", werr)
+	}
+	if err != nil {
+		t.Fatalf("Backup: %v", err)
+	}
+	copyDB := mustOpen(t, file)
+	if res, err := copyDB.IntegrityCheck(ctx); err != nil || res != "ok" {
+		t.Fatalf("integrity_check of the copy = %q, %v", res, err)
+	}
+	terms, err := copyDB.Terms(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(terms) < before {
+		t.Fatalf("copy has %d terms, want at least the %d written before the backup", len(terms), before)
+	}
+	for i, term := range terms { // a snapshot: the first n terms, no gaps
+		if want := fmt.Sprintf("Term %03d", i); term.Name != want {
+			t.Fatalf("copy's term %d is %q, want %q", i, term.Name, want)
+		}
+	}
+	if hits, err := copyDB.SearchTerms(ctx, "backup", 0); err != nil || len(hits) != len(terms) {
+		t.Fatalf("search in the copy = %d hits, %v; want %d", len(hits), err, len(terms))
+	}
+	err = db.Backup(ctx, file)
+	if err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("Backup over the existing copy: %v", err)
+	}
+}
+
+func TestBackupFailureLeavesNoFile(t *testing.T) {
+	db := mustOpen(t, tempFile(t))
+	if _, err := db.AddTerm(context.Background(), store.Term{Name: "MQL", Definition: "Marketing qualified lead"}, ann); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := db.Backup(ctx, filepath.Join(dir, "backup.db")); err == nil {
+		t.Fatal("Backup with a cancelled context: no error")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("a failed backup left %v", entries)
+	}
+	// Into a directory that does not exist: an error, and nothing made.
+	if err := db.Backup(context.Background(), filepath.Join(dir, "no", "such", "backup.db")); err == nil {
+		t.Fatal("Backup into a missing directory: no error")
+	}
+	if err := db.Backup(context.Background(), filepath.Join(dir, "backup.db")); err != nil {
+		t.Fatalf("Backup after a failed one: %v", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 || entries[0].Name() != "backup.db" {
+		t.Fatalf("backup left %v, want backup.db alone", entries)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "backup.db-wal")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the backup has a WAL beside it (%v): it must be one file", err)
+	}
+}
+
+// Done claims are pruned once older than store.ClaimsKept, as new claims
+// are won; held ones and recent ones stay.
+func TestDoneClaimsPruned(t *testing.T) {
+	ctx := context.Background()
+	now := fixedTime
+	db, err := sqlite.Open(ctx, tempFile(t), store.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	claim := func(key string) {
+		t.Helper()
+		if _, ok, err := db.Claim(ctx, key, "me", time.Minute); err != nil || !ok {
+			t.Fatalf("Claim(%s) = %v, %v", key, ok, err)
+		}
+	}
+	claim("old")
+	if err := db.Done(ctx, "old", "me"); err != nil {
+		t.Fatal(err)
+	}
+	claim("held")
+	now = now.Add(store.ClaimsKept - time.Hour)
+	claim("recent")
+	if err := db.Done(ctx, "recent", "me"); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(2 * time.Hour) // "old" is past ClaimsKept, "recent" is not
+	claim("new")
+	var claims store.Table
+	for _, tbl := range store.Schema() {
+		if tbl.Name == "claims" {
+			claims = tbl
+		}
+	}
+	if n, err := db.CountRows(ctx, claims); err != nil || n != 3 {
+		t.Fatalf("claims rows = %d, %v; want 3 (held, recent, new)", n, err)
+	}
+	if c, ok, _ := db.Claim(ctx, "recent", "other", time.Minute); ok || c.State != store.ClaimDone {
+		t.Fatalf("recent done claim = %+v, %v; want kept", c, ok)
+	}
+}
