@@ -31,11 +31,11 @@ func (f *fakeImporter) do(what, name string, by store.Actor) (store.Outcome, err
 	return a.out, a.err
 }
 
-func (f *fakeImporter) ImportTerm(_ context.Context, r store.TermRecord, by store.Actor) (store.Outcome, error) {
-	return f.do("term", r.Name, by)
+func (f *fakeImporter) ImportTerm(_ context.Context, r store.TermRecord, opt store.ImportOptions) (store.Outcome, error) {
+	return f.do("term", r.Name, opt.By)
 }
-func (f *fakeImporter) ImportPersona(_ context.Context, r store.PersonaRecord, by store.Actor) (store.Outcome, error) {
-	return f.do("persona", r.Name, by)
+func (f *fakeImporter) ImportPersona(_ context.Context, r store.PersonaRecord, opt store.ImportOptions) (store.Outcome, error) {
+	return f.do("persona", r.Name, opt.By)
 }
 func (f *fakeImporter) ImportLead(_ context.Context, r store.LeadRecord) (store.Outcome, error) {
 	return f.do("lead", r.TS, store.Actor{})
@@ -147,22 +147,30 @@ func TestEditByImport(t *testing.T) {
 	stored := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	by := store.Actor{ID: "UIMP", Name: "Importer"}
 	tests := []struct {
-		name     string
-		at       time.Time
-		recordBy string
-		wantAt   time.Time
-		wantBy   store.Actor
+		name      string
+		at        time.Time
+		recordBy  string
+		overwrite bool
+		wantAt    time.Time
+		wantBy    store.Actor
+		wantStale bool
 	}{
-		{"newer, with author", stored.Add(time.Hour), "UBOB", stored.Add(time.Hour), store.Actor{ID: "UBOB"}},
-		{"newer, no author", stored.Add(time.Hour), "", stored.Add(time.Hour), by},
-		{"same time", stored, "UBOB", time.Time{}, by},
-		{"older", stored.Add(-time.Hour), "UBOB", time.Time{}, by},
-		{"no time", time.Time{}, "UBOB", time.Time{}, by},
+		{"newer, with author", stored.Add(time.Hour), "UBOB", false, stored.Add(time.Hour), store.Actor{ID: "UBOB"}, false},
+		{"newer, no author", stored.Add(time.Hour), "", false, stored.Add(time.Hour), by, false},
+		{"same time", stored, "UBOB", false, time.Time{}, store.Actor{}, true},
+		{"older", stored.Add(-time.Hour), "UBOB", false, time.Time{}, store.Actor{}, true},
+		{"no time", time.Time{}, "UBOB", false, time.Time{}, store.Actor{}, true},
+		{"older, overwrite", stored.Add(-time.Hour), "UBOB", true, time.Time{}, by, false},
+		{"no time, overwrite", time.Time{}, "UBOB", true, time.Time{}, by, false},
 	}
 	for _, tc := range tests {
-		at, who := store.EditByImport(tc.at, stored, tc.recordBy, by)
-		if !at.Equal(tc.wantAt) || at.IsZero() != tc.wantAt.IsZero() || who != tc.wantBy {
-			t.Errorf("EditByImport(%s) = %v, %+v; want %v, %+v", tc.name, at, who, tc.wantAt, tc.wantBy)
+		at, who, err := store.EditByImport(tc.at, stored, tc.recordBy, by, tc.overwrite)
+		stale, isStale := errors.AsType[*store.StaleError](err)
+		if !at.Equal(tc.wantAt) || at.IsZero() != tc.wantAt.IsZero() || who != tc.wantBy || isStale != tc.wantStale || (err != nil && !isStale) {
+			t.Errorf("EditByImport(%s) = %v, %+v, %v; want %v, %+v, stale %v", tc.name, at, who, err, tc.wantAt, tc.wantBy, tc.wantStale)
+		}
+		if isStale && (!stale.Stored.Equal(stored) || !stale.Record.Equal(tc.at)) {
+			t.Errorf("EditByImport(%s) = %+v, want both times", tc.name, stale)
 		}
 	}
 	if !store.Newer(stored.Add(1), stored) || store.Newer(stored, stored) || store.Newer(time.Time{}, time.Time{}.Add(-1)) {

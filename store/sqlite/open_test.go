@@ -199,7 +199,7 @@ func TestStoreOpenPicksSQLite(t *testing.T) {
 		if err != nil {
 			t.Fatalf("store.Open(%q): %v", prefix+file, err)
 		}
-		if got, want := s.Backend(), "sqlite "+file; got != want {
+		if got, want := s.Backend(), "sqlite "+file+" (WAL, synchronous=FULL)"; got != want {
 			t.Errorf("Backend() = %q, want %q", got, want)
 		}
 		if err := s.Ping(ctx); err != nil {
