@@ -1,6 +1,10 @@
 package postgres
 
-import "context"
+import (
+	"context"
+
+	"smarketing/store"
+)
 
 // SettingOfEveryConnection returns a run-time setting as each connection
 // of a full pool has it.
@@ -19,4 +23,9 @@ func (db *DB) SettingOfEveryConnection(ctx context.Context, name string) ([]stri
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// TermsByID reads terms from the database, not from the glossary copy.
+func (db *DB) TermsByID(ctx context.Context, ids []int64) ([]store.Term, error) {
+	return termsByID(ctx, db.pool, ids)
 }

@@ -609,3 +609,87 @@ func TestExportMatchesSQLite(t *testing.T) {
 		}
 	}
 }
+
+func TestStoreOpenPicksPostgres(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	for _, d := range []string{dsn, "postgresql://" + strings.TrimPrefix(dsn, "postgres://")} {
+		s, err := store.Open(ctx, d, store.Options{})
+		if err != nil {
+			t.Fatalf("store.Open(%q): %v", store.Redact(d), err)
+		}
+		if got := s.Backend(); !strings.HasPrefix(got, "postgres ") {
+			t.Errorf("Backend() = %q", got)
+		}
+		if err := s.Ping(ctx); err != nil {
+			t.Errorf("Ping: %v", err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestDoneClaimsPruned(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); defer mu.Unlock(); now = now.Add(d) }
+	db := open(t, storetest.PostgresDSN(t), store.Options{Now: clock})
+	claim := func(key string) {
+		t.Helper()
+		if _, ok, err := db.Claim(ctx, key, "me", time.Minute); err != nil || !ok {
+			t.Fatalf("Claim(%s) = %v, %v", key, ok, err)
+		}
+	}
+	claim("old")
+	if err := db.Done(ctx, "old", "me"); err != nil {
+		t.Fatal(err)
+	}
+	claim("held")
+	advance(store.ClaimsKept - time.Hour)
+	claim("recent")
+	if err := db.Done(ctx, "recent", "me"); err != nil {
+		t.Fatal(err)
+	}
+	advance(2 * time.Hour) // "old" is past ClaimsKept, "recent" is not
+	claim("new")
+	var claims store.Table
+	for _, tbl := range store.Schema() {
+		if tbl.Name == "claims" {
+			claims = tbl
+		}
+	}
+	if n, err := db.CountRows(ctx, claims); err != nil || n != 3 {
+		t.Fatalf("claims rows = %d, %v; want 3 (held, recent, new)", n, err)
+	}
+	if c, ok, _ := db.Claim(ctx, "recent", "other", time.Minute); ok || c.State != store.ClaimDone {
+		t.Fatalf("recent done claim = %+v, %v; want kept", c, ok)
+	}
+}
+
+func TestSearchTermsFromCopyOrDatabase(t *testing.T) {
+	db := open(t, storetest.PostgresDSN(t), store.Options{})
+	ds := store.Dataset{}
+	for i := range 700 {
+		ds.Terms = append(ds.Terms, store.TermRecord{Name: fmt.Sprintf("Lead %03d", i), Aliases: []string{fmt.Sprintf("L%03d", i), fmt.Sprintf("Lx%03d", i)},
+			Category: "c", Definition: "A lead."})
+	}
+	if _, err := db.Import(ctx, ds, store.ImportOptions{By: alice}); err != nil {
+		t.Fatal(err)
+	}
+	fromCopy, err := db.SearchTerms(ctx, "lead", 0)
+	if err != nil || len(fromCopy) != 700 {
+		t.Fatalf("SearchTerms = %d, %v", len(fromCopy), err)
+	}
+	var ids []int64
+	for _, tm := range fromCopy {
+		ids = append(ids, tm.ID)
+	}
+	fromDB, err := db.TermsByID(ctx, append(ids, 99999))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprintf("%+v", fromDB) != fmt.Sprintf("%+v", fromCopy) {
+		t.Fatalf("the database's terms differ from the copy's")
+	}
+}
