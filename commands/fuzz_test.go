@@ -304,7 +304,7 @@ func fzRenderAll(t *testing.T, h *Handler, db *storetest.DB, s string) {
 			fzCheck(t, what, resp, err, users, channels)
 		}
 	}
-	by := store.Actor{ID: fzAnn, Name: s}
+	by := actor(fzAnn, s) // as the handlers make it from a request
 
 	term, err := ValidateTerm(store.Term{Name: "N " + Truncate(s, 70), Aliases: []string{"A " + Truncate(s, 70)},
 		Category: "C " + Truncate(s, 30), Definition: "D " + Truncate(s, 2990)})
@@ -347,11 +347,11 @@ func fzRenderAll(t *testing.T, h *Handler, db *storetest.DB, s string) {
 	check("persona lookup")(h.personaShow(ctx, s, false))
 	check("persona miss")(h.personaMissing(ctx, s))
 
-	m, err := db.AddMeeting(ctx, store.Meeting{Title: "M " + strings.Join(strings.Fields(Truncate(s, 90)), " "), Schedule: "0 10 * * TUE", Channel: fzRecap}, by)
+	m, err := db.AddMeeting(ctx, store.Meeting{Title: "M " + singleLine(Truncate(s, 90)) /* as the title field cleans it */, Schedule: "0 10 * * TUE", Channel: fzRecap}, by)
 	if err != nil {
 		t.Fatalf("AddMeeting: %v", err)
 	}
-	if _, err := db.AddAgendaItem(ctx, m.ID, "I "+strings.Join(strings.Fields(Truncate(s, 290)), " "), by); err != nil {
+	if _, err := db.AddAgendaItem(ctx, m.ID, "I "+singleLine(Truncate(s, 290)), by); err != nil {
 		t.Fatalf("AddAgendaItem: %v", err)
 	}
 	id := strconv.FormatInt(m.ID, 10)

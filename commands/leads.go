@@ -103,7 +103,7 @@ func (h *Handler) Event(ctx context.Context, ev any) (Followup, error) {
 		if !h.leadChannels[ev.Channel] {
 			return Followup{}, nil
 		}
-		return h.accept(ctx, store.Event{ID: ev.EventID, Edit: &store.LeadEdit{Channel: ev.Channel, TS: ev.TS, Text: ev.Text}}, nil)
+		return h.accept(ctx, store.Event{ID: ev.EventID, Edit: &store.LeadEdit{Channel: ev.Channel, TS: ev.TS, Text: storableText(ev.Text)}}, nil)
 	case MessageDeleted:
 		if !h.leadChannels[ev.Channel] {
 			return Followup{}, nil
@@ -147,7 +147,13 @@ func leadOf(m Message) store.Lead {
 		by = m.BotID
 	}
 	posted, _ := store.TSTime(m.TS)
-	return store.Lead{Channel: m.Channel, TS: m.TS, Text: m.Text, PostedBy: by, PostedAt: posted}
+	return store.Lead{Channel: m.Channel, TS: m.TS, Text: storableText(m.Text), PostedBy: by, PostedAt: posted}
+}
+
+// storableText is a message's text as every backend can keep it: valid
+// UTF-8 without NUL (PostgreSQL stores neither).
+func storableText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }
 
 // ratingOf maps an emoji name (skin tone ignored) to a rating.

@@ -782,7 +782,7 @@ func (h *Handler) meetingAgenda(ctx context.Context, req Request, typedID, text 
 	if text == "" {
 		return h.agendaList(ctx, m, shared)
 	}
-	text = strings.Join(strings.Fields(text), " ")
+	text = singleLine(text) // one line, no control characters, as every stored one-line text
 	if n := utf8.RuneCountInString(text); n > MaxAgendaText {
 		return Response{}, userErrorf("An agenda item is at most %d characters (this one has %d). Put the details in a thread and the gist here.", MaxAgendaText, n)
 	}

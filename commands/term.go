@@ -263,7 +263,11 @@ func conflictMessage(c *store.ConflictError) string {
 	return fmt.Sprintf("*%s* is already a name or alias of *%s*.", Escape(c.Key), Escape(c.Owner))
 }
 
-func actor(userID, userName string) store.Actor { return store.Actor{ID: userID, Name: userName} }
+func actor(userID, userName string) store.Actor {
+	// A display name is shown again on cards and kept with every edit: one
+	// line, no control characters (PostgreSQL cannot even store a NUL).
+	return store.Actor{ID: singleLine(userID), Name: singleLine(userName)}
+}
 
 func (h *Handler) termAdd(ctx context.Context, req Request, rest string) (Response, error) {
 	if _, name, ok := parseRef(rest); ok {

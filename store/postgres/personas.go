@@ -23,6 +23,9 @@ func scanPersona(sc interface{ Scan(...any) error }) (store.Persona, error) {
 // Persona returns the persona named name (compared by [store.Key]), or
 // [store.ErrNotFound].
 func (db *DB) Persona(ctx context.Context, name string) (store.Persona, error) {
+	if !storableKey(name) {
+		return store.Persona{}, store.ErrNotFound
+	}
 	return personaWhere(ctx, db.pool, "key = $1", store.Key(name))
 }
 

@@ -99,7 +99,7 @@ func Open(ctx context.Context, dsn string, opt store.Options) (*DB, error) {
 	}
 	db.glossary.Watch(0)
 	db.events = store.NewBatcher(db.applyEvents, db.log)
-	db.log.Info("database open", "backend", "postgres", "url", shown, "server_version", version,
+	db.log.Debug("database open", "backend", "postgres", "url", shown, "server_version", version,
 		"synchronous_commit", syncCommit, "pool_max_conns", cfg.MaxConns, "isolation", "serializable writes, repeatable read snapshots")
 	return db, nil
 }
@@ -124,7 +124,7 @@ func redact(dsn string) string {
 }
 
 // Backend names the backend and its database (password hidden).
-func (db *DB) Backend() string { return "postgres " + db.url }
+func (db *DB) Backend() string { return "postgres " + db.url + " (synchronous_commit=on)" }
 
 // Ping reports whether the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }

@@ -87,7 +87,7 @@ func TestConnectionSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := open(t, dsn, store.Options{})
-	if got := db.Backend(); got != "postgres "+store.Redact(dsn) {
+	if got := db.Backend(); got != "postgres "+store.Redact(dsn)+" (synchronous_commit=on)" {
 		t.Errorf("Backend() = %q", got)
 	}
 	for setting, want := range map[string]string{"synchronous_commit": "on", "application_name": "smarketing"} {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"smarketing/store"
 )
@@ -27,6 +29,9 @@ func (db *DB) Term(ctx context.Context, nameOrAlias string) (store.Term, error) 
 	key := store.Key(nameOrAlias)
 	if t, found, ok := db.glossary.ByKey(key); ok {
 		return t, foundErr(found)
+	}
+	if !storableKey(key) {
+		return store.Term{}, store.ErrNotFound
 	}
 	return termWhere(ctx, db.pool, "t.id = (SELECT term_id FROM term_keys WHERE key = $1)", key)
 }
@@ -441,4 +446,11 @@ func termsByID(ctx context.Context, q queryer, ids []int64) ([]store.Term, error
 		}
 	}
 	return out, nil
+}
+
+// storableKey reports whether a looked-up name could be stored at all:
+// PostgreSQL text holds neither NUL nor invalid UTF-8, and refuses them
+// even as a parameter, so such a name names nothing.
+func storableKey(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
