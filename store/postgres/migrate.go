@@ -4,43 +4,16 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
+	"smarketing/store"
 	"time"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("migration %s: name must start with a number and _", e.Name())
-		}
-		body, err := migrationFiles.ReadFile(path.Join("migrations", e.Name()))
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: e.Name(), sql: string(body)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	return ms, nil
+// migrations are this backend's schema steps.
+func migrations() ([]store.Migration, error) {
+	return store.ReadMigrations(migrationFiles, "migrations")
 }
 
 // migrationLock is the key of the advisory lock every migration step takes
@@ -69,17 +42,17 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	if n := len(ms); n > 0 && latest > ms[n-1].version {
-		return fmt.Errorf("schema version %d is newer than this smarketing knows (%d): upgrade smarketing", latest, ms[n-1].version)
+	if n := len(ms); n > 0 && latest > ms[n-1].Version {
+		return fmt.Errorf("schema version %d is newer than this smarketing knows (%d): upgrade smarketing", latest, ms[n-1].Version)
 	}
 	// Every migration not applied yet, in order (not only those above the
 	// highest applied: one added between two others still runs).
 	for _, m := range ms {
-		if applied[m.version] {
+		if applied[m.Version] {
 			continue
 		}
 		if err := db.migrationStep(ctx, func(tx *Tx) error { return applyMigration(ctx, tx, m) }); err != nil {
-			return fmt.Errorf("migration %s: %w", m.name, err)
+			return fmt.Errorf("migration %s: %w", m.Name, err)
 		}
 	}
 	return nil
@@ -118,11 +91,11 @@ func (db *DB) migrationStep(ctx context.Context, fn func(tx *Tx) error) error {
 	return pgtx.Commit(ctx)
 }
 
-func applyMigration(ctx context.Context, tx *Tx, m migration) error {
+func applyMigration(ctx context.Context, tx *Tx, m store.Migration) error {
 	// Another instance may have applied it while this one waited for the
 	// lock.
 	var done bool
-	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)", m.version).Scan(&done); err != nil {
+	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)", m.Version).Scan(&done); err != nil {
 		return err
 	}
 	if done {
@@ -130,10 +103,10 @@ func applyMigration(ctx context.Context, tx *Tx, m migration) error {
 	}
 	// No arguments: pgx sends it as one simple query, every statement of
 	// the file in this transaction.
-	if _, err := tx.Exec(ctx, m.sql); err != nil {
+	if _, err := tx.Exec(ctx, m.SQL); err != nil {
 		return err
 	}
-	_, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", m.version, nanos(tx.now))
+	_, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", m.Version, nanos(tx.now))
 	return err
 }
 
