@@ -433,3 +433,31 @@ func (r *PersonaRecord) UnmarshalJSON(b []byte) error {
 	r.CreatedBy = strings.TrimSpace(r.CreatedBy)
 	return err
 }
+
+// ExportOf assembles an export from what a backend read in one snapshot:
+// terms and personas in any order (they are sorted here by [Key]), leads,
+// meetings and metrics in the order the format has them.
+func ExportOf(terms []Term, personas []Persona, leads []LeadRecord, meetings []MeetingRecord, metrics []Metric) Dataset {
+	ds := Dataset{Version: DatasetVersion, Leads: leads, Meetings: meetings}
+	for _, t := range SortedByKey(terms, func(t Term) string { return t.Name }) {
+		aliases := t.Aliases
+		if aliases == nil {
+			aliases = []string{}
+		}
+		ds.Terms = append(ds.Terms, TermRecord{
+			Name: t.Name, Aliases: aliases, Category: t.Category, Definition: t.Definition,
+			CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt, UpdatedBy: t.UpdatedBy, UpdatedAt: t.UpdatedAt,
+		})
+	}
+	for _, p := range SortedByKey(personas, func(p Persona) string { return p.Name }) {
+		ds.Personas = append(ds.Personas, PersonaRecord{
+			Name: p.Name, Role: p.Role, Summary: p.Summary, Goals: p.Goals, Pains: p.Pains,
+			Objections: p.Objections, Channels: p.Channels, Questions: p.Questions,
+			CreatedBy: p.CreatedBy, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		})
+	}
+	for _, m := range metrics {
+		ds.Metrics = append(ds.Metrics, MetricRecord{Name: m.Name, Week: m.Week.String(), Value: m.Value, Unit: m.Unit, SetBy: m.SetBy})
+	}
+	return ds
+}

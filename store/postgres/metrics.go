@@ -77,30 +77,6 @@ func listMetrics(ctx context.Context, q queryer, where string, args ...any) ([]s
 	return out, rows.Err()
 }
 
-// MetricRecords returns every metric in the export format, ordered by name,
-// then week.
-func (db *DB) MetricRecords(ctx context.Context) ([]store.MetricRecord, error) {
-	rs, err := metricRecords(ctx, db.pool)
-	if err != nil {
-		return nil, fmt.Errorf("metric records: %w", err)
-	}
-	return rs, nil
-}
-
-// metricRecords reads the export records through q, so that [DB.Export]
-// can read them inside its snapshot.
-func metricRecords(ctx context.Context, q queryer) ([]store.MetricRecord, error) {
-	ms, err := listMetrics(ctx, q, "")
-	if err != nil {
-		return nil, err
-	}
-	var out []store.MetricRecord
-	for _, m := range ms {
-		out = append(out, store.MetricRecord{Name: m.Name, Week: m.Week.String(), Value: m.Value, Unit: m.Unit, SetBy: m.SetBy})
-	}
-	return out, nil
-}
-
 // importMetric applies one metric record of an import by the rules of
 // [store.MergeMetric].
 func importMetric(ctx context.Context, tx *Tx, r store.MetricRecord, by store.Actor) (store.Outcome, error) {

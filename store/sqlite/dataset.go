@@ -16,37 +16,30 @@ import (
 // transaction, so the bot keeps writing meanwhile), in a stable order: two
 // exports of the same data are identical.
 func (db *DB) Export(ctx context.Context) (store.Dataset, error) {
-	ds := store.Dataset{Version: store.DatasetVersion}
+	var ds store.Dataset
 	err := db.read(ctx, func(q *Tx) error {
 		terms, err := listTerms(ctx, q)
 		if err != nil {
 			return err
 		}
-		for _, t := range store.SortedByKey(terms, func(t store.Term) string { return t.Name }) {
-			ds.Terms = append(ds.Terms, store.TermRecord{
-				Name: t.Name, Aliases: nonNil(t.Aliases), Category: t.Category, Definition: t.Definition,
-				CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt, UpdatedBy: t.UpdatedBy, UpdatedAt: t.UpdatedAt,
-			})
-		}
 		personas, err := listPersonas(ctx, q)
 		if err != nil {
 			return err
 		}
-		for _, p := range personas {
-			ds.Personas = append(ds.Personas, store.PersonaRecord{
-				Name: p.Name, Role: p.Role, Summary: p.Summary, Goals: p.Goals, Pains: p.Pains,
-				Objections: p.Objections, Channels: p.Channels, Questions: p.Questions,
-				CreatedBy: p.CreatedBy, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
-			})
-		}
-		if ds.Leads, err = leadRecords(ctx, q); err != nil {
+		leads, err := leadRecords(ctx, q)
+		if err != nil {
 			return err
 		}
-		if ds.Meetings, err = listMeetingRecords(ctx, q); err != nil {
+		meetings, err := listMeetingRecords(ctx, q)
+		if err != nil {
 			return err
 		}
-		ds.Metrics, err = metricRecords(ctx, q)
-		return err
+		metrics, err := listMetrics(ctx, q, "")
+		if err != nil {
+			return err
+		}
+		ds = store.ExportOf(terms, personas, leads, meetings, metrics)
+		return nil
 	})
 	return ds, err
 }

@@ -368,13 +368,6 @@ func writeTermIndex(ctx context.Context, tx *Tx, t store.Term) error {
 	return nil
 }
 
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
 // SearchTerms returns up to limit terms matching every word of text (each
 // word also matches as a prefix), best first: a hit in the name weighs most,
 // then aliases, then the definition, with rarer words weighing more.
