@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -94,6 +95,31 @@ type LeadStats struct {
 	// SLADue counts the leads whose SLA has run out or that got feedback;
 	// WithinSLA those of them whose first feedback came within the SLA.
 	SLADue, WithinSLA int
+}
+
+// CountRatings adds n ratings of rating (for poor ones, with reason) to s.
+// Backends call it for each group of ratings they count, then SortReasons.
+func (s *LeadStats) CountRatings(rating Rating, reason string, n int) {
+	s.Ratings += n
+	switch rating {
+	case Good:
+		s.Good += n
+	case Hot:
+		s.HotVote += n
+	case Poor:
+		s.Poor += n
+		s.Reasons = append(s.Reasons, ReasonCount{Reason: reason, Count: n})
+	}
+}
+
+// SortReasons orders the reasons most given first, then by name.
+func (s *LeadStats) SortReasons() {
+	slices.SortFunc(s.Reasons, func(a, b ReasonCount) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		return strings.Compare(a.Reason, b.Reason)
+	})
 }
 
 // Waiting returns how many leads have no rating.

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"smarketing/store"
 	"strings"
 	"time"
@@ -260,26 +259,12 @@ func (db *DB) LeadStats(ctx context.Context, from, to time.Time, sla time.Durati
 			if err := rows.Scan(&rating, &reason, &n); err != nil {
 				return err
 			}
-			s.Ratings += n
-			switch rating {
-			case store.Good:
-				s.Good += n
-			case store.Hot:
-				s.HotVote += n
-			case store.Poor:
-				s.Poor += n
-				s.Reasons = append(s.Reasons, store.ReasonCount{Reason: reason, Count: n})
-			}
+			s.CountRatings(store.Rating(rating), reason, n)
 		}
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		slices.SortFunc(s.Reasons, func(a, b store.ReasonCount) int {
-			if a.Count != b.Count {
-				return b.Count - a.Count
-			}
-			return strings.Compare(a.Reason, b.Reason)
-		})
+		s.SortReasons()
 
 		drows, err := q.QueryContext(ctx, `SELECT l.first_feedback_at - l.posted_at FROM leads l
 			WHERE `+leadWindow+` AND l.first_feedback_at IS NOT NULL ORDER BY 1`, nanos(from), nanos(to))
