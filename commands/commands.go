@@ -182,8 +182,13 @@ func (h *Handler) route(ctx context.Context, req Request, shared bool) (Response
 		return Response{}, userErrorf("That text is not valid UTF-8; please retype it.")
 	}
 	if utf8.RuneCountInString(req.Text) > maxCommandText {
-		return Response{}, userErrorf("That is too long for one command (%d characters; the limit is %d).",
-			utf8.RuneCountInString(req.Text), maxCommandText)
+		instead := "Shorten it."
+		switch req.Command {
+		case "/term", "/persona", "/meeting": // they have forms for long text
+			instead = fmt.Sprintf("Shorten it, or type `%s add` alone to fill in a form.", req.Command)
+		}
+		return Response{}, userErrorf("That is too long for one command (%d characters; the limit is %d). %s",
+			utf8.RuneCountInString(req.Text), maxCommandText, instead)
 	}
 	switch req.Command {
 	case "/term":

@@ -314,7 +314,11 @@ func TestCommandLineLimit(t *testing.T) {
 			}
 			h, db := limitHandler(t)
 			_, refusal := limitSlash(t, h, tc.command, fill(maxCommandText+1))
-			if want := "That is too long for one command (8001 characters; the limit is 8000)."; refusal != want {
+			instead := "Shorten it."
+			if tc.command == "/term" || tc.command == "/persona" || tc.command == "/meeting" {
+				instead = "Shorten it, or type `" + tc.command + " add` alone to fill in a form."
+			}
+			if want := "That is too long for one command (8001 characters; the limit is 8000). " + instead; refusal != want {
 				t.Fatalf("%d characters: %q, want %q", maxCommandText+1, refusal, want)
 			}
 			mustBeEmpty(t, db)
