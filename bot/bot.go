@@ -42,10 +42,7 @@ type Options struct {
 	AppToken string // xapp-…
 	APIURL   string // Web API base, with a trailing slash
 	Log      *slog.Logger
-	// Workers bounds how many envelopes are handled at once (default 256).
-	// An event's worker mostly waits for the group commit its event is
-	// in, so the workers bound a batch: 64 capped reactions at about
-	// 4,700/s, 256 keep up with 5,000/s (BENCHMARKS.md).
+	// Workers bounds how many envelopes are handled at once (default 64).
 	Workers int
 	// ShutdownGrace bounds how long Run waits for work in flight after its
 	// context is done (default 10 s).
@@ -93,7 +90,7 @@ func New(opt Options) *Bot {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
 	if opt.Workers <= 0 {
-		opt.Workers = 256
+		opt.Workers = 64
 	}
 	if opt.ShutdownGrace <= 0 {
 		opt.ShutdownGrace = 10 * time.Second

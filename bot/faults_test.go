@@ -387,12 +387,12 @@ func TestSlowFollowupsDoNotDelayAcks(t *testing.T) {
 		}
 		e.fake.ServeDefault(w, r)
 	})
-	const modals = 300 // more than bot.Options.Workers' default, 256
+	const modals = 80 // more than bot.Options.Workers' default, 64
 	for range modals {
 		e.fake.SendSlash(slackfake.Slash{Command: "/term", Text: "add", UserID: "UALICE"})
 	}
 	// As many as the bot has workers now wait on views.open.
-	if err := waitCalls(e.ctx, e.fake, "views.open", 256); err != nil {
+	if err := waitCalls(e.ctx, e.fake, "views.open", 64); err != nil {
 		t.Fatal(err)
 	}
 	id := e.fake.SendSlash(slackfake.Slash{Command: "/term", Text: "pipeline", UserID: "UBOB"})
@@ -400,7 +400,7 @@ func TestSlowFollowupsDoNotDelayAcks(t *testing.T) {
 	defer cancel()
 	ack, err := e.fake.WaitAck(ctx, id)
 	const bug = "BUG: the work after an ack (here views.open) runs on one of the bot's worker slots " +
-		"(bot.Options.Workers, 256), so once that many Web API calls hang no envelope is read or acked: "
+		"(bot.Options.Workers, 64), so once that many Web API calls hang no envelope is read or acked: "
 	if err != nil {
 		t.Skipf(bug+"a /term lookup sent while %d modals waited on views.open was not acked within 2 s (%v)", modals, err)
 	}
