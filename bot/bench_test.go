@@ -18,8 +18,8 @@ package bot_test
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -170,30 +170,68 @@ func buildDataset() (*benchData, error) {
 	return d, nil
 }
 
-// benchCount counts a table's rows through a separate read-only connection.
-func benchCount(file, table string) (int, error) {
-	db, err := sql.Open("sqlite3", "file:"+file+"?mode=ro&_busy_timeout=10000")
+// benchCount counts a table's rows through a store of its own at dsn.
+func benchCount(dsn, table string) (int, error) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
 		return 0, err
 	}
-	defer db.Close()
-	var n int
-	err = db.QueryRow("SELECT count(*) FROM " + table).Scan(&n)
-	return n, err
+	n, err := countRows(ctx, db, table)
+	return n, errors.Join(err, db.Close())
 }
 
-// copyDataset gives a load test its own copy of the dataset, so what it
-// writes does not change what the other benchmarks measure.
+// countRows counts a table's rows through db.
+func countRows(ctx context.Context, db store.Tables, table string) (int, error) {
+	for _, t := range store.Schema() {
+		if t.Name == table {
+			n, err := db.CountRows(ctx, t)
+			return int(n), err
+		}
+	}
+	return 0, fmt.Errorf("no table %q", table)
+}
+
+// copyDataset gives a test its own copy of the dataset on the backend tests
+// run on ([storetest.Backend]), so what it writes does not change what the
+// other benchmarks measure, and returns where it is. On SQLite it copies
+// the file; on PostgreSQL it fills a new database with [store.Copy], as
+// smarketing copy would.
 func copyDataset(tb testing.TB) (string, *benchData) {
 	tb.Helper()
 	d := benchDataset(tb)
-	dst := filepath.Join(tb.TempDir(), "load.db")
-	in, err := os.Open(d.file)
+	dsn := storetest.DSN(tb)
+	if !store.IsPostgres(dsn) {
+		copyFile(tb, d.file, dsn)
+		return dsn, d
+	}
+	ctx := context.Background()
+	start := time.Now()
+	src, err := store.Open(ctx, d.file, store.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer src.Close()
+	dst, err := store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	_, err = store.Copy(ctx, src, dst)
+	if err = errors.Join(err, dst.Close()); err != nil {
+		tb.Fatalf("copy the dataset to PostgreSQL: %v", err)
+	}
+	tb.Logf("dataset copied to PostgreSQL in %v", time.Since(start).Round(time.Millisecond))
+	return dsn, d
+}
+
+func copyFile(tb testing.TB, from, to string) {
+	tb.Helper()
+	in, err := os.Open(from)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer in.Close()
-	out, err := os.Create(dst)
+	out, err := os.Create(to)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -203,7 +241,6 @@ func copyDataset(tb testing.TB) (string, *benchData) {
 	if err := out.Close(); err != nil {
 		tb.Fatal(err)
 	}
-	return dst, d
 }
 
 // ---------------------------------------------------------------------------
@@ -277,13 +314,13 @@ type benchBot struct {
 	db   *storetest.DB
 }
 
-func startBenchBot(tb testing.TB, file string) *benchBot {
+func startBenchBot(tb testing.TB, dsn string) *benchBot {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	fake := slackfake.New()
 	tb.Cleanup(fake.Close)
-	db := storetest.OpenDSN(tb, file, time.Time{})
+	db := storetest.OpenDSN(tb, dsn, time.Time{})
 	hl := &handleLog{}
 	tb.Cleanup(func() { hl.report(tb) })
 	b := bot.New(bot.Options{BotToken: slackfake.BotToken, AppToken: slackfake.AppToken, APIURL: fake.APIURL(), Log: slog.New(hl)})
@@ -472,7 +509,7 @@ func benchEnvInt(name string, def int) int {
 // the ack), excess_p99_ms (bot p99 − floor p99). ns/op is the bot's wall
 // time per envelope at that concurrency (1/throughput).
 func BenchmarkAckLatency(b *testing.B) {
-	d := benchDataset(b)
+	dsn, d := copyDataset(b)
 	samples := benchEnvInt("SMARKETING_BENCH_SAMPLES", 2000)
 	kinds := []struct {
 		name string
@@ -486,7 +523,7 @@ func BenchmarkAckLatency(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/inflight=%d", k.name, inflight), func(b *testing.B) {
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 				defer cancel()
-				bb := startBenchBot(b, d.file)
+				bb := startBenchBot(b, dsn)
 				// The floor answers a slash command with the bytes the bot
 				// answers with.
 				var slashAck json.RawMessage
@@ -669,8 +706,10 @@ func TestThroughput(t *testing.T) {
 		for _, target := range []string{"bot", "floor"} {
 			t.Run(kind+"/"+target, func(t *testing.T) {
 				var fake *slackfake.Server
+				var db store.Tables // the bot's
 				if target == "bot" {
-					fake = startBenchBot(t, file).fake
+					bb := startBenchBot(t, file)
+					fake, db = bb.fake, bb.db
 				} else {
 					var slashAck json.RawMessage
 					if kind == "term" {
@@ -697,7 +736,7 @@ func TestThroughput(t *testing.T) {
 					before := 0
 					if kind == "reaction" && target == "bot" {
 						var err error
-						if before, err = benchCount(file, "feedback"); err != nil {
+						if before, err = countRows(ctx, db, "feedback"); err != nil {
 							t.Fatal(err)
 						}
 					}
@@ -709,7 +748,7 @@ func TestThroughput(t *testing.T) {
 					if kind == "reaction" && target == "bot" {
 						// Acked means committed: the ratings are in the
 						// database already.
-						after, err := benchCount(file, "feedback")
+						after, err := countRows(ctx, db, "feedback")
 						if err != nil {
 							t.Fatal(err)
 						}

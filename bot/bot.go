@@ -42,8 +42,15 @@ type Options struct {
 	AppToken string // xapp-…
 	APIURL   string // Web API base, with a trailing slash
 	Log      *slog.Logger
-	// Workers bounds how many envelopes are handled at once (default 64).
+	// Workers bounds how many slash commands and interactions are handled
+	// at once (default 64).
 	Workers int
+	// EventWorkers bounds how many Events API envelopes are in flight at
+	// once (default 512). An event's worker mostly waits for the group
+	// commit its event is in, so this bounds how many events one commit can
+	// take; events have their own slots so a burst of them never makes a
+	// slash command wait for a worker.
+	EventWorkers int
 	// ShutdownGrace bounds how long Run waits for work in flight after its
 	// context is done (default 10 s).
 	ShutdownGrace time.Duration
@@ -59,7 +66,9 @@ type Bot struct {
 	grace   time.Duration
 
 	workers   int
+	eventers  int
 	jobs      chan func()   // to the workers, while Run runs
+	events    chan func()   // to the event workers, while Run runs
 	busy      atomic.Int32  // workers handling something
 	followups chan struct{} // Web API work after acks
 	recent    *recent
@@ -92,6 +101,9 @@ func New(opt Options) *Bot {
 	if opt.Workers <= 0 {
 		opt.Workers = 64
 	}
+	if opt.EventWorkers <= 0 {
+		opt.EventWorkers = 512
+	}
 	if opt.ShutdownGrace <= 0 {
 		opt.ShutdownGrace = 10 * time.Second
 	}
@@ -121,6 +133,7 @@ func New(opt Options) *Bot {
 		http:      httpClient,
 		grace:     opt.ShutdownGrace,
 		workers:   opt.Workers,
+		eventers:  opt.EventWorkers,
 		followups: make(chan struct{}, 4*opt.Workers),
 		recent:    newRecent(15*time.Minute, 100_000, 32<<20),
 	}
@@ -162,9 +175,14 @@ func (b *Bot) Run(ctx context.Context, h Handler) error {
 	// Long-lived workers rather than a goroutine per envelope: a new
 	// goroutine grew its stack for every envelope (BENCHMARKS.md).
 	b.jobs = make(chan func())
+	b.events = make(chan func())
 	defer close(b.jobs) // after the wait below; a worker still busy finishes, then ends
+	defer close(b.events)
 	for range b.workers {
 		go b.worker(b.jobs)
+	}
+	for range b.eventers {
+		go b.worker(b.events)
 	}
 
 	sockErr := make(chan error, 1)
@@ -258,11 +276,17 @@ func (b *Bot) dispatch(evt socketmode.Event) error {
 		b.log.Warn("socket error", "type", evt.Type, "err", evt.Data)
 	case socketmode.EventTypeErrorBadMessage:
 		b.go_(func() { b.badMessage(evt) })
-	case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
+	case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive:
 		if evt.Request == nil {
 			return nil
 		}
 		b.go_(func() { b.envelope(evt) })
+	case socketmode.EventTypeEventsAPI:
+		if evt.Request == nil {
+			return nil
+		}
+		b.wg.Add(1)
+		b.events <- func() { b.envelope(evt) }
 	default:
 		b.log.Debug("ignored socket event", "type", evt.Type)
 	}

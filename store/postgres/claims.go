@@ -19,7 +19,7 @@ func (db *DB) Claim(ctx context.Context, key, owner string, lease time.Duration)
 	var c store.Claim
 	won := false
 	err := db.write(ctx, func(tx *Tx) error {
-		now := nanos(tx.now)
+		now := nanos(tx.Now)
 		c, won = store.Claim{Key: key}, false
 		var claimed, expires int64
 		err := tx.QueryRow(ctx, `INSERT INTO claims (key, owner, state, claimed_at, expires_at, attempts, updated_at)
@@ -28,7 +28,7 @@ func (db *DB) Claim(ctx context.Context, key, owner string, lease time.Duration)
 				expires_at = excluded.expires_at, attempts = claims.attempts + 1, updated_at = excluded.updated_at
 			WHERE claims.state = 'held' AND claims.expires_at <= excluded.claimed_at
 			RETURNING owner, state, claimed_at, expires_at, attempts`,
-			key, owner, now, nanos(tx.now.Add(lease))).Scan(&c.Owner, &c.State, &claimed, &expires, &c.Attempts)
+			key, owner, now, nanos(tx.Now.Add(lease))).Scan(&c.Owner, &c.State, &claimed, &expires, &c.Attempts)
 		switch {
 		case err == nil:
 			won = true
@@ -42,7 +42,7 @@ func (db *DB) Claim(ctx context.Context, key, owner string, lease time.Duration)
 		}
 		if won {
 			// Now and then is enough; done claims are only looked up by key.
-			_, err = tx.Exec(ctx, "DELETE FROM claims WHERE state = 'done' AND updated_at < $1", nanos(tx.now.Add(-store.ClaimsKept)))
+			_, err = tx.Exec(ctx, "DELETE FROM claims WHERE state = 'done' AND updated_at < $1", nanos(tx.Now.Add(-store.ClaimsKept)))
 		}
 		return err
 	})
@@ -78,7 +78,7 @@ func (db *DB) Release(ctx context.Context, key, owner string) error {
 func (db *DB) Done(ctx context.Context, key, owner string) error {
 	return db.write(ctx, func(tx *Tx) error {
 		tag, err := tx.Exec(ctx, "UPDATE claims SET state = 'done', updated_at = $1 WHERE key = $2 AND owner = $3 AND state = 'held'",
-			nanos(tx.now), key, owner)
+			nanos(tx.Now), key, owner)
 		if err != nil {
 			return fmt.Errorf("finish %s: %w", key, err)
 		}

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"smarketing/store"
+	"smarketing/store/sqlcore"
 	"smarketing/store/sqlite"
 )
 
@@ -33,7 +34,7 @@ func (db *DB) Export(ctx context.Context) (store.Dataset, error) {
 		if err != nil {
 			return err
 		}
-		metrics, err := listMetrics(ctx, q, "")
+		metrics, err := sqlcore.ListMetrics(ctx, q.Tx, "")
 		if err != nil {
 			return err
 		}
@@ -160,7 +161,7 @@ func (im importer) ImportMetric(ctx context.Context, r store.MetricRecord, by st
 	if err := storable(r.Name, r.Week, r.Unit, r.SetBy); err != nil {
 		return 0, err
 	}
-	return importMetric(ctx, im.tx, r, by)
+	return sqlcore.ImportMetric(ctx, im.tx.Tx, r, by)
 }
 
 // Backup writes a consistent copy of everything to file, a new SQLite

@@ -48,7 +48,7 @@ func (db *DB) applyEvents(ctx context.Context, events []store.Event) ([]store.Ev
 			}
 			results[i] = res
 		}
-		_, err := tx.Exec(ctx, "DELETE FROM seen_events WHERE seen_at < $1", nanos(tx.now.Add(-store.SeenEventsKept)))
+		_, err := tx.Exec(ctx, "DELETE FROM seen_events WHERE seen_at < $1", nanos(tx.Now.Add(-store.SeenEventsKept)))
 		if err != nil {
 			return fmt.Errorf("prune events: %w", err)
 		}
@@ -83,12 +83,12 @@ func recordFailed(ctx context.Context, tx *Tx, ev store.Event, cause error) erro
 		return fmt.Errorf("encode failed event: %w", err)
 	}
 	if _, err := tx.Exec(ctx, "INSERT INTO failed_events (event_id, event, error, at) VALUES ($1, $2, $3, $4)",
-		ev.ID, string(body), cause.Error(), nanos(tx.now)); err != nil {
+		ev.ID, string(body), cause.Error(), nanos(tx.Now)); err != nil {
 		return fmt.Errorf("record failed event: %w", err)
 	}
 	if ev.ID != "" {
 		// A redelivery is skipped too.
-		if _, err := tx.Exec(ctx, "INSERT INTO seen_events (id, seen_at) VALUES ($1, $2) ON CONFLICT DO NOTHING", ev.ID, nanos(tx.now)); err != nil {
+		if _, err := tx.Exec(ctx, "INSERT INTO seen_events (id, seen_at) VALUES ($1, $2) ON CONFLICT DO NOTHING", ev.ID, nanos(tx.Now)); err != nil {
 			return fmt.Errorf("record failed event: %w", err)
 		}
 	}
@@ -99,7 +99,7 @@ func applyEvent(ctx context.Context, tx *Tx, ev store.Event) (store.EventResult,
 	if ev.ID != "" {
 		// Shared by every instance: an event Slack redelivers to another
 		// one counts once.
-		tag, err := tx.Exec(ctx, "INSERT INTO seen_events (id, seen_at) VALUES ($1, $2) ON CONFLICT DO NOTHING", ev.ID, nanos(tx.now))
+		tag, err := tx.Exec(ctx, "INSERT INTO seen_events (id, seen_at) VALUES ($1, $2) ON CONFLICT DO NOTHING", ev.ID, nanos(tx.Now))
 		if err != nil {
 			return store.EventResult{}, fmt.Errorf("record event: %w", err)
 		}

@@ -27,7 +27,7 @@ func (db *DB) AddMeeting(ctx context.Context, m store.Meeting, by store.Actor) (
 	var id int64
 	err := db.write(ctx, func(tx *Tx) error {
 		return tx.QueryRow(ctx, `INSERT INTO meetings (title, schedule, channel, created_by, created_by_name, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, m.Title, m.Schedule, m.Channel, by.ID, by.Name, nanos(tx.now)).Scan(&id)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, m.Title, m.Schedule, m.Channel, by.ID, by.Name, nanos(tx.Now)).Scan(&id)
 	})
 	if err != nil {
 		return store.Meeting{}, fmt.Errorf("add meeting: %w", err)
@@ -103,7 +103,7 @@ func (db *DB) AddAgendaItem(ctx context.Context, meetingID int64, text string, b
 		if open >= store.MaxAgendaItems {
 			return store.ErrAgendaFull
 		}
-		item = store.AgendaItem{MeetingID: meetingID, Text: text, AddedBy: by.ID, AddedByName: by.Name, AddedAt: tx.now}
+		item = store.AgendaItem{MeetingID: meetingID, Text: text, AddedBy: by.ID, AddedByName: by.Name, AddedAt: tx.Now}
 		return tx.QueryRow(ctx, `INSERT INTO meeting_agenda (meeting_id, text, added_by, added_by_name, added_at)
 			VALUES ($1, $2, $3, $4, $5) RETURNING id`, meetingID, text, by.ID, by.Name, nanos(item.AddedAt)).Scan(&item.ID)
 	})
@@ -153,7 +153,7 @@ func (db *DB) ClearAgenda(ctx context.Context, meetingID int64, items []int64) e
 			items = []int64{}
 		}
 		if _, err := tx.Exec(ctx, "UPDATE meeting_agenda SET cleared_at = $1 WHERE id = ANY($2) AND meeting_id = $3 AND cleared_at IS NULL",
-			nanos(tx.now), items, meetingID); err != nil {
+			nanos(tx.Now), items, meetingID); err != nil {
 			return fmt.Errorf("clear agenda: %w", err)
 		}
 		return nil
@@ -216,7 +216,7 @@ func importMeeting(ctx context.Context, tx *Tx, r store.MeetingRecord, by store.
 	if err != nil {
 		return 0, err
 	}
-	now := nanos(tx.now)
+	now := nanos(tx.Now)
 	out := store.Unchanged
 	if id == 0 {
 		free := false

@@ -85,7 +85,7 @@ func (db *DB) migrationStep(ctx context.Context, fn func(tx *Tx) error) error {
 	if _, err := pgtx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLock); err != nil {
 		return fmt.Errorf("take the migration lock: %w", err)
 	}
-	if err := fn(&Tx{q: pgtx, now: time.Now().UTC()}); err != nil {
+	if err := fn(newTx(pgtx, time.Now().UTC())); err != nil {
 		return err
 	}
 	return pgtx.Commit(ctx)
@@ -106,7 +106,7 @@ func applyMigration(ctx context.Context, tx *Tx, m store.Migration) error {
 	if _, err := tx.Exec(ctx, m.SQL); err != nil {
 		return err
 	}
-	_, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", m.Version, nanos(tx.now))
+	_, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", m.Version, nanos(tx.Now))
 	return err
 }
 

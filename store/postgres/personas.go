@@ -88,7 +88,7 @@ func addPersona(ctx context.Context, tx *Tx, p store.Persona, by store.Actor) (i
 		return 0, err
 	}
 	if p.CreatedAt.IsZero() {
-		p.CreatedAt = tx.now
+		p.CreatedAt = tx.Now
 	}
 	if p.UpdatedAt.IsZero() {
 		p.UpdatedAt = p.CreatedAt
@@ -155,7 +155,7 @@ func updatePersona(ctx context.Context, tx *Tx, p store.Persona, by store.Actor)
 	}
 	at := p.UpdatedAt
 	if at.IsZero() {
-		at = tx.now
+		at = tx.Now
 	}
 	if _, err := tx.Exec(ctx, `UPDATE personas SET name = $1, key = $2, role = $3, summary = $4, goals = $5,
 		pains = $6, objections = $7, channels = $8, questions = $9, updated_by = $10, updated_by_name = $11, updated_at = $12

@@ -29,6 +29,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"smarketing/store"
+	"smarketing/store/sqlcore"
 )
 
 func init() {
@@ -43,10 +44,11 @@ func init() {
 
 // DB is an open smarketing PostgreSQL database.
 type DB struct {
-	url  string // redacted
-	pool *pgxpool.Pool
-	now  func() time.Time
-	log  *slog.Logger
+	*sqlcore.DB        // the SQL both backends share
+	url         string // redacted
+	pool        *pgxpool.Pool
+	now         func() time.Time
+	log         *slog.Logger
 
 	glossary *store.GlossaryCopy
 	events   *store.Batcher
@@ -56,6 +58,10 @@ type DB struct {
 }
 
 var _ store.Store = (*DB)(nil)
+
+// DefaultPoolSize is the connections an instance opens at most, unless the
+// URL sets pool_max_conns.
+const DefaultPoolSize = 8
 
 // Open connects to the PostgreSQL database at dsn (a postgres:// or
 // postgresql:// URL) and brings its schema up to date.
@@ -70,6 +76,13 @@ func Open(ctx context.Context, dsn string, opt store.Options) (*DB, error) {
 	// commit returns only once it is flushed to the WAL, whatever the
 	// server's, the database's or the role's default.
 	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
+	if !strings.Contains(dsn, "pool_max_conns") {
+		// pgx's default is max(4, CPUs). One connection is the event
+		// writer's and a backup or copy holds another, so 4 left slash
+		// commands two; 8 per instance keeps ten instances inside
+		// PostgreSQL's default max_connections (100).
+		cfg.MaxConns = max(cfg.MaxConns, DefaultPoolSize)
+	}
 	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "smarketing"
 	}
@@ -78,6 +91,7 @@ func Open(ctx context.Context, dsn string, opt store.Options) (*DB, error) {
 		return nil, fmt.Errorf("open database %s: %w", shown, err)
 	}
 	db := &DB{url: shown, pool: pool, now: opt.Clock(), log: opt.Logger().With("component", "store")}
+	db.DB = sqlcore.New(engine{db}, dialect{})
 	fail := func(what string, err error) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open database %s: %s%w", shown, what, err)
@@ -144,11 +158,12 @@ func (db *DB) Close() error {
 // it; it carries the transaction's time, and what must change with the
 // write, so that no rule depends on each method remembering it.
 type Tx struct {
-	q   pgx.Tx
-	now time.Time
-	// termsChanged is set by whatever writes terms or term_keys: the
-	// commit then moves terms_version on and reloads the glossary copy.
-	termsChanged bool
+	*sqlcore.Tx        // for the shared SQL: its time, and what changed
+	q           pgx.Tx // for this backend's own
+}
+
+func newTx(q pgx.Tx, now time.Time) *Tx {
+	return &Tx{Tx: &sqlcore.Tx{Querier: querier{q}, Now: now}, q: q}
 }
 
 func (tx *Tx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
@@ -224,11 +239,11 @@ func (db *DB) writeAttempt(ctx context.Context, now time.Time, fn func(tx *Tx) e
 		return false, fmt.Errorf("begin: %w", err)
 	}
 	defer db.rollback(ctx, pgtx)
-	tx := &Tx{q: pgtx, now: now}
+	tx := newTx(pgtx, now)
 	if err := fn(tx); err != nil {
 		return false, err
 	}
-	if tx.termsChanged {
+	if tx.TermsChanged {
 		if _, err := pgtx.Exec(ctx, "UPDATE terms_version SET n = n + 1 WHERE id = 1"); err != nil {
 			return false, fmt.Errorf("move terms version: %w", err)
 		}
@@ -236,7 +251,7 @@ func (db *DB) writeAttempt(ctx context.Context, now time.Time, fn func(tx *Tx) e
 	if err := pgtx.Commit(ctx); err != nil {
 		return false, fmt.Errorf("commit: %w", err)
 	}
-	return tx.termsChanged, nil
+	return tx.TermsChanged, nil
 }
 
 // retryable reports whether err is PostgreSQL asking for the transaction
@@ -272,7 +287,7 @@ func (db *DB) readAt(ctx context.Context, now time.Time, fn func(tx *Tx) error) 
 		return fmt.Errorf("snapshot: %w", err)
 	}
 	defer db.rollback(ctx, pgtx)
-	return fn(&Tx{q: pgtx, now: now})
+	return fn(newTx(pgtx, now))
 }
 
 // isNoRows reports whether a QueryRow found nothing.

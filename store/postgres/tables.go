@@ -136,7 +136,7 @@ func (db *DB) WriteTables(ctx context.Context, tables []store.Table, rows <-chan
 		if err := reindexTerms(ctx, tx); err != nil {
 			return err
 		}
-		tx.termsChanged = true
+		tx.TermsChanged = true
 		return nil
 	})
 }

@@ -218,9 +218,9 @@ func addTerm(ctx context.Context, tx *Tx, t store.Term, by store.Actor) (int64, 
 	if err := termKeysFree(ctx, tx, t, 0); err != nil {
 		return 0, err
 	}
-	tx.termsChanged = true
+	tx.TermsChanged = true
 	if t.CreatedAt.IsZero() {
-		t.CreatedAt = tx.now
+		t.CreatedAt = tx.Now
 	}
 	if t.UpdatedAt.IsZero() {
 		t.UpdatedAt = t.CreatedAt
@@ -276,10 +276,10 @@ func updateTerm(ctx context.Context, tx *Tx, t store.Term, by store.Actor) error
 	if err := termKeysFree(ctx, tx, t, t.ID); err != nil {
 		return err
 	}
-	tx.termsChanged = true
+	tx.TermsChanged = true
 	at := t.UpdatedAt
 	if at.IsZero() {
-		at = tx.now
+		at = tx.Now
 	}
 	if _, err := tx.Exec(ctx, `UPDATE terms SET name = $1, category = $2, definition = $3,
 		updated_by = $4, updated_by_name = $5, updated_at = $6, search = $7::tsvector WHERE id = $8`,
@@ -307,7 +307,7 @@ func (db *DB) DeleteTerm(ctx context.Context, id int64) error {
 		if tag.RowsAffected() == 0 {
 			return store.ErrNotFound
 		}
-		tx.termsChanged = true
+		tx.TermsChanged = true
 		return deleteRevisions(ctx, tx, kindTerm, id)
 	})
 }

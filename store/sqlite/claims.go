@@ -15,13 +15,13 @@ func (db *DB) Claim(ctx context.Context, key, owner string, lease time.Duration)
 	var c store.Claim
 	won := false
 	err := db.write(ctx, func(tx *Tx) error {
-		now := nanos(tx.now)
+		now := nanos(tx.Now)
 		res, err := tx.ExecContext(ctx, `INSERT INTO claims (key, owner, state, claimed_at, expires_at, attempts, updated_at)
 			VALUES (?, ?, 'held', ?, ?, 1, ?)
 			ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, claimed_at = excluded.claimed_at,
 				expires_at = excluded.expires_at, attempts = attempts + 1, updated_at = excluded.updated_at
 			WHERE state = 'held' AND expires_at <= excluded.claimed_at`,
-			key, owner, now, nanos(tx.now.Add(lease)), now)
+			key, owner, now, nanos(tx.Now.Add(lease)), now)
 		if err != nil {
 			return fmt.Errorf("claim %s: %w", key, err)
 		}
@@ -32,7 +32,7 @@ func (db *DB) Claim(ctx context.Context, key, owner string, lease time.Duration)
 		}
 		if won {
 			// Now and then is enough; done claims are only looked up by key.
-			_, err = tx.ExecContext(ctx, "DELETE FROM claims WHERE state = 'done' AND updated_at < ?", nanos(tx.now.Add(-store.ClaimsKept)))
+			_, err = tx.ExecContext(ctx, "DELETE FROM claims WHERE state = 'done' AND updated_at < ?", nanos(tx.Now.Add(-store.ClaimsKept)))
 		}
 		return err
 	})
@@ -68,7 +68,7 @@ func (db *DB) Release(ctx context.Context, key, owner string) error {
 func (db *DB) Done(ctx context.Context, key, owner string) error {
 	return db.write(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, "UPDATE claims SET state = 'done', updated_at = ? WHERE key = ? AND owner = ? AND state = 'held'",
-			nanos(tx.now), key, owner)
+			nanos(tx.Now), key, owner)
 		if err != nil {
 			return fmt.Errorf("finish %s: %w", key, err)
 		}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"smarketing/store"
+	"smarketing/store/sqlcore"
 	"time"
 )
 
@@ -34,7 +35,7 @@ func (db *DB) Export(ctx context.Context) (store.Dataset, error) {
 		if err != nil {
 			return err
 		}
-		metrics, err := listMetrics(ctx, q, "")
+		metrics, err := sqlcore.ListMetrics(ctx, q.Tx, "")
 		if err != nil {
 			return err
 		}
@@ -51,7 +52,7 @@ func (db *DB) Import(ctx context.Context, ds store.Dataset, opt store.ImportOpti
 		// The same few statements run for every record: prepare each once.
 		prepared := &preparedTx{tx: tx.sqltx, stmts: map[string]*sql.Stmt{}}
 		defer prepared.close()
-		tx.q = prepared
+		tx.use(prepared)
 		var err error
 		rep, err = store.ImportInto(ctx, ds, opt, importer{tx})
 		return err
@@ -115,7 +116,7 @@ func (im importer) ImportMeeting(ctx context.Context, r store.MeetingRecord, by 
 }
 
 func (im importer) ImportMetric(ctx context.Context, r store.MetricRecord, by store.Actor) (store.Outcome, error) {
-	return importMetric(ctx, im.tx, r, by)
+	return sqlcore.ImportMetric(ctx, im.tx.Tx, r, by)
 }
 
 // preparedTx runs the statements of a transaction as prepared statements,

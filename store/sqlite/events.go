@@ -47,7 +47,7 @@ func (db *DB) applyEvents(ctx context.Context, events []store.Event) ([]store.Ev
 			}
 			results[i] = res
 		}
-		_, err := tx.ExecContext(ctx, "DELETE FROM seen_events WHERE seen_at < ?", nanos(tx.now.Add(-store.SeenEventsKept)))
+		_, err := tx.ExecContext(ctx, "DELETE FROM seen_events WHERE seen_at < ?", nanos(tx.Now.Add(-store.SeenEventsKept)))
 		if err != nil {
 			return fmt.Errorf("prune events: %w", err)
 		}
@@ -72,12 +72,12 @@ func recordFailed(ctx context.Context, tx *Tx, ev store.Event, cause error) erro
 		return fmt.Errorf("encode failed event: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, "INSERT INTO failed_events (event_id, event, error, at) VALUES (?, ?, ?, ?)",
-		ev.ID, string(body), cause.Error(), nanos(tx.now)); err != nil {
+		ev.ID, string(body), cause.Error(), nanos(tx.Now)); err != nil {
 		return fmt.Errorf("record failed event: %w", err)
 	}
 	if ev.ID != "" {
 		// A redelivery is skipped too.
-		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO seen_events (id, seen_at) VALUES (?, ?)", ev.ID, nanos(tx.now)); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO seen_events (id, seen_at) VALUES (?, ?)", ev.ID, nanos(tx.Now)); err != nil {
 			return fmt.Errorf("record failed event: %w", err)
 		}
 	}
@@ -86,7 +86,7 @@ func recordFailed(ctx context.Context, tx *Tx, ev store.Event, cause error) erro
 
 func applyEvent(ctx context.Context, tx *Tx, ev store.Event) (store.EventResult, error) {
 	if ev.ID != "" {
-		res, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO seen_events (id, seen_at) VALUES (?, ?)", ev.ID, nanos(tx.now))
+		res, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO seen_events (id, seen_at) VALUES (?, ?)", ev.ID, nanos(tx.Now))
 		if err != nil {
 			return store.EventResult{}, fmt.Errorf("record event: %w", err)
 		}

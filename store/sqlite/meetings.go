@@ -26,7 +26,7 @@ func (db *DB) AddMeeting(ctx context.Context, m store.Meeting, by store.Actor) (
 	var id int64
 	err := db.write(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO meetings (title, schedule, channel, created_by, created_by_name, created_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, m.Title, m.Schedule, m.Channel, by.ID, by.Name, nanos(tx.now))
+			VALUES (?, ?, ?, ?, ?, ?)`, m.Title, m.Schedule, m.Channel, by.ID, by.Name, nanos(tx.Now))
 		if err != nil {
 			return err
 		}
@@ -106,7 +106,7 @@ func (db *DB) AddAgendaItem(ctx context.Context, meetingID int64, text string, b
 		if open >= store.MaxAgendaItems {
 			return store.ErrAgendaFull
 		}
-		item = store.AgendaItem{MeetingID: meetingID, Text: text, AddedBy: by.ID, AddedByName: by.Name, AddedAt: tx.now}
+		item = store.AgendaItem{MeetingID: meetingID, Text: text, AddedBy: by.ID, AddedByName: by.Name, AddedAt: tx.Now}
 		res, err := tx.ExecContext(ctx, `INSERT INTO meeting_agenda (meeting_id, text, added_by, added_by_name, added_at)
 			VALUES (?, ?, ?, ?, ?)`, meetingID, text, by.ID, by.Name, nanos(item.AddedAt))
 		if err != nil {
@@ -159,7 +159,7 @@ func (db *DB) ClearAgenda(ctx context.Context, meetingID int64, items []int64) e
 	return db.write(ctx, func(tx *Tx) error {
 		for _, id := range items {
 			if _, err := tx.ExecContext(ctx, "UPDATE meeting_agenda SET cleared_at = ? WHERE id = ? AND meeting_id = ? AND cleared_at IS NULL",
-				nanos(tx.now), id, meetingID); err != nil {
+				nanos(tx.Now), id, meetingID); err != nil {
 				return fmt.Errorf("clear agenda: %w", err)
 			}
 		}
@@ -221,7 +221,7 @@ func importMeeting(ctx context.Context, tx *Tx, r store.MeetingRecord, by store.
 	if err != nil {
 		return 0, err
 	}
-	now := nanos(tx.now)
+	now := nanos(tx.Now)
 	out := store.Unchanged
 	if id == 0 {
 		var free int

@@ -85,7 +85,7 @@ func addPersona(ctx context.Context, tx *Tx, p store.Persona, by store.Actor) (i
 		return 0, err
 	}
 	if p.CreatedAt.IsZero() {
-		p.CreatedAt = tx.now
+		p.CreatedAt = tx.Now
 	}
 	if p.UpdatedAt.IsZero() {
 		p.UpdatedAt = p.CreatedAt
@@ -155,7 +155,7 @@ func updatePersona(ctx context.Context, tx *Tx, p store.Persona, by store.Actor)
 	}
 	at := p.UpdatedAt
 	if at.IsZero() {
-		at = tx.now
+		at = tx.Now
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE personas SET name = ?, key = ?, role = ?, summary = ?, goals = ?,
 		pains = ?, objections = ?, channels = ?, questions = ?, updated_by = ?, updated_by_name = ?, updated_at = ?

@@ -21,6 +21,7 @@ import (
 	"github.com/mattn/go-sqlite3" // also registers the "sqlite3" driver
 
 	"smarketing/store"
+	"smarketing/store/sqlcore"
 )
 
 //go:embed migrations/*.sql
@@ -38,8 +39,9 @@ func init() {
 
 // DB is an open smarketing SQLite database.
 type DB struct {
-	file string
-	sql  *sql.DB // readers: many connections, never blocked by writers (WAL)
+	*sqlcore.DB // the SQL both backends share
+	file        string
+	sql         *sql.DB // readers: many connections, never blocked by writers (WAL)
 	// w is the one writer connection. Writers queue for it here, in Go,
 	// instead of in SQLite's busy handler, which sleeps up to 100 ms
 	// between tries and makes a burst of events crawl.
@@ -86,6 +88,7 @@ func Open(ctx context.Context, file string, opt store.Options) (*DB, error) {
 	writer.SetMaxOpenConns(1)
 	db := &DB{file: file, sql: readers, w: writer, now: opt.Clock(), log: opt.Logger().With("component", "store"),
 		closing: make(chan struct{})}
+	db.DB = sqlcore.New(engine{db}, dialect{})
 	if err := db.init(ctx); err != nil {
 		err = errors.Join(fmt.Errorf("open database %s: %w", file, err), readers.Close(), writer.Close())
 		return nil, err
@@ -179,12 +182,19 @@ func (db *DB) Close() error {
 // it; it carries the transaction's time, and what must change with the
 // write, so that no rule depends on each method remembering it.
 type Tx struct {
-	q     txer    // the transaction, or Import's statement cache over it
-	sqltx *sql.Tx // the write transaction; nil in a read
-	now   time.Time
-	// termsChanged is set by whatever writes terms or term_keys: the
-	// commit then moves terms_version on and reloads the glossary copy.
-	termsChanged bool
+	*sqlcore.Tx         // for the shared SQL: its time, and what changed
+	q           txer    // the transaction, or Import's statement cache over it
+	sqltx       *sql.Tx // the write transaction; nil in a read
+}
+
+func newTx(q txer, sqltx *sql.Tx, now time.Time) *Tx {
+	return &Tx{Tx: &sqlcore.Tx{Querier: querier{q}, Now: now}, q: q, sqltx: sqltx}
+}
+
+// use runs every later statement of tx through q.
+func (tx *Tx) use(q txer) {
+	tx.q = q
+	tx.Querier = querier{q}
 }
 
 // txer is what reads and writes need of a transaction.
@@ -221,11 +231,11 @@ func (db *DB) write(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer db.rollback(sqltx)
-	tx := &Tx{q: sqltx, sqltx: sqltx, now: db.now().UTC()}
+	tx := newTx(sqltx, sqltx, db.now().UTC())
 	if err := fn(tx); err != nil {
 		return err
 	}
-	if tx.termsChanged {
+	if tx.TermsChanged {
 		// WHERE on the key makes this a one-row write: no statement
 		// journal, whose savepoint would flush the full-text index's
 		// pending terms. (Not a trigger: see migration 0008.)
@@ -236,7 +246,7 @@ func (db *DB) write(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := sqltx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	if tx.termsChanged {
+	if tx.TermsChanged {
 		db.glossary.Reload(ctx)
 	}
 	return nil
@@ -273,7 +283,7 @@ func (db *DB) read(ctx context.Context, fn func(tx *Tx) error) error {
 			db.log.Warn("end snapshot", "err", err)
 		}
 	}()
-	return fn(&Tx{q: conn, now: db.now().UTC()})
+	return fn(newTx(conn, nil, db.now().UTC()))
 }
 
 // migrations are this backend's schema steps.

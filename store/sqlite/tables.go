@@ -111,7 +111,7 @@ func (db *DB) WriteTables(ctx context.Context, tables []store.Table, rows <-chan
 			FROM terms t`); err != nil {
 			return fmt.Errorf("index terms: %w", err)
 		}
-		tx.termsChanged = true
+		tx.TermsChanged = true
 		return nil
 	})
 	return err

@@ -210,9 +210,9 @@ func addTerm(ctx context.Context, tx *Tx, t store.Term, by store.Actor) (int64, 
 	if err := termKeysFree(ctx, tx, t, 0); err != nil {
 		return 0, err
 	}
-	tx.termsChanged = true
+	tx.TermsChanged = true
 	if t.CreatedAt.IsZero() {
-		t.CreatedAt = tx.now
+		t.CreatedAt = tx.Now
 	}
 	if t.UpdatedAt.IsZero() {
 		t.UpdatedAt = t.CreatedAt
@@ -273,10 +273,10 @@ func updateTerm(ctx context.Context, tx *Tx, t store.Term, by store.Actor) error
 	if err := termKeysFree(ctx, tx, t, t.ID); err != nil {
 		return err
 	}
-	tx.termsChanged = true
+	tx.TermsChanged = true
 	at := t.UpdatedAt
 	if at.IsZero() {
-		at = tx.now
+		at = tx.Now
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE terms SET name = ?, category = ?, definition = ?,
 		updated_by = ?, updated_by_name = ?, updated_at = ? WHERE id = ?`,
@@ -309,7 +309,7 @@ func (db *DB) DeleteTerm(ctx context.Context, id int64) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return store.ErrNotFound
 		}
-		tx.termsChanged = true
+		tx.TermsChanged = true
 		if _, err := tx.ExecContext(ctx, "DELETE FROM terms_fts WHERE docid = ?", id); err != nil {
 			return fmt.Errorf("delete term index: %w", err)
 		}

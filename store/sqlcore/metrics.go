@@ -1,4 +1,4 @@
-package postgres
+package sqlcore
 
 import (
 	"context"
@@ -14,9 +14,8 @@ func (db *DB) SetMetric(ctx context.Context, m store.Metric) error {
 		return fmt.Errorf("set metric: %w", err)
 	}
 	return db.write(ctx, func(tx *Tx) error {
-		m := m
 		if m.SetAt.IsZero() {
-			m.SetAt = tx.now
+			m.SetAt = tx.Now
 		}
 		if err := upsertMetric(ctx, tx, m); err != nil {
 			return fmt.Errorf("set metric: %w", err)
@@ -27,10 +26,10 @@ func (db *DB) SetMetric(ctx context.Context, m store.Metric) error {
 
 func upsertMetric(ctx context.Context, tx *Tx, m store.Metric) error {
 	_, err := tx.Exec(ctx, `INSERT INTO metrics (name, year, week, value, unit, set_by, set_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (name, year, week) DO UPDATE SET
 			value = excluded.value, unit = excluded.unit, set_by = excluded.set_by, set_at = excluded.set_at`,
-		m.Name, m.Week.Year, m.Week.Week, m.Value, m.Unit, m.SetBy, nanos(m.SetAt))
+		m.Name, m.Week.Year, m.Week.Week, m.Value, m.Unit, m.SetBy, Nanos(m.SetAt))
 	return err
 }
 
@@ -39,7 +38,7 @@ const metricColumns = "name, year, week, value, unit, set_by, set_at"
 // Metrics returns the metrics set for the weeks from to to, both included,
 // ordered by name, then week.
 func (db *DB) Metrics(ctx context.Context, from, to store.ISOWeek) ([]store.Metric, error) {
-	ms, err := listMetrics(ctx, db.pool, "WHERE (year, week) >= ($1, $2) AND (year, week) <= ($3, $4)",
+	ms, err := ListMetrics(ctx, db.pool(), "WHERE (year, week) >= (?, ?) AND (year, week) <= (?, ?)",
 		from.Year, from.Week, to.Year, to.Week)
 	if err != nil {
 		return nil, fmt.Errorf("metrics %s to %s: %w", from, to, err)
@@ -49,16 +48,16 @@ func (db *DB) Metrics(ctx context.Context, from, to store.ISOWeek) ([]store.Metr
 
 // AllMetrics returns every metric ever set, ordered by name, then week.
 func (db *DB) AllMetrics(ctx context.Context) ([]store.Metric, error) {
-	ms, err := listMetrics(ctx, db.pool, "")
+	ms, err := ListMetrics(ctx, db.pool(), "")
 	if err != nil {
 		return nil, fmt.Errorf("all metrics: %w", err)
 	}
 	return ms, nil
 }
 
-// listMetrics reads metrics, ordered by name (bytes: the column is
-// COLLATE "C", as SQLite compares), then week.
-func listMetrics(ctx context.Context, q queryer, where string, args ...any) ([]store.Metric, error) {
+// ListMetrics reads the metrics where says, ordered by name (bytes: SQLite
+// compares so, and PostgreSQL's columns are COLLATE "C"), then week.
+func ListMetrics(ctx context.Context, q Querier, where string, args ...any) ([]store.Metric, error) {
 	rows, err := q.Query(ctx, "SELECT "+metricColumns+" FROM metrics "+where+" ORDER BY name, year, week", args...)
 	if err != nil {
 		return nil, err
@@ -71,28 +70,28 @@ func listMetrics(ctx context.Context, q queryer, where string, args ...any) ([]s
 		if err := rows.Scan(&m.Name, &m.Week.Year, &m.Week.Week, &m.Value, &m.Unit, &m.SetBy, &at); err != nil {
 			return nil, err
 		}
-		m.SetAt = fromNanos(at)
+		m.SetAt = FromNanos(at)
 		out = append(out, m)
 	}
 	return out, rows.Err()
 }
 
-// importMetric applies one metric record of an import by the rules of
+// ImportMetric applies one metric record of an import by the rules of
 // [store.MergeMetric].
-func importMetric(ctx context.Context, tx *Tx, r store.MetricRecord, by store.Actor) (store.Outcome, error) {
+func ImportMetric(ctx context.Context, tx *Tx, r store.MetricRecord, by store.Actor) (store.Outcome, error) {
 	var stored *store.Metric
 	var old store.Metric
 	if w, err := store.ParseISOWeek(r.Week); err == nil {
-		err = tx.QueryRow(ctx, "SELECT value, unit, set_by FROM metrics WHERE name = $1 AND year = $2 AND week = $3",
+		err = tx.QueryRow(ctx, "SELECT value, unit, set_by FROM metrics WHERE name = ? AND year = ? AND week = ?",
 			r.Name, w.Year, w.Week).Scan(&old.Value, &old.Unit, &old.SetBy)
 		switch {
 		case err == nil:
 			stored = &old
-		case !isNoRows(err):
+		case !IsNoRows(err):
 			return 0, fmt.Errorf("find metric %q %s: %w", r.Name, w, err)
 		}
 	}
-	m, out, err := store.MergeMetric(r, stored, by, tx.now)
+	m, out, err := store.MergeMetric(r, stored, by, tx.Now)
 	if err != nil || out == store.Unchanged {
 		return out, err
 	}

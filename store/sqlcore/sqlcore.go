@@ -1,0 +1,101 @@
+// Package sqlcore is the SQL that both backends of [store] run: the
+// queries and the rules around them, written once against the schema the
+// backends share (store.Schema(): the same tables, columns and types in
+// SQLite and PostgreSQL). It imports neither database/sql nor a driver: a
+// backend gives it a [Querier] for each transaction and its [Dialect] for
+// the little that differs (the full-text index, how a unique key clash is
+// reported), and keeps its connections, migrations, group commit and
+// backups to itself.
+//
+// Queries use ? placeholders; the PostgreSQL backend numbers them ($1, $2,
+// …) with [Numbered] before they reach the server.
+package sqlcore
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Querier runs statements: a transaction, or a pool for one statement.
+type Querier interface {
+	// Exec runs a statement and returns how many rows it changed.
+	Exec(ctx context.Context, query string, args ...any) (int64, error)
+	Query(ctx context.Context, query string, args ...any) (Rows, error)
+	// QueryRow runs a query for one row; its Scan returns [ErrNoRows] if
+	// there is none.
+	QueryRow(ctx context.Context, query string, args ...any) Row
+}
+
+// Rows is the result of a query, read with Next and Scan, as database/sql's.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close() error
+}
+
+// Row is one row of a query.
+type Row interface {
+	Scan(dest ...any) error
+}
+
+// ErrNoRows is what a backend's Row.Scan returns when a query found no row.
+var ErrNoRows = errors.New("no rows")
+
+// Tx is one transaction. Every read and write of a method goes through
+// it; it carries the transaction's time, and what must change with the
+// write, so that no rule depends on each method remembering it.
+type Tx struct {
+	Querier
+	Now time.Time
+	// TermsChanged is set by whatever writes terms or term_keys: the
+	// backend's commit then moves terms_version on and reloads the
+	// glossary copy.
+	TermsChanged bool
+}
+
+// Dialect is what differs between the backends within a transaction.
+type Dialect interface {
+	// Limit is the LIMIT argument for limit, where a negative limit means
+	// none.
+	Limit(limit int) any
+}
+
+// Engine is a backend's way into its transactions.
+type Engine interface {
+	// Read runs fn in one read-only snapshot.
+	Read(ctx context.Context, fn func(tx *Tx) error) error
+	// Write runs fn in one write transaction, committed if fn returns nil.
+	// fn may run again (PostgreSQL retries serialization failures): it
+	// must leave nothing behind outside the database but what it sets
+	// afresh on each run.
+	Write(ctx context.Context, fn func(tx *Tx) error) error
+	// Pool runs single statements outside a transaction.
+	Pool() Querier
+}
+
+// DB is the shared half of a backend: the methods of [store.Store] that
+// are the same SQL on both. A backend embeds it.
+type DB struct {
+	e Engine
+	d Dialect
+}
+
+// New returns the shared methods over e and d.
+func New(e Engine, d Dialect) *DB { return &DB{e: e, d: d} }
+
+func (db *DB) read(ctx context.Context, fn func(tx *Tx) error) error  { return db.e.Read(ctx, fn) }
+func (db *DB) write(ctx context.Context, fn func(tx *Tx) error) error { return db.e.Write(ctx, fn) }
+
+// pool runs single statements outside a transaction.
+func (db *DB) pool() Querier { return db.e.Pool() }
+
+// Nanos is how times are stored: Unix nanoseconds, UTC.
+func Nanos(t time.Time) int64 { return t.UTC().UnixNano() }
+
+// FromNanos reads a stored time.
+func FromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
+
+// IsNoRows reports whether a QueryRow found nothing.
+func IsNoRows(err error) bool { return errors.Is(err, ErrNoRows) }
