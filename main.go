@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -29,7 +30,7 @@ import (
 	"smarketing/schedules/cronspec"
 	"smarketing/store"
 	_ "smarketing/store/postgres" // SMARKETING_DB=postgres://…, for several instances
-	_ "smarketing/store/sqlite"   // the embedded backend
+	"smarketing/store/sqlite"     // the embedded backend
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -173,6 +174,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if _, err := os.Stat(cfg.DBPath); errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("SMARKETING_DB: %s does not exist; set SMARKETING_DB to the bot's database file", cfg.DBPath)
 		}
+	}
+	if sub == "run" && !store.IsPostgres(cfg.DBPath) {
+		unlock, err := sqlite.LockRun(cfg.DBPath, "pid "+strconv.Itoa(os.Getpid())+" on "+hostname())
+		if err != nil {
+			return fmt.Errorf("SMARKETING_DB: %w", err)
+		}
+		defer unlock()
 	}
 	db, err := store.Open(ctx, cfg.DBPath, store.Options{Log: log})
 	if err != nil {
@@ -390,12 +398,14 @@ func isTerminal(r io.Reader) bool {
 }
 
 // instance names this process as the owner of the claims it takes.
-func instance() string {
+func instance() string { return fmt.Sprintf("%s/%d", hostname(), os.Getpid()) }
+
+func hostname() string {
 	host, err := os.Hostname()
 	if err != nil || host == "" {
-		host = "localhost"
+		return "localhost"
 	}
-	return fmt.Sprintf("%s/%d", host, os.Getpid())
+	return host
 }
 
 func buildVersion() string {

@@ -397,3 +397,64 @@ func TestImportKeepsNewerWorkAndCopy(t *testing.T) {
 		t.Fatalf("copy into a database with data: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestSecondRunOnOneSQLiteFileIsRefused: SQLite has one instance; a second
+// run on the same file exits 1 with one line naming the file and the owner,
+// and once the first has stopped the file is free again.
+func TestSecondRunOnOneSQLiteFileIsRefused(t *testing.T) {
+	fake := slackfake.New()
+	defer fake.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	file := filepath.Join(t.TempDir(), "one.db")
+	env := map[string]string{
+		"SLACK_BOT_TOKEN": slackfake.BotToken,
+		"SLACK_APP_TOKEN": slackfake.AppToken,
+		"SLACK_API_URL":   fake.APIURL(),
+		"SMARKETING_DB":   file,
+	}
+	first := command(t, ctx, env, "run")
+	var firstErr bytes.Buffer
+	first.Stderr = &firstErr
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := fake.WaitConnected(ctx); err != nil {
+		t.Fatalf("first run never connected: %v\n%s", err, firstErr.String())
+	}
+	_, stderr, code := runBinary(t, env, "", "run")
+	if code != 1 {
+		t.Fatalf("second run: exit code %d, want 1; stderr:\n%s", code, stderr)
+	}
+	if lines := strings.Split(strings.TrimSpace(stderr), "\n"); len(lines) != 1 {
+		t.Fatalf("second run said %d lines, want 1:\n%s", len(lines), stderr)
+	}
+	mustHave(t, "second run", stderr, file, "in use by another smarketing run", fmt.Sprintf("pid %d", first.Process.Pid))
+
+	// The CLI beside the bot still works.
+	if _, stderr, code := runBinary(t, env, "", "export"); code != 0 {
+		t.Fatalf("export beside the bot: exit %d: %s", code, stderr)
+	}
+	if err := first.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Wait(); err != nil {
+		t.Fatalf("first run: %v\n%s", err, firstErr.String())
+	}
+	// Free again: a run starts (and is stopped once connected).
+	again := command(t, ctx, env, "run")
+	var againErr bytes.Buffer
+	again.Stderr = &againErr
+	if err := again.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := fake.WaitConnections(ctx, 2); err != nil {
+		t.Fatalf("run after the first stopped never connected: %v\n%s", err, againErr.String())
+	}
+	if err := again.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := again.Wait(); err != nil {
+		t.Fatalf("run after the first stopped: %v\n%s", err, againErr.String())
+	}
+}

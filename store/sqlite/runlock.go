@@ -1,0 +1,50 @@
+package sqlite
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+)
+
+// ErrInUse is returned by [LockRun] when another process runs the bot on
+// the same file.
+var ErrInUse = errors.New("in use by another smarketing run")
+
+// LockRun makes sure only one bot runs on the SQLite database at file:
+// SQLite has one writer and the bot's timed posts and event ids assume one
+// instance, so a second one would only post twice. It takes an exclusive
+// lock on file+".lock" (never the database file itself, whose locks are
+// SQLite's) and writes owner in it; the lock goes when the process ends,
+// however it ends. It returns an error wrapping [ErrInUse], naming the
+// owner, if another process holds it. unlock releases it.
+func LockRun(file, owner string) (unlock func() error, err error) {
+	file = strings.TrimPrefix(file, "sqlite:")
+	name := file + ".lock"
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", file, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		held, _ := os.ReadFile(name)
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			who := strings.TrimSpace(string(held))
+			if who == "" {
+				who = "a process that has not said who it is yet"
+			}
+			return nil, fmt.Errorf("%s is %w (%s); stop it first, or use PostgreSQL to run several instances", file, ErrInUse, who)
+		}
+		return nil, fmt.Errorf("lock %s: %w", file, err)
+	}
+	if err := f.Truncate(0); err == nil {
+		_, err = f.WriteAt([]byte(owner+"\n"), 0)
+	}
+	return func() error {
+		// Emptied first: a stale name in the file would mislead nobody
+		// (only a held lock refuses), but an empty one says "free".
+		f.Truncate(0)
+		return f.Close()
+	}, nil
+}
