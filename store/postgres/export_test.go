@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"smarketing/store"
+	"smarketing/store/sqlcore"
 )
 
 // SettingOfEveryConnection returns a run-time setting as each connection
@@ -27,5 +28,5 @@ func (db *DB) SettingOfEveryConnection(ctx context.Context, name string) ([]stri
 
 // TermsByID reads terms from the database, not from the glossary copy.
 func (db *DB) TermsByID(ctx context.Context, ids []int64) ([]store.Term, error) {
-	return termsByID(ctx, db.pool, ids)
+	return sqlcore.TermsByID(ctx, querier{db.pool}, ids)
 }

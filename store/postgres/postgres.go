@@ -107,7 +107,7 @@ func Open(ctx context.Context, dsn string, opt store.Options) (*DB, error) {
 	if err := db.migrate(ctx); err != nil {
 		return fail("", err)
 	}
-	db.glossary = store.NewGlossaryCopy(glossarySource{db}, db.log, 0)
+	db.glossary = sqlcore.NewGlossary(db.DB, db.log, 0)
 	if err := db.glossary.Load(ctx); err != nil {
 		return fail("load glossary: ", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"smarketing/store"
+	"smarketing/store/sqlcore"
 )
 
 // ReadTables calls fn with every row of tables, read in one snapshot.
@@ -143,7 +144,7 @@ func (db *DB) WriteTables(ctx context.Context, tables []store.Table, rows <-chan
 
 // reindexTerms writes every term's full-text document anew.
 func reindexTerms(ctx context.Context, tx *Tx) error {
-	terms, err := listTerms(ctx, tx)
+	terms, err := sqlcore.ListTerms(ctx, tx.Tx)
 	if err != nil {
 		return fmt.Errorf("index terms: %w", err)
 	}

@@ -15,6 +15,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"smarketing/store"
 )
 
 // Querier runs statements: a transaction, or a pool for one statement.
@@ -60,6 +62,20 @@ type Dialect interface {
 	// Limit is the LIMIT argument for limit, where a negative limit means
 	// none.
 	Limit(limit int) any
+
+	// IndexTerm writes t (already saved, with its keys) into the full-text
+	// index, replacing what the index held for it: SQLite adds it to its
+	// FTS4 table (after [Dialect.UnindexTerm] on an edit), PostgreSQL
+	// sets terms.search.
+	IndexTerm(ctx context.Context, tx *Tx, t store.Term) error
+	// UnindexTerm removes the term id from the full-text index, before an
+	// edit indexes it again or after it is deleted (a no-op where the
+	// index is a column of terms).
+	UnindexTerm(ctx context.Context, tx *Tx, id int64) error
+	// Storable reports whether s could be stored as text at all, so that
+	// looking up a name that is not names nothing instead of failing
+	// (PostgreSQL refuses a NUL and invalid UTF-8, even as a parameter).
+	Storable(s string) bool
 }
 
 // Engine is a backend's way into its transactions.
@@ -80,6 +96,8 @@ type Engine interface {
 type DB struct {
 	e Engine
 	d Dialect
+	// glossary is the copy Term, TermByID read first; see [NewGlossary].
+	glossary *store.GlossaryCopy
 }
 
 // New returns the shared methods over e and d.

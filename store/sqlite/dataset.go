@@ -19,11 +19,11 @@ import (
 func (db *DB) Export(ctx context.Context) (store.Dataset, error) {
 	var ds store.Dataset
 	err := db.read(ctx, func(q *Tx) error {
-		terms, err := listTerms(ctx, q)
+		terms, err := sqlcore.ListTerms(ctx, q.Tx)
 		if err != nil {
 			return err
 		}
-		personas, err := listPersonas(ctx, q)
+		personas, err := sqlcore.ListPersonas(ctx, q.Tx)
 		if err != nil {
 			return err
 		}
@@ -67,9 +67,9 @@ func (im importer) ImportTerm(ctx context.Context, r store.TermRecord, opt store
 	t := r.TermOf()
 	// Match by name only: a record named like another term's alias is a clash,
 	// not a rename of that term.
-	old, err := termWhere(ctx, im.tx, "t.id = (SELECT term_id FROM term_keys WHERE key = ? AND position = 0)", store.Key(t.Name))
+	old, err := sqlcore.TermWhere(ctx, im.tx.Tx, "t.id = (SELECT term_id FROM term_keys WHERE key = ? AND position = 0)", store.Key(t.Name))
 	if errors.Is(err, store.ErrNotFound) {
-		_, err := addTerm(ctx, im.tx, t, opt.By)
+		_, err := sqlcore.AddTerm(ctx, im.tx.Tx, dialect{}, t, opt.By)
 		return store.Created, err
 	}
 	if err != nil {
@@ -83,14 +83,14 @@ func (im importer) ImportTerm(ctx context.Context, r store.TermRecord, opt store
 	if t.UpdatedAt, editor, err = store.EditByImport(r.UpdatedAt, old.UpdatedAt, r.UpdatedBy, opt.By, opt.Overwrite); err != nil {
 		return 0, err
 	}
-	return store.Updated, updateTerm(ctx, im.tx, t, editor)
+	return store.Updated, sqlcore.UpdateTerm(ctx, im.tx.Tx, dialect{}, t, editor)
 }
 
 func (im importer) ImportPersona(ctx context.Context, r store.PersonaRecord, opt store.ImportOptions) (store.Outcome, error) {
 	p := r.PersonaOf()
-	old, err := personaWhere(ctx, im.tx, "key = ?", store.Key(p.Name))
+	old, err := sqlcore.PersonaWhere(ctx, im.tx.Tx, "key = ?", store.Key(p.Name))
 	if errors.Is(err, store.ErrNotFound) {
-		_, err := addPersona(ctx, im.tx, p, opt.By)
+		_, err := sqlcore.AddPersona(ctx, im.tx.Tx, p, opt.By)
 		return store.Created, err
 	}
 	if err != nil {
@@ -104,7 +104,7 @@ func (im importer) ImportPersona(ctx context.Context, r store.PersonaRecord, opt
 	if p.UpdatedAt, editor, err = store.EditByImport(r.UpdatedAt, old.UpdatedAt, "", opt.By, opt.Overwrite); err != nil {
 		return 0, err
 	}
-	return store.Updated, updatePersona(ctx, im.tx, p, editor)
+	return store.Updated, sqlcore.UpdatePersona(ctx, im.tx.Tx, p, editor)
 }
 
 func (im importer) ImportLead(ctx context.Context, r store.LeadRecord) (store.Outcome, error) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"smarketing/store"
+	"smarketing/store/sqlcore"
 )
 
 var cacheAnn = store.Actor{ID: "UANN", Name: "Ann"}
@@ -104,7 +105,7 @@ func TestGlossaryCopyTooBig(t *testing.T) {
 	}
 	use := func(limit int) {
 		db.glossary.Close()
-		db.glossary = store.NewGlossaryCopy(glossarySource{db}, db.log, limit)
+		db.glossary = sqlcore.NewGlossary(db.DB, db.log, limit)
 		if err := db.glossary.Load(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -173,7 +174,7 @@ func TestSearchTermsFromCopyOrDatabase(t *testing.T) {
 	for _, tm := range fromCopy {
 		ids = append(ids, tm.ID)
 	}
-	fromDB, err := termsByID(ctx, db.sql, append(ids, 99999))
+	fromDB, err := sqlcore.TermsByID(ctx, querier{db.sql}, append(ids, 99999))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +216,7 @@ func BenchmarkTermLookup(b *testing.B) {
 	})
 	b.Run("uncached", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := termWhere(ctx, db.sql, "t.id = (SELECT term_id FROM term_keys WHERE key = ?)", store.Key("t0500")); err != nil {
+			if _, err := sqlcore.TermWhere(ctx, querier{db.sql}, "t.id = (SELECT term_id FROM term_keys WHERE key = ?)", store.Key("t0500")); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -93,7 +93,7 @@ func Open(ctx context.Context, file string, opt store.Options) (*DB, error) {
 		err = errors.Join(fmt.Errorf("open database %s: %w", file, err), readers.Close(), writer.Close())
 		return nil, err
 	}
-	db.glossary = store.NewGlossaryCopy(glossarySource{db}, db.log, 0)
+	db.glossary = sqlcore.NewGlossary(db.DB, db.log, 0)
 	if err := db.glossary.Load(ctx); err != nil {
 		err = errors.Join(fmt.Errorf("open database %s: load glossary: %w", file, err), readers.Close(), writer.Close())
 		return nil, err

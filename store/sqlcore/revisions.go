@@ -1,4 +1,4 @@
-package postgres
+package sqlcore
 
 import (
 	"context"
@@ -21,7 +21,7 @@ func writeRevision(ctx context.Context, tx *Tx, kind string, id int64, action st
 		return fmt.Errorf("encode %s revision: %w", kind, err)
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO revisions (kind, record_id, action, data, edited_by, edited_by_name, edited_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, kind, id, action, string(data), by.ID, by.Name, nanos(at))
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, kind, id, action, string(data), by.ID, by.Name, Nanos(at))
 	if err != nil {
 		return fmt.Errorf("write %s revision: %w", kind, err)
 	}
@@ -29,16 +29,16 @@ func writeRevision(ctx context.Context, tx *Tx, kind string, id int64, action st
 }
 
 func deleteRevisions(ctx context.Context, tx *Tx, kind string, id int64) error {
-	if _, err := tx.Exec(ctx, "DELETE FROM revisions WHERE kind = $1 AND record_id = $2", kind, id); err != nil {
+	if _, err := tx.Exec(ctx, "DELETE FROM revisions WHERE kind = ? AND record_id = ?", kind, id); err != nil {
 		return fmt.Errorf("delete %s history: %w", kind, err)
 	}
 	return nil
 }
 
 // history returns the saved versions of one record, newest first.
-func history[T any](ctx context.Context, q queryer, kind string, id int64) ([]store.Revision[T], error) {
+func history[T any](ctx context.Context, q Querier, kind string, id int64) ([]store.Revision[T], error) {
 	rows, err := q.Query(ctx, `SELECT action, data, edited_by, edited_by_name, edited_at
-		FROM revisions WHERE kind = $1 AND record_id = $2 ORDER BY id DESC`, kind, id)
+		FROM revisions WHERE kind = ? AND record_id = ? ORDER BY id DESC`, kind, id)
 	if err != nil {
 		return nil, fmt.Errorf("%s history: %w", kind, err)
 	}
@@ -54,7 +54,7 @@ func history[T any](ctx context.Context, q queryer, kind string, id int64) ([]st
 		if err := json.Unmarshal([]byte(data), &r.Value); err != nil {
 			return nil, fmt.Errorf("%s history: %w", kind, err)
 		}
-		r.EditedAt = fromNanos(at)
+		r.EditedAt = FromNanos(at)
 		out = append(out, r)
 	}
 	return out, rows.Err()

@@ -1,39 +1,44 @@
-package sqlite
+package sqlcore
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
+
 	"smarketing/store"
 )
 
 const personaColumns = `id, name, role, summary, goals, pains, objections, channels, questions,
 	created_by, created_by_name, created_at, updated_by, updated_by_name, updated_at`
 
-func scanPersona(sc interface{ Scan(...any) error }) (store.Persona, error) {
+func scanPersona(sc Row) (store.Persona, error) {
 	var p store.Persona
 	var created, updated int64
 	err := sc.Scan(&p.ID, &p.Name, &p.Role, &p.Summary, &p.Goals, &p.Pains, &p.Objections, &p.Channels, &p.Questions,
 		&p.CreatedBy, &p.CreatedByName, &created, &p.UpdatedBy, &p.UpdatedByName, &updated)
-	p.CreatedAt, p.UpdatedAt = fromNanos(created), fromNanos(updated)
+	p.CreatedAt, p.UpdatedAt = FromNanos(created), FromNanos(updated)
 	return p, err
 }
 
 // Persona returns the persona named name (compared by [store.Key]), or
 // [store.ErrNotFound].
 func (db *DB) Persona(ctx context.Context, name string) (store.Persona, error) {
-	return personaWhere(ctx, db.sql, "key = ?", store.Key(name))
+	if !db.d.Storable(name) {
+		return store.Persona{}, store.ErrNotFound
+	}
+	return PersonaWhere(ctx, db.pool(), "key = ?", store.Key(name))
 }
 
-// PersonaByID returns the persona with that id, or [ErrNotFound].
+// PersonaByID returns the persona with that id, or [store.ErrNotFound].
 func (db *DB) PersonaByID(ctx context.Context, id int64) (store.Persona, error) {
-	return personaWhere(ctx, db.sql, "id = ?", id)
+	return PersonaWhere(ctx, db.pool(), "id = ?", id)
 }
 
-func personaWhere(ctx context.Context, q queryer, where string, arg any) (store.Persona, error) {
-	p, err := scanPersona(q.QueryRowContext(ctx, "SELECT "+personaColumns+" FROM personas WHERE "+where, arg))
-	if errors.Is(err, sql.ErrNoRows) {
+// PersonaWhere reads the persona where says (one ? for arg), or returns
+// [store.ErrNotFound].
+func PersonaWhere(ctx context.Context, q Querier, where string, arg any) (store.Persona, error) {
+	p, err := scanPersona(q.QueryRow(ctx, "SELECT "+personaColumns+" FROM personas WHERE "+where, arg))
+	if IsNoRows(err) {
 		return store.Persona{}, store.ErrNotFound
 	}
 	if err != nil {
@@ -44,11 +49,12 @@ func personaWhere(ctx context.Context, q queryer, where string, arg any) (store.
 
 // Personas returns every persona ordered by name.
 func (db *DB) Personas(ctx context.Context) ([]store.Persona, error) {
-	return listPersonas(ctx, db.sql)
+	return ListPersonas(ctx, db.pool())
 }
 
-func listPersonas(ctx context.Context, q queryer) ([]store.Persona, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+personaColumns+" FROM personas ORDER BY key, id")
+// ListPersonas reads every persona, ordered by name (by key, then id).
+func ListPersonas(ctx context.Context, q Querier) ([]store.Persona, error) {
+	rows, err := q.Query(ctx, "SELECT "+personaColumns+" FROM personas ORDER BY key, id")
 	if err != nil {
 		return nil, fmt.Errorf("list personas: %w", err)
 	}
@@ -65,11 +71,11 @@ func listPersonas(ctx context.Context, q queryer) ([]store.Persona, error) {
 }
 
 // AddPersona saves a new persona created by by and returns it as stored. It
-// returns a [*ConflictError] if the name is taken.
+// returns a [*store.ConflictError] if the name is taken.
 func (db *DB) AddPersona(ctx context.Context, p store.Persona, by store.Actor) (store.Persona, error) {
 	var id int64
 	err := db.write(ctx, func(tx *Tx) (err error) {
-		id, err = addPersona(ctx, tx, p, by)
+		id, err = AddPersona(ctx, tx, p, by)
 		return err
 	})
 	if err != nil {
@@ -78,9 +84,9 @@ func (db *DB) AddPersona(ctx context.Context, p store.Persona, by store.Actor) (
 	return db.PersonaByID(ctx, id)
 }
 
-// addPersona inserts p within tx. Times and authors left empty default to
-// now and by.
-func addPersona(ctx context.Context, tx *Tx, p store.Persona, by store.Actor) (int64, error) {
+// AddPersona inserts p within tx and returns its id. Times and authors left
+// empty default to now and by.
+func AddPersona(ctx context.Context, tx *Tx, p store.Persona, by store.Actor) (int64, error) {
 	if err := personaNameFree(ctx, tx, p.Name, 0); err != nil {
 		return 0, err
 	}
@@ -96,15 +102,12 @@ func addPersona(ctx context.Context, tx *Tx, p store.Persona, by store.Actor) (i
 	if p.UpdatedBy == "" {
 		p.UpdatedBy, p.UpdatedByName = p.CreatedBy, p.CreatedByName
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO personas (name, key, role, summary, goals, pains, objections,
+	err := tx.QueryRow(ctx, `INSERT INTO personas (name, key, role, summary, goals, pains, objections,
 		channels, questions, created_by, created_by_name, created_at, updated_by, updated_by_name, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		p.Name, store.Key(p.Name), p.Role, p.Summary, p.Goals, p.Pains, p.Objections, p.Channels, p.Questions,
-		p.CreatedBy, p.CreatedByName, nanos(p.CreatedAt), p.UpdatedBy, p.UpdatedByName, nanos(p.UpdatedAt))
+		p.CreatedBy, p.CreatedByName, Nanos(p.CreatedAt), p.UpdatedBy, p.UpdatedByName, Nanos(p.UpdatedAt)).Scan(&p.ID)
 	if err != nil {
-		return 0, fmt.Errorf("add persona: %w", err)
-	}
-	if p.ID, err = res.LastInsertId(); err != nil {
 		return 0, fmt.Errorf("add persona: %w", err)
 	}
 	if err := writeRevision(ctx, tx, kindPersona, p.ID, "created", p.Content(), store.Actor{ID: p.UpdatedBy, Name: p.UpdatedByName}, p.UpdatedAt); err != nil {
@@ -113,24 +116,24 @@ func addPersona(ctx context.Context, tx *Tx, p store.Persona, by store.Actor) (i
 	return p.ID, nil
 }
 
-func personaNameFree(ctx context.Context, tx queryer, name string, self int64) error {
+func personaNameFree(ctx context.Context, q Querier, name string, self int64) error {
 	var owner string
-	err := tx.QueryRowContext(ctx, "SELECT name FROM personas WHERE key = ? AND id != ?", store.Key(name), self).Scan(&owner)
+	err := q.QueryRow(ctx, "SELECT name FROM personas WHERE key = ? AND id != ?", store.Key(name), self).Scan(&owner)
 	switch {
 	case err == nil:
 		return &store.ConflictError{Key: name, Owner: owner}
-	case !errors.Is(err, sql.ErrNoRows):
+	case !IsNoRows(err):
 		return fmt.Errorf("check persona name: %w", err)
 	}
 	return nil
 }
 
 // UpdatePersona replaces every field of the persona with id p.ID, records the
-// edit, and returns the persona as stored. It returns [ErrNotFound],
-// [ErrUnchanged] when nothing differs, or a [*ConflictError] when the new name
-// is another persona's.
+// edit, and returns the persona as stored. It returns [store.ErrNotFound],
+// [store.ErrUnchanged] when nothing differs, or a [*store.ConflictError] when
+// the new name is another persona's.
 func (db *DB) UpdatePersona(ctx context.Context, p store.Persona, by store.Actor) (store.Persona, error) {
-	err := db.write(ctx, func(tx *Tx) error { return updatePersona(ctx, tx, p, by) })
+	err := db.write(ctx, func(tx *Tx) error { return UpdatePersona(ctx, tx, p, by) })
 	if err != nil && !errors.Is(err, store.ErrUnchanged) {
 		return store.Persona{}, fmt.Errorf("update persona: %w", err)
 	}
@@ -141,9 +144,10 @@ func (db *DB) UpdatePersona(ctx context.Context, p store.Persona, by store.Actor
 	return saved, err
 }
 
-// updatePersona changes the persona p.ID within tx; p.UpdatedAt, if set, is when.
-func updatePersona(ctx context.Context, tx *Tx, p store.Persona, by store.Actor) error {
-	old, err := personaWhere(ctx, tx, "id = ?", p.ID)
+// UpdatePersona changes the persona p.ID within tx, edited by by;
+// p.UpdatedAt, if set, is when. It returns the errors of [DB.UpdatePersona].
+func UpdatePersona(ctx context.Context, tx *Tx, p store.Persona, by store.Actor) error {
+	old, err := PersonaWhere(ctx, tx, "id = ?", p.ID)
 	if err != nil {
 		return err
 	}
@@ -157,24 +161,24 @@ func updatePersona(ctx context.Context, tx *Tx, p store.Persona, by store.Actor)
 	if at.IsZero() {
 		at = tx.Now
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE personas SET name = ?, key = ?, role = ?, summary = ?, goals = ?,
+	if _, err := tx.Exec(ctx, `UPDATE personas SET name = ?, key = ?, role = ?, summary = ?, goals = ?,
 		pains = ?, objections = ?, channels = ?, questions = ?, updated_by = ?, updated_by_name = ?, updated_at = ?
 		WHERE id = ?`, p.Name, store.Key(p.Name), p.Role, p.Summary, p.Goals, p.Pains, p.Objections, p.Channels, p.Questions,
-		by.ID, by.Name, nanos(at), p.ID); err != nil {
+		by.ID, by.Name, Nanos(at), p.ID); err != nil {
 		return fmt.Errorf("update persona: %w", err)
 	}
 	return writeRevision(ctx, tx, kindPersona, p.ID, "edited", p.Content(), by, at)
 }
 
 // DeletePersona removes the persona with that id and its history, or returns
-// [ErrNotFound].
+// [store.ErrNotFound].
 func (db *DB) DeletePersona(ctx context.Context, id int64) error {
 	return db.write(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, "DELETE FROM personas WHERE id = ?", id)
+		n, err := tx.Exec(ctx, "DELETE FROM personas WHERE id = ?", id)
 		if err != nil {
 			return fmt.Errorf("delete persona: %w", err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if n == 0 {
 			return store.ErrNotFound
 		}
 		return deleteRevisions(ctx, tx, kindPersona, id)
@@ -183,5 +187,5 @@ func (db *DB) DeletePersona(ctx context.Context, id int64) error {
 
 // PersonaHistory returns every saved version of the persona, newest first.
 func (db *DB) PersonaHistory(ctx context.Context, id int64) ([]store.Revision[store.Persona], error) {
-	return history[store.Persona](ctx, db.sql, kindPersona, id)
+	return history[store.Persona](ctx, db.pool(), kindPersona, id)
 }
