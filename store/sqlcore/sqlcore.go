@@ -60,6 +60,12 @@ type Dialect interface {
 	// Limit is the LIMIT argument for limit, where a negative limit means
 	// none.
 	Limit(limit int) any
+	// IDTaken is told, within q's transaction, that a row was just
+	// inserted into table under an id column "id" the caller chose rather
+	// than the database: PostgreSQL moves the table's sequence past it, so
+	// that the next row added does not draw it; SQLite, which gives a new
+	// row the highest id plus one, has nothing to do.
+	IDTaken(ctx context.Context, q Querier, table string, id int64) error
 }
 
 // Engine is a backend's way into its transactions.
