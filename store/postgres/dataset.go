@@ -30,7 +30,7 @@ func (db *DB) Export(ctx context.Context) (store.Dataset, error) {
 		if err != nil {
 			return err
 		}
-		meetings, err := listMeetingRecords(ctx, q)
+		meetings, err := sqlcore.ListMeetingRecords(ctx, q.Tx)
 		if err != nil {
 			return err
 		}
@@ -154,7 +154,7 @@ func (im importer) ImportMeeting(ctx context.Context, r store.MeetingRecord, by 
 	if err := storable(append([]string{r.Title, r.Schedule, r.Channel}, r.Agenda...)...); err != nil {
 		return 0, err
 	}
-	return importMeeting(ctx, im.tx, r, by)
+	return sqlcore.ImportMeeting(ctx, im.tx.Tx, dialect{}, r, by)
 }
 
 func (im importer) ImportMetric(ctx context.Context, r store.MetricRecord, by store.Actor) (store.Outcome, error) {

@@ -68,3 +68,10 @@ type dialect struct{}
 
 // Limit: NULL is no limit (PostgreSQL refuses LIMIT -1).
 func (dialect) Limit(limit int) any { return limitArg(limit) }
+
+// IDTaken moves the sequence of table's id past id (and past the value it
+// would draw next, so that it never goes back).
+func (dialect) IDTaken(ctx context.Context, q sqlcore.Querier, table string, id int64) error {
+	_, err := q.Exec(ctx, "SELECT setval(pg_get_serial_sequence(?, 'id'), GREATEST(?, nextval(pg_get_serial_sequence(?, 'id'))))", table, id, table)
+	return err
+}

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -11,90 +10,15 @@ import (
 	"smarketing/store/sqlcore"
 )
 
-// ReadTables calls fn with every row of tables, read in one snapshot.
-func (db *DB) ReadTables(ctx context.Context, tables []store.Table, fn func(store.Row) error) error {
-	return db.read(ctx, func(tx *Tx) error {
-		for i := range tables {
-			t := &tables[i]
-			if err := readTable(ctx, tx, t, fn); err != nil {
-				return fmt.Errorf("read %s: %w", t.Name, err)
-			}
-		}
-		return nil
-	})
-}
+// ReadTables and CountRows are [sqlcore]'s.
 
-// The table and column names below come from [store.Schema], never from
-// data, and are quoted as identifiers ("user" is a reserved word).
-
-func tableName(t *store.Table) string { return pgx.Identifier{t.Name}.Sanitize() }
-
+// columnNames is t's columns, for COPY (which quotes them itself).
 func columnNames(t *store.Table) []string {
 	names := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
 		names[i] = c.Name
 	}
 	return names
-}
-
-func columnList(t *store.Table) string {
-	names := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
-		names[i] = pgx.Identifier{c.Name}.Sanitize()
-	}
-	return strings.Join(names, ", ")
-}
-
-func readTable(ctx context.Context, tx *Tx, t *store.Table, fn func(store.Row) error) error {
-	rows, err := tx.Query(ctx, "SELECT "+columnList(t)+" FROM "+tableName(t)+" ORDER BY 1")
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		dest := make([]any, len(t.Columns))
-		ints := make([]int64, len(t.Columns))
-		nulls := make([]*int64, len(t.Columns))
-		texts := make([]string, len(t.Columns))
-		reals := make([]float64, len(t.Columns))
-		bools := make([]bool, len(t.Columns))
-		for i, c := range t.Columns {
-			switch c.Kind {
-			case store.Int:
-				dest[i] = &ints[i]
-			case store.Bool:
-				dest[i] = &bools[i]
-			case store.NullInt:
-				dest[i] = &nulls[i]
-			case store.Text:
-				dest[i] = &texts[i]
-			case store.Real:
-				dest[i] = &reals[i]
-			}
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return err
-		}
-		values := make([]any, len(t.Columns))
-		for i, c := range t.Columns {
-			switch c.Kind {
-			case store.Int:
-				values[i] = ints[i]
-			case store.Bool:
-				values[i] = bools[i]
-			case store.NullInt:
-				values[i] = nulls[i]
-			case store.Text:
-				values[i] = texts[i]
-			case store.Real:
-				values[i] = reals[i]
-			}
-		}
-		if err := fn(store.Row{Table: t, Values: values}); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
 }
 
 // WriteTables inserts the rows into this database, which must be empty,
@@ -104,14 +28,8 @@ func readTable(ctx context.Context, tx *Tx, t *store.Table, fn func(store.Row) e
 func (db *DB) WriteTables(ctx context.Context, tables []store.Table, rows <-chan store.Row) error {
 	// Once: the rows are a stream, read as they come.
 	return db.writeOnce(ctx, func(tx *Tx) error {
-		for i := range tables {
-			n, err := countRows(ctx, tx, tables[i])
-			if err != nil {
-				return err
-			}
-			if n > 0 {
-				return fmt.Errorf("%w: table %s has %d rows", store.ErrNotEmpty, tables[i].Name, n)
-			}
+		if err := sqlcore.CheckEmpty(ctx, tx.Tx, tables); err != nil {
+			return err
 		}
 		src := &rowRun{rows: rows}
 		for src.start() {
@@ -130,7 +48,7 @@ func (db *DB) WriteTables(ctx context.Context, tables []store.Table, rows <-chan
 			}
 			// The next id drawn is past every id copied (1 for none).
 			if _, err := tx.Exec(ctx, "SELECT setval(pg_get_serial_sequence($1, $2), COALESCE((SELECT MAX("+
-				pgx.Identifier{t.ID}.Sanitize()+") FROM "+tableName(t)+"), 0) + 1, false)", t.Name, t.ID); err != nil {
+				pgx.Identifier{t.ID}.Sanitize()+") FROM "+sqlcore.Ident(t.Name)+"), 0) + 1, false)", t.Name, t.ID); err != nil {
 				return fmt.Errorf("move %s sequence: %w", t.Name, err)
 			}
 		}
@@ -208,16 +126,3 @@ func (r *rowRun) Next() bool {
 func (r *rowRun) Values() ([]any, error) { return r.cur.Values, nil }
 
 func (r *rowRun) Err() error { return nil }
-
-// CountRows returns how many rows a table holds.
-func (db *DB) CountRows(ctx context.Context, t store.Table) (int64, error) {
-	return countRows(ctx, db.pool, t)
-}
-
-func countRows(ctx context.Context, q queryer, t store.Table) (int64, error) {
-	var n int64
-	if err := q.QueryRow(ctx, "SELECT COUNT(*) FROM "+tableName(&t)).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count %s: %w", t.Name, err)
-	}
-	return n, nil
-}

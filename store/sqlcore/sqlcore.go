@@ -76,6 +76,12 @@ type Dialect interface {
 	// looking up a name that is not names nothing instead of failing
 	// (PostgreSQL refuses a NUL and invalid UTF-8, even as a parameter).
 	Storable(s string) bool
+	// IDTaken is told, within q's transaction, that a row was just
+	// inserted into table under an id column "id" the caller chose rather
+	// than the database: PostgreSQL moves the table's sequence past it, so
+	// that the next row added does not draw it; SQLite, which gives a new
+	// row the highest id plus one, has nothing to do.
+	IDTaken(ctx context.Context, q Querier, table string, id int64) error
 }
 
 // Engine is a backend's way into its transactions.

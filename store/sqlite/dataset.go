@@ -31,7 +31,7 @@ func (db *DB) Export(ctx context.Context) (store.Dataset, error) {
 		if err != nil {
 			return err
 		}
-		meetings, err := listMeetingRecords(ctx, q)
+		meetings, err := sqlcore.ListMeetingRecords(ctx, q.Tx)
 		if err != nil {
 			return err
 		}
@@ -112,7 +112,7 @@ func (im importer) ImportLead(ctx context.Context, r store.LeadRecord) (store.Ou
 }
 
 func (im importer) ImportMeeting(ctx context.Context, r store.MeetingRecord, by store.Actor) (store.Outcome, error) {
-	return importMeeting(ctx, im.tx, r, by)
+	return sqlcore.ImportMeeting(ctx, im.tx.Tx, dialect{}, r, by)
 }
 
 func (im importer) ImportMetric(ctx context.Context, r store.MetricRecord, by store.Actor) (store.Outcome, error) {

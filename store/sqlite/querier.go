@@ -50,3 +50,6 @@ type dialect struct{}
 
 // Limit: SQLite reads LIMIT -1 as no limit.
 func (dialect) Limit(limit int) any { return limit }
+
+// IDTaken: SQLite gives a new row the highest id plus one already.
+func (dialect) IDTaken(context.Context, sqlcore.Querier, string, int64) error { return nil }

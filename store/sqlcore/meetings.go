@@ -1,22 +1,23 @@
-package sqlite
+package sqlcore
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
+
 	"smarketing/store"
 )
 
 const meetingColumns = `m.id, m.title, m.schedule, m.channel, m.created_by, m.created_by_name, m.created_at,
 	(SELECT COUNT(*) FROM meeting_agenda a WHERE a.meeting_id = m.id AND a.cleared_at IS NULL)`
 
-func scanMeeting(sc interface{ Scan(...any) error }) (store.Meeting, error) {
+func scanMeeting(sc Row) (store.Meeting, error) {
 	var m store.Meeting
 	var created int64
 	err := sc.Scan(&m.ID, &m.Title, &m.Schedule, &m.Channel, &m.CreatedBy, &m.CreatedByName, &created, &m.Agenda)
-	m.CreatedAt = fromNanos(created)
+	m.CreatedAt = FromNanos(created)
 	return m, err
 }
 
@@ -25,13 +26,8 @@ func scanMeeting(sc interface{ Scan(...any) error }) (store.Meeting, error) {
 func (db *DB) AddMeeting(ctx context.Context, m store.Meeting, by store.Actor) (store.Meeting, error) {
 	var id int64
 	err := db.write(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO meetings (title, schedule, channel, created_by, created_by_name, created_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, m.Title, m.Schedule, m.Channel, by.ID, by.Name, nanos(tx.Now))
-		if err != nil {
-			return err
-		}
-		id, err = res.LastInsertId()
-		return err
+		return tx.QueryRow(ctx, `INSERT INTO meetings (title, schedule, channel, created_by, created_by_name, created_at)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, m.Title, m.Schedule, m.Channel, by.ID, by.Name, Nanos(tx.Now)).Scan(&id)
 	})
 	if err != nil {
 		return store.Meeting{}, fmt.Errorf("add meeting: %w", err)
@@ -39,10 +35,10 @@ func (db *DB) AddMeeting(ctx context.Context, m store.Meeting, by store.Actor) (
 	return db.Meeting(ctx, id)
 }
 
-// Meeting returns the meeting with that id, or [ErrNotFound].
+// Meeting returns the meeting with that id, or [store.ErrNotFound].
 func (db *DB) Meeting(ctx context.Context, id int64) (store.Meeting, error) {
-	m, err := scanMeeting(db.sql.QueryRowContext(ctx, "SELECT "+meetingColumns+" FROM meetings m WHERE m.id = ?", id))
-	if errors.Is(err, sql.ErrNoRows) {
+	m, err := scanMeeting(db.pool().QueryRow(ctx, "SELECT "+meetingColumns+" FROM meetings m WHERE m.id = ?", id))
+	if IsNoRows(err) {
 		return store.Meeting{}, store.ErrNotFound
 	}
 	if err != nil {
@@ -53,7 +49,7 @@ func (db *DB) Meeting(ctx context.Context, id int64) (store.Meeting, error) {
 
 // Meetings returns every meeting ordered by id.
 func (db *DB) Meetings(ctx context.Context) ([]store.Meeting, error) {
-	rows, err := db.sql.QueryContext(ctx, "SELECT "+meetingColumns+" FROM meetings m ORDER BY m.id")
+	rows, err := db.pool().Query(ctx, "SELECT "+meetingColumns+" FROM meetings m ORDER BY m.id")
 	if err != nil {
 		return nil, fmt.Errorf("list meetings: %w", err)
 	}
@@ -76,11 +72,11 @@ func (db *DB) Meetings(ctx context.Context) ([]store.Meeting, error) {
 // [store.ErrNotFound].
 func (db *DB) DeleteMeeting(ctx context.Context, id int64) error {
 	return db.write(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, "DELETE FROM meetings WHERE id = ?", id)
+		n, err := tx.Exec(ctx, "DELETE FROM meetings WHERE id = ?", id)
 		if err != nil {
 			return fmt.Errorf("delete meeting: %w", err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if n == 0 {
 			return store.ErrNotFound
 		}
 		return nil
@@ -90,12 +86,13 @@ func (db *DB) DeleteMeeting(ctx context.Context, id int64) error {
 // AddAgendaItem adds text to the open agenda of a meeting and returns the
 // item as stored. It returns [store.ErrNotFound] if the meeting does not
 // exist and [store.ErrAgendaFull] if it has [store.MaxAgendaItems] open
-// items already.
+// items already (in one write transaction, which on PostgreSQL is
+// serializable: two instances adding at once cannot pass the limit).
 func (db *DB) AddAgendaItem(ctx context.Context, meetingID int64, text string, by store.Actor) (store.AgendaItem, error) {
 	var item store.AgendaItem
 	err := db.write(ctx, func(tx *Tx) error {
 		var exists, open int
-		err := tx.QueryRowContext(ctx, `SELECT COUNT(*), (SELECT COUNT(*) FROM meeting_agenda WHERE meeting_id = ? AND cleared_at IS NULL)
+		err := tx.QueryRow(ctx, `SELECT COUNT(*), (SELECT COUNT(*) FROM meeting_agenda WHERE meeting_id = ? AND cleared_at IS NULL)
 			FROM meetings WHERE id = ?`, meetingID, meetingID).Scan(&exists, &open)
 		if err != nil {
 			return err
@@ -107,13 +104,8 @@ func (db *DB) AddAgendaItem(ctx context.Context, meetingID int64, text string, b
 			return store.ErrAgendaFull
 		}
 		item = store.AgendaItem{MeetingID: meetingID, Text: text, AddedBy: by.ID, AddedByName: by.Name, AddedAt: tx.Now}
-		res, err := tx.ExecContext(ctx, `INSERT INTO meeting_agenda (meeting_id, text, added_by, added_by_name, added_at)
-			VALUES (?, ?, ?, ?, ?)`, meetingID, text, by.ID, by.Name, nanos(item.AddedAt))
-		if err != nil {
-			return err
-		}
-		item.ID, err = res.LastInsertId()
-		return err
+		return tx.QueryRow(ctx, `INSERT INTO meeting_agenda (meeting_id, text, added_by, added_by_name, added_at)
+			VALUES (?, ?, ?, ?, ?) RETURNING id`, meetingID, text, by.ID, by.Name, Nanos(item.AddedAt)).Scan(&item.ID)
 	})
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrAgendaFull) {
@@ -127,11 +119,11 @@ func (db *DB) AddAgendaItem(ctx context.Context, meetingID int64, text string, b
 // Agenda returns the open agenda items of a meeting, oldest first (none for
 // an unknown meeting).
 func (db *DB) Agenda(ctx context.Context, meetingID int64) ([]store.AgendaItem, error) {
-	return openAgenda(ctx, db.sql, meetingID)
+	return openAgenda(ctx, db.pool(), meetingID)
 }
 
-func openAgenda(ctx context.Context, q queryer, meetingID int64) ([]store.AgendaItem, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, meeting_id, text, added_by, added_by_name, added_at
+func openAgenda(ctx context.Context, q Querier, meetingID int64) ([]store.AgendaItem, error) {
+	rows, err := q.Query(ctx, `SELECT id, meeting_id, text, added_by, added_by_name, added_at
 		FROM meeting_agenda WHERE meeting_id = ? AND cleared_at IS NULL ORDER BY id`, meetingID)
 	if err != nil {
 		return nil, fmt.Errorf("read agenda: %w", err)
@@ -144,7 +136,7 @@ func openAgenda(ctx context.Context, q queryer, meetingID int64) ([]store.Agenda
 		if err := rows.Scan(&it.ID, &it.MeetingID, &it.Text, &it.AddedBy, &it.AddedByName, &added); err != nil {
 			return nil, fmt.Errorf("read agenda: %w", err)
 		}
-		it.AddedAt = fromNanos(added)
+		it.AddedAt = FromNanos(added)
 		out = append(out, it)
 	}
 	if err := rows.Err(); err != nil {
@@ -153,13 +145,25 @@ func openAgenda(ctx context.Context, q queryer, meetingID int64) ([]store.Agenda
 	return out, nil
 }
 
+// clearBatch bounds the ids one statement of [DB.ClearAgenda] lists, well
+// under either database's limit on parameters.
+const clearBatch = 500
+
 // ClearAgenda closes the listed open agenda items of a meeting: a
 // reminder that listed them was posted. Items added since stay open.
 func (db *DB) ClearAgenda(ctx context.Context, meetingID int64, items []int64) error {
 	return db.write(ctx, func(tx *Tx) error {
-		for _, id := range items {
-			if _, err := tx.ExecContext(ctx, "UPDATE meeting_agenda SET cleared_at = ? WHERE id = ? AND meeting_id = ? AND cleared_at IS NULL",
-				nanos(tx.Now), id, meetingID); err != nil {
+		for rest := items; len(rest) > 0; {
+			batch := rest[:min(len(rest), clearBatch)]
+			rest = rest[len(batch):]
+			args := make([]any, 0, len(batch)+2)
+			args = append(args, Nanos(tx.Now), meetingID)
+			for _, id := range batch {
+				args = append(args, id)
+			}
+			marks := strings.TrimSuffix(strings.Repeat("?, ", len(batch)), ", ")
+			if _, err := tx.Exec(ctx, "UPDATE meeting_agenda SET cleared_at = ? WHERE meeting_id = ? AND cleared_at IS NULL AND id IN ("+marks+")",
+				args...); err != nil {
 				return fmt.Errorf("clear agenda: %w", err)
 			}
 		}
@@ -167,15 +171,22 @@ func (db *DB) ClearAgenda(ctx context.Context, meetingID int64, items []int64) e
 	})
 }
 
-// MeetingRecords returns every meeting in the export format, ordered by id.
+// MeetingRecords returns every meeting in the export format, ordered by id,
+// read in one snapshot.
 func (db *DB) MeetingRecords(ctx context.Context) ([]store.MeetingRecord, error) {
-	return listMeetingRecords(ctx, db.sql)
+	var out []store.MeetingRecord
+	err := db.read(ctx, func(tx *Tx) (err error) {
+		out, err = ListMeetingRecords(ctx, tx)
+		return err
+	})
+	return out, err
 }
 
-// listMeetingRecords reads the meetings in the export format through q (a
-// snapshot, in an export).
-func listMeetingRecords(ctx context.Context, q queryer) ([]store.MeetingRecord, error) {
-	rows, err := q.QueryContext(ctx, "SELECT id, title, schedule, channel FROM meetings ORDER BY id")
+// ListMeetingRecords reads the meetings in the export format through q (a
+// snapshot, in an export), ordered by id, each with the texts of its open
+// agenda items, oldest first.
+func ListMeetingRecords(ctx context.Context, q Querier) ([]store.MeetingRecord, error) {
+	rows, err := q.Query(ctx, "SELECT id, title, schedule, channel FROM meetings ORDER BY id")
 	if err != nil {
 		return nil, fmt.Errorf("list meetings: %w", err)
 	}
@@ -207,50 +218,51 @@ func listMeetingRecords(ctx context.Context, q queryer) ([]store.MeetingRecord, 
 	return out, nil
 }
 
-// importMeeting applies one meeting record within tx. The record matches
-// the meeting with its id if that has the same title (compared by [Key]), or
-// else the first meeting with the same title in the same channel; a match
-// gets the record's title, schedule and channel, and the agenda items it
-// lacks (by exact text; the importer is their author). No match creates the
-// meeting, under the record's id if that is free. Import never removes
-// agenda items and does not enforce [MaxAgendaItems]: reminders list what
-// fits and keep the rest for the next one. The caller validates r (see
+// ImportMeeting applies one meeting record within tx. The record matches
+// the meeting with its id if that has the same title (compared by
+// [store.Key]), or else the first meeting with the same title in the same
+// channel; a match gets the record's title, schedule and channel, and the
+// agenda items it lacks (by exact text; the importer is their author). No
+// match creates the meeting, under the record's id if that is free (told
+// to d by [Dialect.IDTaken]). Import never removes agenda items and does
+// not enforce [store.MaxAgendaItems]: reminders list what fits and keep
+// the rest for the next one. The caller validates r (see
 // commands.ValidateMeeting).
-func importMeeting(ctx context.Context, tx *Tx, r store.MeetingRecord, by store.Actor) (store.Outcome, error) {
+func ImportMeeting(ctx context.Context, tx *Tx, d Dialect, r store.MeetingRecord, by store.Actor) (store.Outcome, error) {
 	id, err := matchMeeting(ctx, tx, r)
 	if err != nil {
 		return 0, err
 	}
-	now := nanos(tx.Now)
+	now := Nanos(tx.Now)
 	out := store.Unchanged
 	if id == 0 {
-		var free int
+		free := false
 		if r.ID > 0 {
-			if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) = 0 FROM meetings WHERE id = ?", r.ID).Scan(&free); err != nil {
+			if err := tx.QueryRow(ctx, "SELECT NOT EXISTS (SELECT 1 FROM meetings WHERE id = ?)", r.ID).Scan(&free); err != nil {
 				return 0, fmt.Errorf("import meeting: %w", err)
 			}
 		}
-		var explicit any // NULL lets SQLite choose the id
-		if free == 1 {
-			explicit = r.ID
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO meetings (id, title, schedule, channel, created_by, created_by_name, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, explicit, r.Title, r.Schedule, r.Channel, by.ID, by.Name, now)
-		if err != nil {
-			return 0, fmt.Errorf("import meeting: %w", err)
-		}
-		if id, err = res.LastInsertId(); err != nil {
+		if free {
+			if err := tx.QueryRow(ctx, `INSERT INTO meetings (id, title, schedule, channel, created_by, created_by_name, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, r.ID, r.Title, r.Schedule, r.Channel, by.ID, by.Name, now).Scan(&id); err != nil {
+				return 0, fmt.Errorf("import meeting: %w", err)
+			}
+			if err := d.IDTaken(ctx, tx, "meetings", id); err != nil {
+				return 0, fmt.Errorf("import meeting: %w", err)
+			}
+		} else if err := tx.QueryRow(ctx, `INSERT INTO meetings (title, schedule, channel, created_by, created_by_name, created_at)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, r.Title, r.Schedule, r.Channel, by.ID, by.Name, now).Scan(&id); err != nil {
 			return 0, fmt.Errorf("import meeting: %w", err)
 		}
 		out = store.Created
 	} else {
-		res, err := tx.ExecContext(ctx, `UPDATE meetings SET title = ?, schedule = ?, channel = ?
+		n, err := tx.Exec(ctx, `UPDATE meetings SET title = ?, schedule = ?, channel = ?
 			WHERE id = ? AND (title <> ? OR schedule <> ? OR channel <> ?)`,
 			r.Title, r.Schedule, r.Channel, id, r.Title, r.Schedule, r.Channel)
 		if err != nil {
 			return 0, fmt.Errorf("import meeting: %w", err)
 		}
-		if n, _ := res.RowsAffected(); n > 0 {
+		if n > 0 {
 			out = store.Updated
 		}
 	}
@@ -266,7 +278,7 @@ func importMeeting(ctx context.Context, tx *Tx, r store.MeetingRecord, by store.
 		if slices.Contains(have, text) {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO meeting_agenda (meeting_id, text, added_by, added_by_name, added_at)
+		if _, err := tx.Exec(ctx, `INSERT INTO meeting_agenda (meeting_id, text, added_by, added_by_name, added_at)
 			VALUES (?, ?, ?, ?, ?)`, id, text, by.ID, by.Name, now); err != nil {
 			return 0, fmt.Errorf("import agenda item: %w", err)
 		}
@@ -279,18 +291,18 @@ func importMeeting(ctx context.Context, tx *Tx, r store.MeetingRecord, by store.
 }
 
 // matchMeeting returns the id of the meeting a record describes, or 0.
-func matchMeeting(ctx context.Context, tx queryer, r store.MeetingRecord) (int64, error) {
+func matchMeeting(ctx context.Context, q Querier, r store.MeetingRecord) (int64, error) {
 	if r.ID > 0 {
 		var title string
-		err := tx.QueryRowContext(ctx, "SELECT title FROM meetings WHERE id = ?", r.ID).Scan(&title)
+		err := q.QueryRow(ctx, "SELECT title FROM meetings WHERE id = ?", r.ID).Scan(&title)
 		if err == nil && store.Key(title) == store.Key(r.Title) {
 			return r.ID, nil
 		}
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		if err != nil && !IsNoRows(err) {
 			return 0, fmt.Errorf("import meeting: %w", err)
 		}
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT id, title FROM meetings WHERE channel = ? ORDER BY id", r.Channel)
+	rows, err := q.Query(ctx, "SELECT id, title FROM meetings WHERE channel = ? ORDER BY id", r.Channel)
 	if err != nil {
 		return 0, fmt.Errorf("import meeting: %w", err)
 	}
