@@ -68,3 +68,6 @@ type dialect struct{}
 
 // Limit: NULL is no limit (PostgreSQL refuses LIMIT -1).
 func (dialect) Limit(limit int) any { return limitArg(limit) }
+
+// IsPoison: SQLSTATE classes 23, 22 and 54.
+func (dialect) IsPoison(err error) bool { return isPoison(err) }

@@ -60,6 +60,11 @@ type Dialect interface {
 	// Limit is the LIMIT argument for limit, where a negative limit means
 	// none.
 	Limit(limit int) any
+	// IsPoison reports whether err is the database refusing an event's
+	// data (a constraint, a value it cannot store), which no retry
+	// changes: [ApplyEvents] records such an event as failed and skips it,
+	// where any other error fails the batch, to be retried.
+	IsPoison(err error) bool
 }
 
 // Engine is a backend's way into its transactions.

@@ -50,3 +50,6 @@ type dialect struct{}
 
 // Limit: SQLite reads LIMIT -1 as no limit.
 func (dialect) Limit(limit int) any { return limit }
+
+// IsPoison: SQLite's constraint, mismatch and too-big errors.
+func (dialect) IsPoison(err error) bool { return isConstraint(err) }
