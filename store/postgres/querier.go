@@ -75,3 +75,6 @@ func (dialect) IDTaken(ctx context.Context, q sqlcore.Querier, table string, id 
 	_, err := q.Exec(ctx, "SELECT setval(pg_get_serial_sequence(?, 'id'), GREATEST(?, nextval(pg_get_serial_sequence(?, 'id'))))", table, id, table)
 	return err
 }
+
+// IsPoison: SQLSTATE classes 23, 22 and 54.
+func (dialect) IsPoison(err error) bool { return isPoison(err) }

@@ -82,6 +82,12 @@ type Dialect interface {
 	// that the next row added does not draw it; SQLite, which gives a new
 	// row the highest id plus one, has nothing to do.
 	IDTaken(ctx context.Context, q Querier, table string, id int64) error
+
+	// IsPoison reports whether err is the database refusing an event's
+	// data (a constraint, a value it cannot store), which no retry
+	// changes: [ApplyEvents] records such an event as failed and skips it,
+	// where any other error fails the batch, to be retried.
+	IsPoison(err error) bool
 }
 
 // Engine is a backend's way into its transactions.

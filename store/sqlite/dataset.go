@@ -27,7 +27,7 @@ func (db *DB) Export(ctx context.Context) (store.Dataset, error) {
 		if err != nil {
 			return err
 		}
-		leads, err := leadRecords(ctx, q)
+		leads, err := sqlcore.LeadRecords(ctx, q.Tx)
 		if err != nil {
 			return err
 		}
@@ -108,7 +108,7 @@ func (im importer) ImportPersona(ctx context.Context, r store.PersonaRecord, opt
 }
 
 func (im importer) ImportLead(ctx context.Context, r store.LeadRecord) (store.Outcome, error) {
-	return importLead(ctx, im.tx, r)
+	return sqlcore.ImportLead(ctx, im.tx.Tx, r)
 }
 
 func (im importer) ImportMeeting(ctx context.Context, r store.MeetingRecord, by store.Actor) (store.Outcome, error) {

@@ -53,3 +53,6 @@ func (dialect) Limit(limit int) any { return limit }
 
 // IDTaken: SQLite gives a new row the highest id plus one already.
 func (dialect) IDTaken(context.Context, sqlcore.Querier, string, int64) error { return nil }
+
+// IsPoison: SQLite's constraint, mismatch and too-big errors.
+func (dialect) IsPoison(err error) bool { return isConstraint(err) }

@@ -1,20 +1,21 @@
-package sqlite
+package sqlcore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
-	"smarketing/store"
 	"strings"
 	"time"
+
+	"smarketing/store"
 )
 
+// upsertLead records l as a lead, or makes a message first seen through a
+// reaction (or seen before) the lead l is.
 func upsertLead(ctx context.Context, tx *Tx, l store.Lead) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO leads (channel, ts, status, text, posted_by, posted_at)
+	_, err := tx.Exec(ctx, `INSERT INTO leads (channel, ts, status, text, posted_by, posted_at)
 		VALUES (?, ?, 'lead', ?, ?, ?)
 		ON CONFLICT (channel, ts) DO UPDATE SET status = 'lead', text = excluded.text, posted_by = excluded.posted_by`,
-		l.Channel, l.TS, l.Text, l.PostedBy, nanos(l.PostedAt))
+		l.Channel, l.TS, l.Text, l.PostedBy, Nanos(l.PostedAt))
 	if err != nil {
 		return fmt.Errorf("record lead: %w", err)
 	}
@@ -28,23 +29,19 @@ type userRating struct {
 	at     int64
 }
 
-// react applies a rating reaction in tx; see [DB.React].
+// react applies a rating reaction in tx; see [store.Store.Record].
 func react(ctx context.Context, tx *Tx, r store.Reaction) (store.ReactResult, error) {
 	var res store.ReactResult
 	var status string
-	err := tx.QueryRowContext(ctx, "SELECT id, status FROM leads WHERE channel = ? AND ts = ?", r.Channel, r.TS).Scan(&res.LeadID, &status)
+	err := tx.QueryRow(ctx, "SELECT id, status FROM leads WHERE channel = ? AND ts = ?", r.Channel, r.TS).Scan(&res.LeadID, &status)
 	switch {
-	case errors.Is(err, sql.ErrNoRows) && !r.Added:
+	case IsNoRows(err) && !r.Added:
 		return res, nil // removing from something never rated
-	case errors.Is(err, sql.ErrNoRows):
+	case IsNoRows(err):
 		posted, _ := store.TSTime(r.TS)
-		out, err := tx.ExecContext(ctx, "INSERT INTO leads (channel, ts, status, posted_at) VALUES (?, ?, 'unverified', ?)",
-			r.Channel, r.TS, nanos(posted))
-		if err != nil {
+		if err := tx.QueryRow(ctx, "INSERT INTO leads (channel, ts, status, posted_at) VALUES (?, ?, 'unverified', ?) RETURNING id",
+			r.Channel, r.TS, Nanos(posted)).Scan(&res.LeadID); err != nil {
 			return res, fmt.Errorf("record unverified lead: %w", err)
-		}
-		if res.LeadID, err = out.LastInsertId(); err != nil {
-			return res, err
 		}
 		status = "unverified"
 	case err != nil:
@@ -55,11 +52,14 @@ func react(ctx context.Context, tx *Tx, r store.Reaction) (store.ReactResult, er
 	if err != nil {
 		return res, err
 	}
-	at := nanos(r.At)
+	at := Nanos(r.At)
 	next, hasNext := prior, hadPrior
 	if r.Added {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO lead_reactions (lead_id, user, emoji, rating, added_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (lead_id, user, emoji) DO UPDATE SET rating = excluded.rating, added_at = max(added_at, excluded.added_at)`,
+		// The later of the two times (CASE: SQLite's two-argument max is
+		// PostgreSQL's GREATEST).
+		if _, err := tx.Exec(ctx, `INSERT INTO lead_reactions (lead_id, "user", emoji, rating, added_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (lead_id, "user", emoji) DO UPDATE SET rating = excluded.rating,
+				added_at = CASE WHEN excluded.added_at > lead_reactions.added_at THEN excluded.added_at ELSE lead_reactions.added_at END`,
 			res.LeadID, r.User, r.Emoji, string(r.Rating), at); err != nil {
 			return res, fmt.Errorf("record reaction: %w", err)
 		}
@@ -67,23 +67,24 @@ func react(ctx context.Context, tx *Tx, r store.Reaction) (store.ReactResult, er
 			next, hasNext = userRating{rating: r.Rating, emoji: r.Emoji, at: at}, true
 		}
 		// Only when it moves: a row rewritten with the same value is
-		// still a page for the commit to write.
-		if _, err := tx.ExecContext(ctx, "UPDATE leads SET first_feedback_at = ? WHERE id = ? AND (first_feedback_at IS NULL OR first_feedback_at > ?)",
+		// still a page for SQLite's commit to write, and a row another
+		// PostgreSQL instance then conflicts on.
+		if _, err := tx.Exec(ctx, "UPDATE leads SET first_feedback_at = ? WHERE id = ? AND (first_feedback_at IS NULL OR first_feedback_at > ?)",
 			at, res.LeadID, at); err != nil {
 			return res, fmt.Errorf("record first feedback: %w", err)
 		}
 	} else {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM lead_reactions WHERE lead_id = ? AND user = ? AND emoji = ?",
+		if _, err := tx.Exec(ctx, `DELETE FROM lead_reactions WHERE lead_id = ? AND "user" = ? AND emoji = ?`,
 			res.LeadID, r.User, r.Emoji); err != nil {
 			return res, fmt.Errorf("remove reaction: %w", err)
 		}
 		if hadPrior && prior.emoji == r.Emoji {
 			// The reaction that set the rating is gone: fall back.
-			err := tx.QueryRowContext(ctx, `SELECT rating, emoji, added_at FROM lead_reactions
-				WHERE lead_id = ? AND user = ? ORDER BY added_at DESC, emoji LIMIT 1`, res.LeadID, r.User).
+			err := tx.QueryRow(ctx, `SELECT rating, emoji, added_at FROM lead_reactions
+				WHERE lead_id = ? AND "user" = ? ORDER BY added_at DESC, emoji LIMIT 1`, res.LeadID, r.User).
 				Scan(&next.rating, &next.emoji, &next.at)
 			switch {
-			case errors.Is(err, sql.ErrNoRows):
+			case IsNoRows(err):
 				hasNext = false
 			case err != nil:
 				return res, fmt.Errorf("fall back rating: %w", err)
@@ -107,9 +108,9 @@ func react(ctx context.Context, tx *Tx, r store.Reaction) (store.ReactResult, er
 
 func currentRating(ctx context.Context, tx *Tx, leadID int64, user string) (userRating, bool, error) {
 	var u userRating
-	err := tx.QueryRowContext(ctx, "SELECT rating, emoji, reason, at FROM feedback WHERE lead_id = ? AND user = ?", leadID, user).
+	err := tx.QueryRow(ctx, `SELECT rating, emoji, reason, at FROM feedback WHERE lead_id = ? AND "user" = ?`, leadID, user).
 		Scan(&u.rating, &u.emoji, &u.reason, &u.at)
-	if errors.Is(err, sql.ErrNoRows) {
+	if IsNoRows(err) {
 		return u, false, nil
 	}
 	if err != nil {
@@ -121,11 +122,11 @@ func currentRating(ctx context.Context, tx *Tx, leadID int64, user string) (user
 func setRating(ctx context.Context, tx *Tx, leadID int64, user string, u userRating, has bool) error {
 	var err error
 	if has {
-		_, err = tx.ExecContext(ctx, `INSERT INTO feedback (lead_id, user, rating, emoji, reason, at) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (lead_id, user) DO UPDATE SET rating = excluded.rating, emoji = excluded.emoji,
+		_, err = tx.Exec(ctx, `INSERT INTO feedback (lead_id, "user", rating, emoji, reason, at) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (lead_id, "user") DO UPDATE SET rating = excluded.rating, emoji = excluded.emoji,
 			reason = excluded.reason, at = excluded.at`, leadID, user, string(u.rating), u.emoji, u.reason, u.at)
 	} else {
-		_, err = tx.ExecContext(ctx, "DELETE FROM feedback WHERE lead_id = ? AND user = ?", leadID, user)
+		_, err = tx.Exec(ctx, `DELETE FROM feedback WHERE lead_id = ? AND "user" = ?`, leadID, user)
 	}
 	if err != nil {
 		return fmt.Errorf("save rating: %w", err)
@@ -141,19 +142,21 @@ func (db *DB) VerifyLead(ctx context.Context, channel, ts string, l *store.Lead)
 	var id int64
 	var askUsers []string
 	err := db.write(ctx, func(tx *Tx) error {
+		id, askUsers = 0, nil // afresh if the write runs again
 		if l == nil {
-			_, err := tx.ExecContext(ctx, "DELETE FROM leads WHERE channel = ? AND ts = ? AND status = 'unverified'", channel, ts)
+			_, err := tx.Exec(ctx, "DELETE FROM leads WHERE channel = ? AND ts = ? AND status = 'unverified'", channel, ts)
 			return err
 		}
-		l.Channel, l.TS = channel, ts
-		if err := upsertLead(ctx, tx, *l); err != nil {
+		lead := *l
+		lead.Channel, lead.TS = channel, ts
+		if err := upsertLead(ctx, tx, lead); err != nil {
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, "SELECT id FROM leads WHERE channel = ? AND ts = ?", channel, ts).Scan(&id); err != nil {
+		if err := tx.QueryRow(ctx, "SELECT id FROM leads WHERE channel = ? AND ts = ?", channel, ts).Scan(&id); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT user FROM feedback WHERE lead_id = ? AND rating = 'poor' AND reason = ''
-			ORDER BY user`, id)
+		rows, err := tx.Query(ctx, `SELECT "user" FROM feedback WHERE lead_id = ? AND rating = 'poor' AND reason = ''
+			ORDER BY "user"`, id)
 		if err != nil {
 			return err
 		}
@@ -167,6 +170,9 @@ func (db *DB) VerifyLead(ctx context.Context, channel, ts string, l *store.Lead)
 		}
 		return rows.Err()
 	})
+	if l != nil {
+		l.Channel, l.TS = channel, ts
+	}
 	if err != nil {
 		return 0, nil, fmt.Errorf("verify lead: %w", err)
 	}
@@ -191,9 +197,11 @@ func (db *DB) LeadByID(ctx context.Context, id int64) (store.Lead, error) {
 	return ls[0], nil
 }
 
+// leadsWhere reads the leads where says, its parameters being args; the
+// limit (negative: none) follows them.
 func (db *DB) leadsWhere(ctx context.Context, where string, limit int, args ...any) ([]store.Lead, error) {
-	rows, err := db.sql.QueryContext(ctx, "SELECT id, channel, ts, text, posted_by, posted_at, deleted FROM leads WHERE "+
-		where+" LIMIT ?", append(args, limit)...)
+	rows, err := db.pool().Query(ctx, "SELECT id, channel, ts, text, posted_by, posted_at, deleted FROM leads WHERE "+
+		where+" LIMIT ?", append(args, db.d.Limit(limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("read leads: %w", err)
 	}
@@ -205,7 +213,7 @@ func (db *DB) leadsWhere(ctx context.Context, where string, limit int, args ...a
 		if err := rows.Scan(&l.ID, &l.Channel, &l.TS, &l.Text, &l.PostedBy, &posted, &l.Deleted); err != nil {
 			return nil, fmt.Errorf("read leads: %w", err)
 		}
-		l.PostedAt = fromNanos(posted)
+		l.PostedAt = FromNanos(posted)
 		out = append(out, l)
 	}
 	return out, rows.Err()
@@ -215,46 +223,45 @@ func (db *DB) leadsWhere(ctx context.Context, where string, limit int, args ...a
 // [store.ErrNotFound] if the user's rating of it is not (or no longer) poor.
 func (db *DB) SetReason(ctx context.Context, leadID int64, user, reason string) error {
 	return db.write(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, "UPDATE feedback SET reason = ? WHERE lead_id = ? AND user = ? AND rating = 'poor'", reason, leadID, user)
+		n, err := tx.Exec(ctx, `UPDATE feedback SET reason = ? WHERE lead_id = ? AND "user" = ? AND rating = 'poor'`, reason, leadID, user)
 		if err != nil {
 			return fmt.Errorf("save reason: %w", err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if n == 0 {
 			return store.ErrNotFound
 		}
 		return nil
 	})
 }
 
-const leadWindow = "l.status = 'lead' AND l.deleted = 0 AND l.posted_at >= ? AND l.posted_at < ?"
+// leadWindow selects the leads posted in [?, ?).
+const leadWindow = "l.status = 'lead' AND NOT l.deleted AND l.posted_at >= ? AND l.posted_at < ?"
 
 // LeadStats computes the figures of /leads and the weekly recap: one place,
 // so both always agree.
 func (db *DB) LeadStats(ctx context.Context, from, to time.Time, sla time.Duration, now time.Time) (store.LeadStats, error) {
 	s := store.LeadStats{From: from, To: to, Now: now, SLA: sla}
 	err := db.read(ctx, func(q *Tx) error {
-		var rated, hot, due, within sql.NullInt64
-		err := q.QueryRowContext(ctx, `SELECT COUNT(*),
-			SUM(EXISTS (SELECT 1 FROM feedback f WHERE f.lead_id = l.id)),
-			SUM(EXISTS (SELECT 1 FROM feedback f WHERE f.lead_id = l.id AND f.rating = 'hot')),
-			SUM(l.first_feedback_at IS NOT NULL OR l.posted_at + ? <= ?),
-			SUM(l.first_feedback_at IS NOT NULL AND l.first_feedback_at - l.posted_at <= ?)
-			FROM leads l WHERE `+leadWindow, int64(sla), nanos(now), int64(sla), nanos(from), nanos(to)).
-			Scan(&s.Posted, &rated, &hot, &due, &within)
+		s.Reasons, s.FirstFeedback = nil, nil
+		err := q.QueryRow(ctx, `SELECT COUNT(*),
+			COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM feedback f WHERE f.lead_id = l.id)),
+			COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM feedback f WHERE f.lead_id = l.id AND f.rating = 'hot')),
+			COUNT(*) FILTER (WHERE l.first_feedback_at IS NOT NULL OR l.posted_at + ? <= ?),
+			COUNT(*) FILTER (WHERE l.first_feedback_at IS NOT NULL AND l.first_feedback_at - l.posted_at <= ?)
+			FROM leads l WHERE `+leadWindow, int64(sla), Nanos(now), int64(sla), Nanos(from), Nanos(to)).
+			Scan(&s.Posted, &s.Rated, &s.Hot, &s.SLADue, &s.WithinSLA)
 		if err != nil {
 			return fmt.Errorf("count leads: %w", err)
 		}
-		s.Rated, s.Hot, s.SLADue, s.WithinSLA = int(rated.Int64), int(hot.Int64), int(due.Int64), int(within.Int64)
 
-		rows, err := q.QueryContext(ctx, `SELECT f.rating, f.reason, COUNT(*) FROM feedback f JOIN leads l ON l.id = f.lead_id
-			WHERE `+leadWindow+` GROUP BY f.rating, f.reason`, nanos(from), nanos(to))
+		rows, err := q.Query(ctx, `SELECT f.rating, f.reason, COUNT(*) FROM feedback f JOIN leads l ON l.id = f.lead_id
+			WHERE `+leadWindow+` GROUP BY f.rating, f.reason`, Nanos(from), Nanos(to))
 		if err != nil {
 			return fmt.Errorf("count ratings: %w", err)
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var rating store.Rating
-			var reason string
+			var rating, reason string
 			var n int
 			if err := rows.Scan(&rating, &reason, &n); err != nil {
 				return err
@@ -266,8 +273,8 @@ func (db *DB) LeadStats(ctx context.Context, from, to time.Time, sla time.Durati
 		}
 		s.SortReasons()
 
-		drows, err := q.QueryContext(ctx, `SELECT l.first_feedback_at - l.posted_at FROM leads l
-			WHERE `+leadWindow+` AND l.first_feedback_at IS NOT NULL ORDER BY 1`, nanos(from), nanos(to))
+		drows, err := q.Query(ctx, `SELECT l.first_feedback_at - l.posted_at FROM leads l
+			WHERE `+leadWindow+` AND l.first_feedback_at IS NOT NULL ORDER BY 1`, Nanos(from), Nanos(to))
 		if err != nil {
 			return fmt.Errorf("feedback delays: %w", err)
 		}
@@ -288,7 +295,7 @@ func (db *DB) LeadStats(ctx context.Context, from, to time.Time, sla time.Durati
 // has rated, oldest first.
 func (db *DB) WaitingLeads(ctx context.Context, from, to time.Time, limit int) ([]store.Lead, error) {
 	return db.leadsWhere(ctx, strings.ReplaceAll(leadWindow, "l.", "")+
-		" AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.lead_id = leads.id) ORDER BY posted_at, id", limit, nanos(from), nanos(to))
+		" AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.lead_id = leads.id) ORDER BY posted_at, id", limit, Nanos(from), Nanos(to))
 }
 
 // DueReminders returns up to limit leads that got no feedback within sla,
@@ -296,19 +303,20 @@ func (db *DB) WaitingLeads(ctx context.Context, from, to time.Time, limit int) (
 // neither done nor held by a live claim.
 func (db *DB) DueReminders(ctx context.Context, now time.Time, sla time.Duration, limit int) ([]store.Lead, error) {
 	deadline := now.Add(-sla)
-	return db.leadsWhere(ctx, `status = 'lead' AND deleted = 0 AND first_feedback_at IS NULL
+	return db.leadsWhere(ctx, `status = 'lead' AND NOT deleted AND first_feedback_at IS NULL
 		AND posted_at <= ? AND posted_at > ?
-		AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.key = ? || leads.id AND (c.state = 'done' OR c.expires_at > ?))
-		ORDER BY posted_at, id`, limit, nanos(deadline), nanos(deadline.Add(-7*24*time.Hour)), store.SLAReminderPrefix, nanos(now))
+		AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.key = CAST(? AS TEXT) || CAST(leads.id AS TEXT)
+			AND (c.state = 'done' OR c.expires_at > ?))
+		ORDER BY posted_at, id`, limit, Nanos(deadline), Nanos(deadline.Add(-7*24*time.Hour)), store.SLAReminderPrefix, Nanos(now))
 }
 
-// leadRecords returns every lead (not the unverified) with its feedback,
-// oldest first.
-func leadRecords(ctx context.Context, q queryer) ([]store.LeadRecord, error) {
-	rows, err := q.QueryContext(ctx, `SELECT l.id, l.channel, l.ts, l.text, l.posted_by, l.posted_at, l.deleted,
-		f.user, f.rating, f.reason, f.at
+// LeadRecords returns every lead (not the unverified) with its feedback,
+// oldest first, for an export.
+func LeadRecords(ctx context.Context, q Querier) ([]store.LeadRecord, error) {
+	rows, err := q.Query(ctx, `SELECT l.id, l.channel, l.ts, l.text, l.posted_by, l.posted_at, l.deleted,
+		f."user", f.rating, f.reason, f.at
 		FROM leads l LEFT JOIN feedback f ON f.lead_id = l.id
-		WHERE l.status = 'lead' ORDER BY l.posted_at, l.channel, l.ts, f.at, f.user`)
+		WHERE l.status = 'lead' ORDER BY l.posted_at, l.channel, l.ts, f.at, f."user"`)
 	if err != nil {
 		return nil, fmt.Errorf("export leads: %w", err)
 	}
@@ -318,27 +326,27 @@ func leadRecords(ctx context.Context, q queryer) ([]store.LeadRecord, error) {
 	for rows.Next() {
 		var id, posted int64
 		var r store.LeadRecord
-		var user, rating, reason sql.NullString
-		var at sql.NullInt64
+		var user, rating, reason *string
+		var at *int64
 		if err := rows.Scan(&id, &r.Channel, &r.TS, &r.Text, &r.PostedBy, &posted, &r.Deleted, &user, &rating, &reason, &at); err != nil {
 			return nil, fmt.Errorf("export leads: %w", err)
 		}
 		if id != last {
-			r.PostedAt, r.Feedback = fromNanos(posted), []store.FeedbackRecord{}
+			r.PostedAt, r.Feedback = FromNanos(posted), []store.FeedbackRecord{}
 			out = append(out, r)
 			last = id
 		}
-		if user.Valid {
+		if user != nil {
 			cur := &out[len(out)-1]
-			cur.Feedback = append(cur.Feedback, store.FeedbackRecord{User: user.String, Rating: store.Rating(rating.String), Reason: reason.String, At: fromNanos(at.Int64)})
+			cur.Feedback = append(cur.Feedback, store.FeedbackRecord{User: *user, Rating: store.Rating(*rating), Reason: *reason, At: FromNanos(*at)})
 		}
 	}
 	return out, rows.Err()
 }
 
-// importLead stores a lead and makes its feedback exactly the record's.
-// Records are checked before anything is written.
-func importLead(ctx context.Context, tx *Tx, r store.LeadRecord) (store.Outcome, error) {
+// ImportLead stores a lead of an import and makes its feedback exactly the
+// record's. Records are checked before anything is written.
+func ImportLead(ctx context.Context, tx *Tx, r store.LeadRecord) (store.Outcome, error) {
 	if err := r.Check(); err != nil {
 		return 0, err
 	}
@@ -352,30 +360,31 @@ func importLead(ctx context.Context, tx *Tx, r store.LeadRecord) (store.Outcome,
 	if existing != nil && store.SameLead(*existing, r) {
 		return store.Unchanged, nil
 	}
-	first := sql.NullInt64{}
+	var first *int64
 	for _, f := range r.Feedback {
-		if !first.Valid || nanos(f.At) < first.Int64 {
-			first = sql.NullInt64{Int64: nanos(f.At), Valid: true}
+		if n := Nanos(f.At); first == nil || n < *first {
+			first = &n
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO leads (channel, ts, status, text, posted_by, posted_at, deleted, first_feedback_at)
+	// first_feedback_at keeps the earlier of the two, either one NULL
+	// (CASE: SQLite's two-argument min is PostgreSQL's LEAST).
+	var id int64
+	if err := tx.QueryRow(ctx, `INSERT INTO leads (channel, ts, status, text, posted_by, posted_at, deleted, first_feedback_at)
 		VALUES (?, ?, 'lead', ?, ?, ?, ?, ?)
 		ON CONFLICT (channel, ts) DO UPDATE SET status = 'lead', text = excluded.text, posted_by = excluded.posted_by,
 		posted_at = excluded.posted_at, deleted = excluded.deleted,
-		first_feedback_at = min(coalesce(first_feedback_at, excluded.first_feedback_at), coalesce(excluded.first_feedback_at, first_feedback_at))`,
-		r.Channel, r.TS, r.Text, r.PostedBy, nanos(r.PostedAt), r.Deleted, first); err != nil {
+		first_feedback_at = CASE WHEN leads.first_feedback_at IS NULL OR excluded.first_feedback_at < leads.first_feedback_at
+			THEN excluded.first_feedback_at ELSE leads.first_feedback_at END
+		RETURNING id`,
+		r.Channel, r.TS, r.Text, r.PostedBy, Nanos(r.PostedAt), r.Deleted, first).Scan(&id); err != nil {
 		return 0, fmt.Errorf("import lead: %w", err)
 	}
-	var id int64
-	if err := tx.QueryRowContext(ctx, "SELECT id FROM leads WHERE channel = ? AND ts = ?", r.Channel, r.TS).Scan(&id); err != nil {
-		return 0, fmt.Errorf("import lead: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM feedback WHERE lead_id = ?", id); err != nil {
+	if _, err := tx.Exec(ctx, "DELETE FROM feedback WHERE lead_id = ?", id); err != nil {
 		return 0, fmt.Errorf("import feedback: %w", err)
 	}
 	for _, f := range r.Feedback {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO feedback (lead_id, user, rating, emoji, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
-			id, f.User, string(f.Rating), string(f.Rating), f.Reason, nanos(f.At)); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO feedback (lead_id, "user", rating, emoji, reason, at) VALUES (?, ?, ?, ?, ?, ?)`,
+			id, f.User, string(f.Rating), string(f.Rating), f.Reason, Nanos(f.At)); err != nil {
 			return 0, fmt.Errorf("import feedback: %w", err)
 		}
 	}
@@ -385,30 +394,31 @@ func importLead(ctx context.Context, tx *Tx, r store.LeadRecord) (store.Outcome,
 	return store.Updated, nil
 }
 
-func leadRecordOf(ctx context.Context, q queryer, channel, ts string) (*store.LeadRecord, error) {
+func leadRecordOf(ctx context.Context, q Querier, channel, ts string) (*store.LeadRecord, error) {
 	var r store.LeadRecord
 	var id, posted int64
-	err := q.QueryRowContext(ctx, "SELECT id, text, posted_by, posted_at, deleted FROM leads WHERE channel = ? AND ts = ? AND status = 'lead'",
+	err := q.QueryRow(ctx, "SELECT id, text, posted_by, posted_at, deleted FROM leads WHERE channel = ? AND ts = ? AND status = 'lead'",
 		channel, ts).Scan(&id, &r.Text, &r.PostedBy, &posted, &r.Deleted)
-	if errors.Is(err, sql.ErrNoRows) {
+	if IsNoRows(err) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read lead: %w", err)
 	}
-	r.Channel, r.TS, r.PostedAt = channel, ts, fromNanos(posted)
-	rows, err := q.QueryContext(ctx, "SELECT user, rating, reason, at FROM feedback WHERE lead_id = ? ORDER BY at, user", id)
+	r.Channel, r.TS, r.PostedAt = channel, ts, FromNanos(posted)
+	rows, err := q.Query(ctx, `SELECT "user", rating, reason, at FROM feedback WHERE lead_id = ? ORDER BY at, "user"`, id)
 	if err != nil {
 		return nil, fmt.Errorf("read feedback: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var f store.FeedbackRecord
+		var rating string
 		var at int64
-		if err := rows.Scan(&f.User, &f.Rating, &f.Reason, &at); err != nil {
+		if err := rows.Scan(&f.User, &rating, &f.Reason, &at); err != nil {
 			return nil, err
 		}
-		f.At = fromNanos(at)
+		f.Rating, f.At = store.Rating(rating), FromNanos(at)
 		r.Feedback = append(r.Feedback, f)
 	}
 	return &r, rows.Err()
