@@ -13,38 +13,6 @@ import (
 	"time"
 )
 
-// Export reads the whole database as one consistent snapshot (a read
-// transaction, so the bot keeps writing meanwhile), in a stable order: two
-// exports of the same data are identical.
-func (db *DB) Export(ctx context.Context) (store.Dataset, error) {
-	var ds store.Dataset
-	err := db.read(ctx, func(q *Tx) error {
-		terms, err := sqlcore.ListTerms(ctx, q.Tx)
-		if err != nil {
-			return err
-		}
-		personas, err := sqlcore.ListPersonas(ctx, q.Tx)
-		if err != nil {
-			return err
-		}
-		leads, err := sqlcore.LeadRecords(ctx, q.Tx)
-		if err != nil {
-			return err
-		}
-		meetings, err := sqlcore.ListMeetingRecords(ctx, q.Tx)
-		if err != nil {
-			return err
-		}
-		metrics, err := sqlcore.ListMetrics(ctx, q.Tx, "")
-		if err != nil {
-			return err
-		}
-		ds = store.ExportOf(terms, personas, leads, meetings, metrics)
-		return nil
-	})
-	return ds, err
-}
-
 // Import applies ds in one transaction by the rules of [store.ImportInto].
 func (db *DB) Import(ctx context.Context, ds store.Dataset, opt store.ImportOptions) (store.ImportReport, error) {
 	var rep store.ImportReport
@@ -54,69 +22,10 @@ func (db *DB) Import(ctx context.Context, ds store.Dataset, opt store.ImportOpti
 		defer prepared.close()
 		tx.use(prepared)
 		var err error
-		rep, err = store.ImportInto(ctx, ds, opt, importer{tx})
+		rep, err = store.ImportInto(ctx, ds, opt, sqlcore.Importer{Tx: tx.Tx, D: dialect{}})
 		return err
 	})
 	return rep, err
-}
-
-// importer applies the records of an import within tx.
-type importer struct{ tx *Tx }
-
-func (im importer) ImportTerm(ctx context.Context, r store.TermRecord, opt store.ImportOptions) (store.Outcome, error) {
-	t := r.TermOf()
-	// Match by name only: a record named like another term's alias is a clash,
-	// not a rename of that term.
-	old, err := sqlcore.TermWhere(ctx, im.tx.Tx, "t.id = (SELECT term_id FROM term_keys WHERE key = ? AND position = 0)", store.Key(t.Name))
-	if errors.Is(err, store.ErrNotFound) {
-		_, err := sqlcore.AddTerm(ctx, im.tx.Tx, dialect{}, t, opt.By)
-		return store.Created, err
-	}
-	if err != nil {
-		return 0, err
-	}
-	if old.SameContent(t) {
-		return store.Unchanged, nil
-	}
-	t.ID = old.ID
-	var editor store.Actor
-	if t.UpdatedAt, editor, err = store.EditByImport(r.UpdatedAt, old.UpdatedAt, r.UpdatedBy, opt.By, opt.Overwrite); err != nil {
-		return 0, err
-	}
-	return store.Updated, sqlcore.UpdateTerm(ctx, im.tx.Tx, dialect{}, t, editor)
-}
-
-func (im importer) ImportPersona(ctx context.Context, r store.PersonaRecord, opt store.ImportOptions) (store.Outcome, error) {
-	p := r.PersonaOf()
-	old, err := sqlcore.PersonaWhere(ctx, im.tx.Tx, "key = ?", store.Key(p.Name))
-	if errors.Is(err, store.ErrNotFound) {
-		_, err := sqlcore.AddPersona(ctx, im.tx.Tx, p, opt.By)
-		return store.Created, err
-	}
-	if err != nil {
-		return 0, err
-	}
-	if old.SameContent(p) {
-		return store.Unchanged, nil
-	}
-	p.ID = old.ID
-	var editor store.Actor
-	if p.UpdatedAt, editor, err = store.EditByImport(r.UpdatedAt, old.UpdatedAt, "", opt.By, opt.Overwrite); err != nil {
-		return 0, err
-	}
-	return store.Updated, sqlcore.UpdatePersona(ctx, im.tx.Tx, p, editor)
-}
-
-func (im importer) ImportLead(ctx context.Context, r store.LeadRecord) (store.Outcome, error) {
-	return sqlcore.ImportLead(ctx, im.tx.Tx, r)
-}
-
-func (im importer) ImportMeeting(ctx context.Context, r store.MeetingRecord, by store.Actor) (store.Outcome, error) {
-	return sqlcore.ImportMeeting(ctx, im.tx.Tx, dialect{}, r, by)
-}
-
-func (im importer) ImportMetric(ctx context.Context, r store.MetricRecord, by store.Actor) (store.Outcome, error) {
-	return sqlcore.ImportMetric(ctx, im.tx.Tx, r, by)
 }
 
 // preparedTx runs the statements of a transaction as prepared statements,
