@@ -5,7 +5,10 @@
 // store/postgres (for several instances); [Open] picks one from
 // SMARKETING_DB. Rules that do not depend on a database live here once —
 // the glossary copy (glossary.go), group commit of events (batcher.go),
-// the import merge rules (dataset.go) — and the backends call them.
+// the import merge rules (dataset.go) — and the backends call them. The
+// SQL the two backends share (the same schema on both) is written once in
+// store/sqlcore; each backend keeps only its connections, migrations,
+// full-text search, bulk copy and backup.
 package store
 
 import (
