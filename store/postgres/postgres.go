@@ -290,9 +290,6 @@ func (db *DB) readAt(ctx context.Context, now time.Time, fn func(tx *Tx) error) 
 	return fn(newTx(pgtx, now))
 }
 
-// isNoRows reports whether a QueryRow found nothing.
-func isNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
-
 // limitArg is a LIMIT parameter: NULL (no limit) for a negative limit, as
 // SQLite reads LIMIT -1.
 func limitArg(limit int) any {
@@ -302,6 +299,4 @@ func limitArg(limit int) any {
 	return limit
 }
 
-func nanos(t time.Time) int64 { return t.UTC().UnixNano() }
-
-func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
+func nanos(t time.Time) int64 { return sqlcore.Nanos(t) }

@@ -38,8 +38,13 @@ func LockRun(file, owner string) (unlock func() error, err error) {
 		}
 		return nil, fmt.Errorf("lock %s: %w", file, err)
 	}
-	if err := f.Truncate(0); err == nil {
-		_, err = f.WriteAt([]byte(owner+"\n"), 0)
+	if err := f.Truncate(0); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", file, err)
+	}
+	if _, err := f.WriteAt([]byte(owner+"\n"), 0); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", file, err)
 	}
 	return func() error {
 		// Emptied first: a stale name in the file would mislead nobody

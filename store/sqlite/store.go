@@ -377,10 +377,6 @@ func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
 	return res, err
 }
 
-func nanos(t time.Time) int64 { return t.UTC().UnixNano() }
-
-func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
-
 // checkpointInterval is how often the WAL is copied back into the database.
 const checkpointInterval = 250 * time.Millisecond
 
