@@ -58,8 +58,7 @@ type Reaction struct {
 
 // ReactResult says what a reaction did.
 type ReactResult struct {
-	Applied bool  // false for an event applied before
-	LeadID  int64 // 0 when nothing was recorded
+	LeadID int64 // 0 when nothing was recorded
 	// Verified is false when the message was not known as a lead: it must
 	// be fetched and passed to [DB.VerifyLead].
 	Verified bool

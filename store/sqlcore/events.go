@@ -11,13 +11,15 @@ import (
 
 // ApplyEvents is the [store.ApplyBatch] of both backends, which their
 // [store.Batcher] calls (everyone else calls Record): the events in one
-// write transaction of the backend, every event in its own savepoint, so
-// one that fails leaves nothing behind, and one commit. An event the
-// database refuses ([Dialect.IsPoison]: no retry changes it) is recorded
-// in failed_events and skipped; any other error is returned, and the whole
-// batch is retried. The backend's write may run the transaction again
-// (PostgreSQL, after a serialization failure): the results are made
-// afresh on each run.
+// write transaction of the backend and one commit, applied together with a
+// fixed number of statements ([applyBatch]) in a savepoint. If the
+// database refuses that ([Dialect.IsPoison]: a constraint, a value it
+// cannot store, which no retry changes), the batch is rolled back and each
+// event applied on its own in a savepoint of its own, so that the one it
+// refuses is recorded in failed_events and skipped and the others apply.
+// Any other error is returned, and the whole batch is retried. The
+// backend's write may run the transaction again (PostgreSQL, after a
+// serialization failure): the results are made afresh on each run.
 func (db *DB) ApplyEvents(ctx context.Context, events []store.Event) ([]store.EventResult, error) {
 	var results []store.EventResult
 	err := db.write(ctx, func(tx *Tx) error {
@@ -32,35 +34,48 @@ func (db *DB) ApplyEvents(ctx context.Context, events []store.Event) ([]store.Ev
 }
 
 func applyEvents(ctx context.Context, tx *Tx, d Dialect, events []store.Event) ([]store.EventResult, error) {
-	results := make([]store.EventResult, len(events))
-	for i, ev := range events {
-		if _, err := tx.Exec(ctx, "SAVEPOINT event"); err != nil {
-			return nil, err
-		}
-		res, err := applyEvent(ctx, tx, ev)
-		if err != nil {
-			if _, rerr := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT event"); rerr != nil {
-				return nil, errors.Join(err, rerr)
-			}
-		}
-		if _, rerr := tx.Exec(ctx, "RELEASE SAVEPOINT event"); rerr != nil {
-			return nil, rerr
-		}
-		if err != nil {
-			if !d.IsPoison(err) {
+	results, err := inSavepoint(ctx, tx, d, events)
+	if err != nil && d.IsPoison(err) {
+		results = make([]store.EventResult, len(events))
+		for i, ev := range events {
+			res, err := inSavepoint(ctx, tx, d, events[i:i+1])
+			switch {
+			case err != nil && !d.IsPoison(err):
 				return nil, err // transient: the whole batch is retried
+			case err != nil:
+				if err := recordFailed(ctx, tx, ev, err); err != nil {
+					return nil, err
+				}
+				results[i] = store.EventResult{Skipped: true}
+			default:
+				results[i] = res[0]
 			}
-			if err := recordFailed(ctx, tx, ev, err); err != nil {
-				return nil, err
-			}
-			res = store.EventResult{Skipped: true}
 		}
-		results[i] = res
+	} else if err != nil {
+		return nil, err
 	}
 	if _, err := tx.Exec(ctx, "DELETE FROM seen_events WHERE seen_at < ?", Nanos(tx.Now.Add(-store.SeenEventsKept))); err != nil {
 		return nil, fmt.Errorf("prune events: %w", err)
 	}
 	return results, nil
+}
+
+// inSavepoint applies events in a savepoint: all of them, or nothing and
+// an error.
+func inSavepoint(ctx context.Context, tx *Tx, d Dialect, events []store.Event) ([]store.EventResult, error) {
+	if _, err := tx.Exec(ctx, "SAVEPOINT events"); err != nil {
+		return nil, err
+	}
+	results, err := applyBatch(ctx, tx, d, events)
+	if err != nil {
+		if _, rerr := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT events"); rerr != nil {
+			return nil, errors.Join(err, rerr)
+		}
+	}
+	if _, rerr := tx.Exec(ctx, "RELEASE SAVEPOINT events"); rerr != nil {
+		return nil, rerr
+	}
+	return results, err
 }
 
 func recordFailed(ctx context.Context, tx *Tx, ev store.Event, cause error) error {
@@ -79,35 +94,4 @@ func recordFailed(ctx context.Context, tx *Tx, ev store.Event, cause error) erro
 		}
 	}
 	return nil
-}
-
-func applyEvent(ctx context.Context, tx *Tx, ev store.Event) (store.EventResult, error) {
-	if ev.ID != "" {
-		// Shared by every PostgreSQL instance: an event Slack redelivers
-		// to another one counts once.
-		n, err := tx.Exec(ctx, "INSERT INTO seen_events (id, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING", ev.ID, Nanos(tx.Now))
-		if err != nil {
-			return store.EventResult{}, fmt.Errorf("record event: %w", err)
-		}
-		if n == 0 {
-			return store.EventResult{}, nil
-		}
-	}
-	out := store.EventResult{Applied: true}
-	var err error
-	switch {
-	case ev.Lead != nil:
-		err = upsertLead(ctx, tx, *ev.Lead)
-	case ev.Edit != nil:
-		_, err = tx.Exec(ctx, "UPDATE leads SET text = ? WHERE channel = ? AND ts = ? AND status = 'lead'",
-			ev.Edit.Text, ev.Edit.Channel, ev.Edit.TS)
-	case ev.Delete != nil:
-		_, err = tx.Exec(ctx, "UPDATE leads SET deleted = TRUE WHERE channel = ? AND ts = ?", ev.Delete.Channel, ev.Delete.TS)
-	case ev.React != nil:
-		out.React, err = react(ctx, tx, *ev.React)
-	}
-	if err != nil {
-		return store.EventResult{}, err
-	}
-	return out, nil
 }

@@ -22,116 +22,12 @@ func upsertLead(ctx context.Context, tx *Tx, l store.Lead) error {
 	return nil
 }
 
+// userRating is one user's current rating of a lead (a feedback row).
 type userRating struct {
 	rating store.Rating
 	emoji  string
 	reason string
 	at     int64
-}
-
-// react applies a rating reaction in tx; see [store.Store.Record].
-func react(ctx context.Context, tx *Tx, r store.Reaction) (store.ReactResult, error) {
-	var res store.ReactResult
-	var status string
-	err := tx.QueryRow(ctx, "SELECT id, status FROM leads WHERE channel = ? AND ts = ?", r.Channel, r.TS).Scan(&res.LeadID, &status)
-	switch {
-	case IsNoRows(err) && !r.Added:
-		return res, nil // removing from something never rated
-	case IsNoRows(err):
-		posted, _ := store.TSTime(r.TS)
-		if err := tx.QueryRow(ctx, "INSERT INTO leads (channel, ts, status, posted_at) VALUES (?, ?, 'unverified', ?) RETURNING id",
-			r.Channel, r.TS, Nanos(posted)).Scan(&res.LeadID); err != nil {
-			return res, fmt.Errorf("record unverified lead: %w", err)
-		}
-		status = "unverified"
-	case err != nil:
-		return res, fmt.Errorf("find lead: %w", err)
-	}
-	res.Verified = status == "lead"
-	prior, hadPrior, err := currentRating(ctx, tx, res.LeadID, r.User)
-	if err != nil {
-		return res, err
-	}
-	at := Nanos(r.At)
-	next, hasNext := prior, hadPrior
-	if r.Added {
-		// The later of the two times (CASE: SQLite's two-argument max is
-		// PostgreSQL's GREATEST).
-		if _, err := tx.Exec(ctx, `INSERT INTO lead_reactions (lead_id, "user", emoji, rating, added_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (lead_id, "user", emoji) DO UPDATE SET rating = excluded.rating,
-				added_at = CASE WHEN excluded.added_at > lead_reactions.added_at THEN excluded.added_at ELSE lead_reactions.added_at END`,
-			res.LeadID, r.User, r.Emoji, string(r.Rating), at); err != nil {
-			return res, fmt.Errorf("record reaction: %w", err)
-		}
-		if !hadPrior || at >= prior.at {
-			next, hasNext = userRating{rating: r.Rating, emoji: r.Emoji, at: at}, true
-		}
-		// Only when it moves: a row rewritten with the same value is
-		// still a page for SQLite's commit to write, and a row another
-		// PostgreSQL instance then conflicts on.
-		if _, err := tx.Exec(ctx, "UPDATE leads SET first_feedback_at = ? WHERE id = ? AND (first_feedback_at IS NULL OR first_feedback_at > ?)",
-			at, res.LeadID, at); err != nil {
-			return res, fmt.Errorf("record first feedback: %w", err)
-		}
-	} else {
-		if _, err := tx.Exec(ctx, `DELETE FROM lead_reactions WHERE lead_id = ? AND "user" = ? AND emoji = ?`,
-			res.LeadID, r.User, r.Emoji); err != nil {
-			return res, fmt.Errorf("remove reaction: %w", err)
-		}
-		if hadPrior && prior.emoji == r.Emoji {
-			// The reaction that set the rating is gone: fall back.
-			err := tx.QueryRow(ctx, `SELECT rating, emoji, added_at FROM lead_reactions
-				WHERE lead_id = ? AND "user" = ? ORDER BY added_at DESC, emoji LIMIT 1`, res.LeadID, r.User).
-				Scan(&next.rating, &next.emoji, &next.at)
-			switch {
-			case IsNoRows(err):
-				hasNext = false
-			case err != nil:
-				return res, fmt.Errorf("fall back rating: %w", err)
-			}
-		}
-	}
-	if next.rating == store.Poor && prior.rating == store.Poor && hadPrior {
-		next.reason = prior.reason
-	} else {
-		next.reason = ""
-	}
-	if err := setRating(ctx, tx, res.LeadID, r.User, next, hasNext); err != nil {
-		return res, err
-	}
-	if hasNext {
-		res.Rating = next.rating
-	}
-	res.AskReason = hasNext && next.rating == store.Poor && (!hadPrior || prior.rating != store.Poor)
-	return res, nil
-}
-
-func currentRating(ctx context.Context, tx *Tx, leadID int64, user string) (userRating, bool, error) {
-	var u userRating
-	err := tx.QueryRow(ctx, `SELECT rating, emoji, reason, at FROM feedback WHERE lead_id = ? AND "user" = ?`, leadID, user).
-		Scan(&u.rating, &u.emoji, &u.reason, &u.at)
-	if IsNoRows(err) {
-		return u, false, nil
-	}
-	if err != nil {
-		return u, false, fmt.Errorf("read rating: %w", err)
-	}
-	return u, true, nil
-}
-
-func setRating(ctx context.Context, tx *Tx, leadID int64, user string, u userRating, has bool) error {
-	var err error
-	if has {
-		_, err = tx.Exec(ctx, `INSERT INTO feedback (lead_id, "user", rating, emoji, reason, at) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (lead_id, "user") DO UPDATE SET rating = excluded.rating, emoji = excluded.emoji,
-			reason = excluded.reason, at = excluded.at`, leadID, user, string(u.rating), u.emoji, u.reason, u.at)
-	} else {
-		_, err = tx.Exec(ctx, `DELETE FROM feedback WHERE lead_id = ? AND "user" = ?`, leadID, user)
-	}
-	if err != nil {
-		return fmt.Errorf("save rating: %w", err)
-	}
-	return nil
 }
 
 // VerifyLead settles a message first seen through a reaction: l is what the

@@ -16,6 +16,7 @@ var leadTests = []subtest{
 	{"LeadEvents", testLeadEvents},
 	{"RefusesMalformedEvents", testRecordRefusesMalformed},
 	{"LatestWinsAndFallback", testReactLatestWinsAndFallback},
+	{"FallbackOrder", testReactFallbackOrder},
 	{"ReasonKeptOnlyWhilePoor", testReasonKeptOnlyWhilePoor},
 	{"StatsHandComputed", testLeadStatsHandComputed},
 	{"RedeliveredCountedOnce", testRedeliveredCountedOnce},
@@ -187,6 +188,36 @@ func testRecordRefusesMalformed(t *testing.T, s *suite) {
 	// The id of a refused event is not spent.
 	if res := db.mustRecord(t, store.Event{ID: "two", Lead: &store.Lead{Channel: "CL", TS: ts, PostedAt: Start}}); !res.Applied {
 		t.Fatalf("a good event under the id of a refused one: %+v, want applied", res)
+	}
+}
+
+// When the reaction behind a rating goes, the rating falls back to the
+// latest reaction left, by the later of the times it was added at (an old
+// event delivered late does not make it older), and among equal times to
+// the first emoji by name.
+func testReactFallbackOrder(t *testing.T, s *suite) {
+	db := s.open(t)
+	lead := tsAt(Start, 1)
+	db.mustLead(t, "CL", lead, "lead")
+	at := func(m int) time.Time { return Start.Add(time.Duration(m) * time.Minute) }
+	n := 0
+	react := func(emoji string, r store.Rating, added bool, m int) store.Rating {
+		n++
+		res := db.mustRecord(t, store.Event{ID: fmt.Sprint("fb", n), React: &store.Reaction{Channel: "CL", TS: lead,
+			User: "UANA", Emoji: emoji, Rating: r, Added: added, At: at(m)}})
+		return res.React.Rating
+	}
+	react("+1", store.Good, true, 5)
+	react("fire", store.Hot, true, 6)
+	react("+1", store.Good, true, 3) // late: +1 still counts from minute 5
+	react("-1", store.Poor, true, 4) // older than fire: hot stays
+	if got := react("fire", store.Hot, false, 7); got != store.Good {
+		t.Fatalf("after fire is removed the rating is %q, want good (+1, minute 5, beats -1, minute 4)", got)
+	}
+	react("thumbsdown", store.Poor, true, 5) // the same minute as +1
+	react("heart", store.Good, true, 8)
+	if got := react("heart", store.Good, false, 9); got != store.Good {
+		t.Fatalf("with +1 and thumbsdown both from minute 5 the rating is %q, want good (+1 sorts first)", got)
 	}
 }
 

@@ -45,6 +45,7 @@ func Run(t *testing.T, o Opener) {
 		{"Personas", personaTests},
 		{"Changes", changesTests},
 		{"Leads", leadTests},
+		{"Batch", batchTests},
 		{"Meetings", meetingTests},
 		{"Metrics", metricTests},
 		{"Claims", claimTests},
