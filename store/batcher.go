@@ -13,10 +13,10 @@ import (
 // synchronous_commit=on — before Slack is told it arrived. One commit per
 // event would make the disk's flush the bottleneck, so a Batcher (one per
 // store) runs one writer that takes every event waiting, up to MaxBatch,
-// has the backend apply them all in one transaction (each in a savepoint),
-// commits once, and only then answers each caller. The ack therefore
-// costs one flush shared by the whole batch, and reads see every event
-// acknowledged, with no waiting.
+// has the backend apply them all in one transaction, commits once, and
+// only then answers each caller. The ack therefore costs one flush shared
+// by the whole batch, and reads see every event acknowledged, with no
+// waiting.
 
 // MaxBatch bounds how many events share one transaction.
 const MaxBatch = 256

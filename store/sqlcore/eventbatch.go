@@ -216,89 +216,12 @@ func (b *eventBatch) load(ctx context.Context, tx *Tx, events []store.Event, app
 		return cmp.Or(compareLeads(a.lead, b.lead), strings.Compare(a.user, b.user))
 	})
 	b.leadOrder, b.raterOrder = keys, raters
-	err := eachChunk(len(keys), func(from, to int) error {
-		var args []any
-		for _, k := range keys[from:to] {
-			args = append(args, k.channel, k.ts)
+	for from := 0; from < max(len(keys), len(raters)); from += chunkRows {
+		ks := keys[min(from, len(keys)):min(from+chunkRows, len(keys))]
+		rs := raters[min(from, len(raters)):min(from+chunkRows, len(raters))]
+		if err := b.loadSome(ctx, tx, ks, rs); err != nil {
+			return fmt.Errorf("read leads and ratings: %w", err)
 		}
-		rows, err := tx.Query(ctx, "SELECT channel, ts, id, status, first_feedback_at FROM leads WHERE "+
-			matchAny(to-from, "channel", "ts"), args...)
-		if err != nil {
-			return err
-		}
-		return scanEach(rows, func(r Rows) error {
-			var k leadKey
-			var first *int64
-			l := &batchLead{inDB: true}
-			if err := r.Scan(&k.channel, &k.ts, &l.id, &l.status, &first); err != nil {
-				return err
-			}
-			if first != nil {
-				l.firstFeedback, l.hasFirstFeedback = *first, true
-			}
-			*b.leads[k] = *l
-			return nil
-		})
-	})
-	if err != nil {
-		return fmt.Errorf("read leads: %w", err)
-	}
-
-	// The raters of leads already in the database; a lead the batch adds
-	// has none yet.
-	byID := map[int64]leadKey{}
-	var known []raterKey
-	for _, rk := range raters {
-		if l := b.leads[rk.lead]; l.inDB {
-			byID[l.id] = rk.lead
-			known = append(known, rk)
-		}
-	}
-	err = eachChunk(len(known), func(from, to int) error {
-		var args []any
-		for _, rk := range known[from:to] {
-			args = append(args, b.leads[rk.lead].id, rk.user)
-		}
-		rows, err := tx.Query(ctx, `SELECT lead_id, "user", rating, emoji, reason, at FROM feedback WHERE `+
-			matchAny(to-from, "lead_id", `"user"`), args...)
-		if err != nil {
-			return err
-		}
-		if err := scanEach(rows, func(r Rows) error {
-			var id int64
-			var user string
-			var u userRating
-			if err := r.Scan(&id, &user, &u.rating, &u.emoji, &u.reason, &u.at); err != nil {
-				return err
-			}
-			rt := b.raters[raterKey{byID[id], user}]
-			rt.loaded, rt.hadLoaded = u, true
-			return nil
-		}); err != nil {
-			return err
-		}
-		rows, err = tx.Query(ctx, `SELECT lead_id, "user", emoji, rating, added_at FROM lead_reactions WHERE `+
-			matchAny(to-from, "lead_id", `"user"`), args...)
-		if err != nil {
-			return err
-		}
-		return scanEach(rows, func(r Rows) error {
-			var id int64
-			var user, emoji string
-			var re reaction
-			if err := r.Scan(&id, &user, &emoji, &re.rating, &re.addedAt); err != nil {
-				return err
-			}
-			rt := b.raters[raterKey{byID[id], user}]
-			if rt.loadedReactions == nil {
-				rt.loadedReactions = map[string]reaction{}
-			}
-			rt.loadedReactions[emoji] = re
-			return nil
-		})
-	})
-	if err != nil {
-		return fmt.Errorf("read ratings: %w", err)
 	}
 	for _, rt := range b.raters {
 		rt.now, rt.hasNow = rt.loaded, rt.hadLoaded
@@ -312,6 +235,68 @@ func (b *eventBatch) load(ctx context.Context, tx *Tx, events []store.Event, app
 
 func compareLeads(a, b leadKey) int {
 	return cmp.Or(strings.Compare(a.channel, b.channel), strings.Compare(a.ts, b.ts))
+}
+
+// loadSome reads, in one statement, the leads of keys, and the rating and
+// rating reactions of each of raters: one row each, told apart by its
+// first column. (The keys are joined as VALUES, whose columns both
+// databases call column1, column2, …; all text, which is what PostgreSQL
+// takes untyped values for.)
+func (b *eventBatch) loadSome(ctx context.Context, tx *Tx, keys []leadKey, raters []raterKey) error {
+	var args []any
+	var parts []string
+	if len(keys) > 0 {
+		for _, k := range keys {
+			args = append(args, k.channel, k.ts)
+		}
+		parts = append(parts, `SELECT 'l', l.channel, l.ts, l.id, '', l.status, '', '', l.first_feedback_at
+			FROM (VALUES `+valueRows(len(keys), 2)+`) AS k
+			JOIN leads l ON l.channel = k.column1 AND l.ts = k.column2`)
+	}
+	if len(raters) > 0 {
+		var pairs []any
+		for _, rk := range raters {
+			pairs = append(pairs, rk.lead.channel, rk.lead.ts, rk.user)
+		}
+		args = append(append(args, pairs...), pairs...)
+		raters := `(VALUES ` + valueRows(len(raters), 3) + `) AS p
+			JOIN leads l ON l.channel = p.column1 AND l.ts = p.column2`
+		parts = append(parts, `SELECT 'f', l.channel, l.ts, l.id, f."user", f.rating, f.emoji, f.reason, f.at
+			FROM `+raters+` JOIN feedback f ON f.lead_id = l.id AND f."user" = p.column3`,
+			`SELECT 'r', l.channel, l.ts, l.id, r."user", r.rating, r.emoji, '', r.added_at
+			FROM `+raters+` JOIN lead_reactions r ON r.lead_id = l.id AND r."user" = p.column3`)
+	}
+	rows, err := tx.Query(ctx, strings.Join(parts, " UNION ALL "), args...)
+	if err != nil {
+		return err
+	}
+	return scanEach(rows, func(r Rows) error {
+		var kind, user, text, emoji, reason string
+		var k leadKey
+		var id int64
+		var at *int64
+		if err := r.Scan(&kind, &k.channel, &k.ts, &id, &user, &text, &emoji, &reason, &at); err != nil {
+			return err
+		}
+		switch kind {
+		case "l":
+			l := b.leads[k]
+			l.id, l.inDB, l.status = id, true, text
+			if at != nil {
+				l.firstFeedback, l.hasFirstFeedback = *at, true
+			}
+		case "f":
+			rt := b.raters[raterKey{k, user}]
+			rt.loaded, rt.hadLoaded = userRating{rating: store.Rating(text), emoji: emoji, reason: reason, at: *at}, true
+		case "r":
+			rt := b.raters[raterKey{k, user}]
+			if rt.loadedReactions == nil {
+				rt.loadedReactions = map[string]reaction{}
+			}
+			rt.loadedReactions[emoji] = reaction{rating: store.Rating(text), addedAt: *at}
+		}
+		return nil
+	})
 }
 
 // eventLead is the message ev is about.

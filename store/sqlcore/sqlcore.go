@@ -14,6 +14,7 @@ package sqlcore
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"smarketing/store"
@@ -110,6 +111,8 @@ type DB struct {
 	d Dialect
 	// glossary is the copy Term, TermByID read first; see [NewGlossary].
 	glossary *store.GlossaryCopy
+	// prunedAt is when seen_events was last pruned (Unix ns), 0 for never.
+	prunedAt atomic.Int64
 }
 
 // New returns the shared methods over e and d.

@@ -3,7 +3,9 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,15 +17,17 @@ import (
 //	func BenchmarkStore(b *testing.B) { storetest.Bench(b, opener) }
 func Bench(b *testing.B, o Opener) {
 	s := &suite{o: o}
-	b.Run("React", func(b *testing.B) { benchReact(b, s) })
+	b.Run("React", func(b *testing.B) { benchReact(b, s, 1) })
+	b.Run("React16", func(b *testing.B) { benchReact(b, s, 16) })
 	b.Run("TermLookup", func(b *testing.B) { benchTermLookup(b, s) })
 	b.Run("SearchTerms", func(b *testing.B) { benchSearchTerms(b, s) })
 }
 
-// benchReact records rating reactions one at a time (a batch of one each,
-// the costliest case) on 1,000 leads that are rated already, so most
-// change a rating.
-func benchReact(b *testing.B, s *suite) {
+// benchReact records rating reactions on 1,000 leads that are rated
+// already, so most change a rating: one at a time (a batch of one each,
+// the costliest case), or from inFlight goroutines at once, which group
+// commit puts in shared batches. It reports the latency of Record.
+func benchReact(b *testing.B, s *suite, inFlight int) {
 	db := s.open(b)
 	ds := store.Dataset{}
 	var leads []string
@@ -48,14 +52,37 @@ func benchReact(b *testing.B, s *suite) {
 	wg.Wait()
 	emoji := []string{"+1", "-1", "fire"}
 	ratings := []store.Rating{store.Good, store.Poor, store.Hot}
-	i := 0
-	for b.Loop() {
-		r := store.Reaction{Channel: "CL", TS: leads[i%len(leads)], User: fmt.Sprintf("U%03d", i%300), Emoji: emoji[i%3], Rating: ratings[i%3],
-			Added: true, At: Start.Add(time.Duration(i) * time.Second)}
-		if _, err := db.Record(ctx, store.Event{ID: fmt.Sprintf("EvB%d", i), React: &r}); err != nil {
-			b.Fatal(err)
-		}
-		i++
+	var mu sync.Mutex
+	var took []time.Duration
+	var n atomic.Int64
+	b.ResetTimer()
+	for range inFlight {
+		wg.Go(func() {
+			for {
+				i := int(n.Add(1)) - 1
+				if i >= b.N {
+					return
+				}
+				r := store.Reaction{Channel: "CL", TS: leads[i%len(leads)], User: fmt.Sprintf("U%03d", i%300), Emoji: emoji[i%3],
+					Rating: ratings[i%3], Added: true, At: Start.Add(time.Duration(i) * time.Second)}
+				start := time.Now()
+				if _, err := db.Record(ctx, store.Event{ID: fmt.Sprintf("EvB%d", i), React: &r}); err != nil {
+					b.Error(err)
+					return
+				}
+				d := time.Since(start)
+				mu.Lock()
+				took = append(took, d)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	slices.Sort(took)
+	if len(took) > 0 {
+		b.ReportMetric(float64(took[len(took)/2])/1e6, "p50_ms")
+		b.ReportMetric(float64(took[len(took)*99/100])/1e6, "p99_ms")
 	}
 }
 

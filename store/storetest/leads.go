@@ -22,6 +22,7 @@ var leadTests = []subtest{
 	{"RedeliveredCountedOnce", testRedeliveredCountedOnce},
 	{"ConcurrentReactionsLoseNothing", testConcurrentReactionsLoseNothing},
 	{"PoisonEventSkipped", testPoisonEventSkipped},
+	{"SeenEventsPruned", testSeenEventsPruned},
 	{"VerifyLead", testVerifyLead},
 	{"VerifyNotALead", testVerifyNotALead},
 	{"WaitingLeads", testWaitingLeads},
@@ -460,6 +461,29 @@ func testConcurrentReactionsLoseNothing(t *testing.T, s *suite) {
 	}
 	if n := applied.Load(); n != 20 {
 		t.Fatalf("%d events applied, want 20 (each id once)", n)
+	}
+}
+
+// Event ids are remembered for store.SeenEventsKept, then forgotten (by
+// the next batch after that).
+func testSeenEventsPruned(t *testing.T, s *suite) {
+	db := s.open(t)
+	post := func(id string, n int) store.EventResult {
+		return db.mustRecord(t, store.Event{ID: id, Lead: &store.Lead{Channel: "CL", TS: tsAt(Start, n), PostedAt: Start}})
+	}
+	post("old", 1)
+	db.set(Start.Add(store.SeenEventsKept - time.Minute))
+	post("recent", 2)
+	if n := db.countRows(t, "seen_events"); n != 2 {
+		t.Fatalf("seen_events holds %d ids within the time kept, want 2", n)
+	}
+	db.set(Start.Add(store.SeenEventsKept + 2*time.Minute))
+	post("new", 3)
+	if n := db.countRows(t, "seen_events"); n != 2 {
+		t.Fatalf("seen_events holds %d ids after the time kept, want 2 (old forgotten)", n)
+	}
+	if res := post("recent", 2); res.Applied {
+		t.Fatalf("a redelivery within the time kept was applied again")
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -78,4 +80,41 @@ func adminExec(admin, sql string) error {
 	defer conn.Close(context.WithoutCancel(ctx))
 	_, err = conn.Exec(ctx, sql)
 	return err
+}
+
+// LockTables has another connection to the PostgreSQL database at dsn take
+// tables in EXCLUSIVE mode (others may read them, not write them) in a
+// transaction it holds until the returned release is called (or tb ends):
+// a writer that holds the store's writes back, as a long import or a
+// migration by hand would.
+func LockTables(tb testing.TB, dsn string, tables ...string) (release func()) {
+	tb.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		tb.Fatalf("connect to lock tables: %v", err)
+	}
+	tx, err := conn.Begin(ctx)
+	if err == nil {
+		names := make([]string, len(tables))
+		for i, t := range tables {
+			names[i] = pgx.Identifier{t}.Sanitize()
+		}
+		_, err = tx.Exec(ctx, "LOCK TABLE "+strings.Join(names, ", ")+" IN EXCLUSIVE MODE")
+	}
+	if err != nil {
+		conn.Close(ctx)
+		tb.Fatalf("lock tables %v: %v", tables, err)
+	}
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			if err := tx.Commit(ctx); err != nil {
+				tb.Errorf("release the table locks: %v", err)
+			}
+			conn.Close(ctx)
+		})
+	}
+	tb.Cleanup(release)
+	return release
 }
