@@ -1,6 +1,11 @@
 package store
 
-import "math"
+import (
+	"cmp"
+	"maps"
+	"math"
+	"slices"
+)
 
 // SearchScore scores one term that a search of p words found, the same on
 // every backend, so that they rank alike: a BM25-like sum over the words
@@ -27,4 +32,12 @@ func SearchScore(n float64, hits, docs [][3]float64, length [3]float64) float64 
 		}
 	}
 	return score
+}
+
+// Ranked returns the ids of scores (each term's [SearchScore]) best first,
+// ties by id: the order of a search on every backend.
+func Ranked(scores map[int64]float64) []int64 {
+	return slices.SortedFunc(maps.Keys(scores), func(a, b int64) int {
+		return cmp.Or(cmp.Compare(scores[b], scores[a]), cmp.Compare(a, b))
+	})
 }

@@ -51,7 +51,6 @@ type DB struct {
 	log         *slog.Logger
 
 	glossary *store.GlossaryCopy
-	events   *store.Batcher
 
 	closeOnce sync.Once
 	closeErr  error
@@ -91,7 +90,7 @@ func Open(ctx context.Context, dsn string, opt store.Options) (*DB, error) {
 		return nil, fmt.Errorf("open database %s: %w", shown, err)
 	}
 	db := &DB{url: shown, pool: pool, now: opt.Clock(), log: opt.Logger().With("component", "store")}
-	db.DB = sqlcore.New(engine{db}, dialect{})
+	db.DB = sqlcore.New(sqlcore.NewEngine(db.read, db.write, querier{db.pool}), dialect{})
 	fail := func(what string, err error) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open database %s: %s%w", shown, what, err)
@@ -112,7 +111,7 @@ func Open(ctx context.Context, dsn string, opt store.Options) (*DB, error) {
 		return fail("load glossary: ", err)
 	}
 	db.glossary.Watch(0)
-	db.events = store.NewBatcher(db.applyEvents, db.log)
+	db.StartEvents(db.log)
 	db.log.Debug("database open", "backend", "postgres", "url", shown, "server_version", version,
 		"synchronous_commit", syncCommit, "pool_max_conns", cfg.MaxConns, "isolation", "serializable writes, repeatable read snapshots")
 	return db, nil
@@ -147,7 +146,7 @@ func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
 // then closes the pool. It returns the first error.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
-		db.events.Close()
+		db.StopEvents()
 		db.glossary.Close()
 		db.pool.Close()
 	})
@@ -298,5 +297,3 @@ func limitArg(limit int) any {
 	}
 	return limit
 }
-
-func nanos(t time.Time) int64 { return sqlcore.Nanos(t) }

@@ -78,3 +78,20 @@ func (dialect) IDTaken(ctx context.Context, q sqlcore.Querier, table string, id 
 
 // IsPoison: SQLSTATE classes 23, 22 and 54.
 func (dialect) IsPoison(err error) bool { return isPoison(err) }
+
+// isPoison reports whether err is PostgreSQL refusing the data, which no
+// retry changes: an integrity constraint (SQLSTATE class 23), a data
+// exception (22: a NUL byte, an invalid encoding, a number out of range),
+// or a program limit (54: a key too long for its index), as SQLite's
+// constraint, mismatch and too-big errors are.
+func isPoison(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || len(pgErr.Code) < 2 {
+		return false
+	}
+	switch pgErr.Code[:2] {
+	case "23", "22", "54":
+		return true
+	}
+	return false
+}

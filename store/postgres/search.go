@@ -230,25 +230,11 @@ func (s search) hits(ctx context.Context, q queryer) ([]int64, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	type hit struct {
-		id    int64
-		score float64
-	}
-	hits := make([]hit, 0, len(terms))
+	scores := make(map[int64]float64, len(terms))
 	for id, f := range terms {
-		hits = append(hits, hit{id, store.SearchScore(n, f.hits, docs, f.length)})
+		scores[id] = store.SearchScore(n, f.hits, docs, f.length)
 	}
-	sort.Slice(hits, func(a, b int) bool {
-		if hits[a].score != hits[b].score {
-			return hits[a].score > hits[b].score
-		}
-		return hits[a].id < hits[b].id
-	})
-	ids := make([]int64, len(hits))
-	for i, h := range hits {
-		ids[i] = h.id
-	}
-	return ids, nil
+	return store.Ranked(scores), nil
 }
 
 // quoteLexeme quotes a word for a tsvector or tsquery literal. Words hold

@@ -5,10 +5,30 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"smarketing/store"
 )
+
+// StartEvents starts the group commit of events: a [store.Batcher] over
+// [DB.ApplyEvents], which [DB.Record] hands every event to, until
+// [DB.StopEvents]. A backend calls it once it is open.
+func (db *DB) StartEvents(log *slog.Logger) { db.events = store.NewBatcher(db.ApplyEvents, log) }
+
+// StopEvents applies the events queued, then stops the writer; a backend
+// calls it when it closes, before its connections go.
+func (db *DB) StopEvents() {
+	if db.events != nil {
+		db.events.Close()
+	}
+}
+
+// Record applies an event from Slack and returns once it is committed
+// (group commit: [store.Batcher]).
+func (db *DB) Record(ctx context.Context, ev store.Event) (store.EventResult, error) {
+	return db.events.Record(ctx, ev)
+}
 
 // ApplyEvents is the [store.ApplyBatch] of both backends, which their
 // [store.Batcher] calls (everyone else calls Record): the events in one

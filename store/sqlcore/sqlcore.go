@@ -58,6 +58,35 @@ type Tx struct {
 	TermsChanged bool
 }
 
+// Shared returns tx: a backend's transaction, which embeds a Tx, has it
+// too, and so is a [SharedTx].
+func (tx *Tx) Shared() *Tx { return tx }
+
+// SharedTx is a backend's transaction: it carries the shared one.
+type SharedTx interface{ Shared() *Tx }
+
+// NewEngine is the [Engine] of a backend whose read and write helpers run
+// fn in transactions of its own type T, and whose pool runs single
+// statements.
+func NewEngine[T SharedTx](read, write func(context.Context, func(T) error) error, pool Querier) Engine {
+	return engine[T]{read: read, write: write, pool: pool}
+}
+
+type engine[T SharedTx] struct {
+	read, write func(context.Context, func(T) error) error
+	pool        Querier
+}
+
+func (e engine[T]) Read(ctx context.Context, fn func(tx *Tx) error) error {
+	return e.read(ctx, func(tx T) error { return fn(tx.Shared()) })
+}
+
+func (e engine[T]) Write(ctx context.Context, fn func(tx *Tx) error) error {
+	return e.write(ctx, func(tx T) error { return fn(tx.Shared()) })
+}
+
+func (e engine[T]) Pool() Querier { return e.pool }
+
 // Dialect is what differs between the backends within a transaction.
 type Dialect interface {
 	// Limit is the LIMIT argument for limit, where a negative limit means
@@ -111,6 +140,8 @@ type DB struct {
 	d Dialect
 	// glossary is the copy Term, TermByID read first; see [NewGlossary].
 	glossary *store.GlossaryCopy
+	// events applies what Record is given; see [DB.StartEvents].
+	events *store.Batcher
 	// prunedAt is when seen_events was last pruned (Unix ns), 0 for never.
 	prunedAt atomic.Int64
 }

@@ -8,9 +8,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
+
 	"smarketing/store"
 	"smarketing/store/sqlcore"
-	"time"
 )
 
 // Import applies ds in one transaction by the rules of [store.ImportInto].

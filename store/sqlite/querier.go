@@ -6,6 +6,8 @@ import (
 	"errors"
 
 	"smarketing/store/sqlcore"
+
+	"github.com/mattn/go-sqlite3"
 )
 
 // querier runs the shared SQL of [sqlcore] on a database/sql transaction,
@@ -56,3 +58,10 @@ func (dialect) IDTaken(context.Context, sqlcore.Querier, string, int64) error { 
 
 // IsPoison: SQLite's constraint, mismatch and too-big errors.
 func (dialect) IsPoison(err error) bool { return isConstraint(err) }
+
+// isConstraint reports whether err is SQLite refusing the data, which no
+// retry changes.
+func isConstraint(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrConstraint || se.Code == sqlite3.ErrMismatch || se.Code == sqlite3.ErrTooBig)
+}

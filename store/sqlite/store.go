@@ -50,7 +50,6 @@ type DB struct {
 	log *slog.Logger
 
 	glossary *store.GlossaryCopy
-	events   *store.Batcher
 
 	closing   chan struct{}
 	closeOnce sync.Once
@@ -88,7 +87,7 @@ func Open(ctx context.Context, file string, opt store.Options) (*DB, error) {
 	writer.SetMaxOpenConns(1)
 	db := &DB{file: file, sql: readers, w: writer, now: opt.Clock(), log: opt.Logger().With("component", "store"),
 		closing: make(chan struct{})}
-	db.DB = sqlcore.New(engine{db}, dialect{})
+	db.DB = sqlcore.New(sqlcore.NewEngine(db.read, db.write, querier{db.sql}), dialect{})
 	if err := db.init(ctx); err != nil {
 		err = errors.Join(fmt.Errorf("open database %s: %w", file, err), readers.Close(), writer.Close())
 		return nil, err
@@ -99,7 +98,7 @@ func Open(ctx context.Context, file string, opt store.Options) (*DB, error) {
 		return nil, err
 	}
 	db.glossary.Watch(0)
-	db.events = store.NewBatcher(db.applyEvents, db.log)
+	db.StartEvents(db.log)
 	db.stopped.Add(1)
 	go func() {
 		defer db.stopped.Done()
@@ -169,7 +168,7 @@ func (db *DB) init(ctx context.Context) error {
 // closes). It returns the first error.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
-		db.events.Close()
+		db.StopEvents()
 		db.glossary.Close()
 		close(db.closing)
 		db.stopped.Wait()
@@ -286,87 +285,11 @@ func (db *DB) read(ctx context.Context, fn func(tx *Tx) error) error {
 	return fn(newTx(conn, nil, db.now().UTC()))
 }
 
-// migrations are this backend's schema steps.
-func migrations() ([]store.Migration, error) {
-	return store.ReadMigrations(migrationFiles, "migrations")
-}
-
+// migrate brings the schema up to date ([sqlcore.DB.Migrate]).
 func (db *DB) migrate(ctx context.Context) error {
-	ms, err := migrations()
-	if err != nil {
-		return err
-	}
-	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	return db.Migrate(ctx, migrationFiles, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
-		applied_at INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
-	}
-	applied := map[int]bool{}
-	rows, err := db.w.QueryContext(ctx, "SELECT version FROM schema_migrations")
-	if err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	defer rows.Close()
-	latest := 0
-	for rows.Next() {
-		var v int
-		if err := rows.Scan(&v); err != nil {
-			return fmt.Errorf("read schema version: %w", err)
-		}
-		applied[v], latest = true, max(latest, v)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	if err := rows.Close(); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	if n := len(ms); n > 0 && latest > ms[n-1].Version {
-		return fmt.Errorf("schema version %d is newer than this smarketing knows (%d): upgrade smarketing", latest, ms[n-1].Version)
-	}
-	// Every migration not applied yet, in order (not only those above the
-	// highest applied: one added between two others still runs).
-	for _, m := range ms {
-		if applied[m.Version] {
-			continue
-		}
-		if err := db.apply(ctx, m); err != nil {
-			return fmt.Errorf("migration %s: %w", m.Name, err)
-		}
-	}
-	return nil
-}
-
-func (db *DB) apply(ctx context.Context, m store.Migration) error {
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer db.rollback(tx)
-	// Another process may have applied it while we waited for the lock.
-	var done int
-	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations WHERE version = ?", m.Version).Scan(&done); err != nil {
-		return err
-	}
-	if done > 0 {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", m.Version, time.Now().UnixNano()); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
-// inTx runs f in one write transaction on the writer connection, committed
-
-// SchemaVersion returns the highest migration applied.
-func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
-	var v int
-	err := db.sql.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&v)
-	return v, err
+		applied_at INTEGER NOT NULL)`, nil)
 }
 
 // IntegrityCheck runs PRAGMA integrity_check and returns its answer ("ok"

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"sort"
 	"strings"
 
 	"smarketing/store"
@@ -73,34 +72,19 @@ func searchHits(ctx context.Context, q queryer, match string) ([]int64, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	type hit struct {
-		id    int64
-		score float64
-	}
-	var hits []hit
+	scores := map[int64]float64{}
 	for rows.Next() {
-		var h hit
+		var id int64
 		var info []byte
-		if err := rows.Scan(&h.id, &info); err != nil {
+		if err := rows.Scan(&id, &info); err != nil {
 			return nil, err
 		}
-		h.score = rank(info)
-		hits = append(hits, h)
+		scores[id] = rank(info)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	sort.SliceStable(hits, func(i, j int) bool {
-		if hits[i].score != hits[j].score {
-			return hits[i].score > hits[j].score
-		}
-		return hits[i].id < hits[j].id
-	})
-	ids := make([]int64, len(hits))
-	for i, h := range hits {
-		ids[i] = h.id
-	}
-	return ids, nil
+	return store.Ranked(scores), nil
 }
 
 // rank scores one row from matchinfo 'pcnxl' by [store.SearchScore].

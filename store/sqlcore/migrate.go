@@ -1,0 +1,90 @@
+package sqlcore
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+
+	"smarketing/store"
+)
+
+// Migrate brings the schema up to the backend's migrations, the files of
+// fsys's migrations directory ([store.ReadMigrations]): it creates schema_migrations with create (the backend's CREATE TABLE IF
+// NOT EXISTS), refuses a schema newer than ms, and applies every migration
+// not recorded there (not only those above the highest applied: one added
+// between two others still runs), each in a transaction of its own run
+// by step: one that keeps other instances' steps out until it commits, and
+// whose statements see what those committed (PostgreSQL: READ COMMITTED
+// under an advisory lock). A nil step is the backend's write transaction
+// (SQLite's, exclusive already).
+func (db *DB) Migrate(ctx context.Context, fsys fs.FS, create string, step func(context.Context, func(tx *Tx) error) error) error {
+	ms, err := store.ReadMigrations(fsys, "migrations")
+	if err != nil {
+		return err
+	}
+	if step == nil {
+		step = db.write
+	}
+	// CREATE TABLE IF NOT EXISTS is not safe against a concurrent one
+	// (PostgreSQL): the lock makes it so.
+	if err := step(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, create)
+		return err
+	}); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	applied, latest := map[int]bool{}, 0
+	err = db.read(ctx, func(tx *Tx) error {
+		clear(applied)
+		rows, err := tx.Query(ctx, "SELECT version FROM schema_migrations")
+		if err != nil {
+			return err
+		}
+		return scanEach(rows, func(r Rows) error {
+			var v int
+			err := r.Scan(&v)
+			applied[v], latest = true, max(latest, v)
+			return err
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if n := len(ms); n > 0 && latest > ms[n-1].Version {
+		return fmt.Errorf("schema version %d is newer than this smarketing knows (%d): upgrade smarketing", latest, ms[n-1].Version)
+	}
+	for _, m := range ms {
+		if applied[m.Version] {
+			continue
+		}
+		if err := step(ctx, func(tx *Tx) error { return applyMigration(ctx, tx, m) }); err != nil {
+			return fmt.Errorf("migration %s: %w", m.Name, err)
+		}
+	}
+	return nil
+}
+
+func applyMigration(ctx context.Context, tx *Tx, m store.Migration) error {
+	// Another instance may have applied it while this one waited.
+	var done int64
+	if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM schema_migrations WHERE version = ?", m.Version).Scan(&done); err != nil {
+		return err
+	}
+	if done > 0 {
+		return nil
+	}
+	// No arguments: each driver runs every statement of the file (pgx as
+	// one simple query), in this transaction.
+	if _, err := tx.Exec(ctx, m.SQL); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", m.Version, Nanos(tx.Now))
+	return err
+}
+
+// SchemaVersion returns the highest migration applied.
+func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := db.pool().QueryRow(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&v)
+	return v, err
+}
