@@ -21,6 +21,21 @@ func (s *Server) Unacked() []string {
 	return out
 }
 
+// WaitInFlight waits until at least n envelopes are in the client's hands:
+// written to a socket, not waiting to be written again, and not acked. It
+// returns [ErrClosed] if the server is closed first, or ctx's error.
+func (s *Server) WaitInFlight(ctx context.Context, n int) error {
+	return s.wait(ctx, func() bool {
+		in := 0
+		for _, rec := range s.sock.order {
+			if !rec.acked && rec.queued == 0 && !rec.sentAt.IsZero() {
+				in++
+			}
+		}
+		return in >= n
+	})
+}
+
 // WaitAcked waits until at least n distinct envelopes have been acked. It returns
 // [ErrClosed] if the server is closed first, or ctx's error.
 func (s *Server) WaitAcked(ctx context.Context, n int) error {

@@ -346,6 +346,7 @@ func (s *Server) beforeWrite(f frame) {
 	if rec := s.sock.envs[f.envID]; rec != nil {
 		rec.sentAt = time.Now()
 		rec.queued--
+		s.broadcastLocked() // for WaitInFlight
 	}
 }
 
