@@ -285,18 +285,28 @@ func serve(ctx context.Context, cfg Config, db store.Store, log *slog.Logger) er
 	}
 	opts := handlerOptions(cfg)
 	opts.WorkspaceURL = self.URL
+	// A change that may move a reminder's due time sets its timer again
+	// (the wakes are set below, before anything is handled).
+	var wakeSLA, wakeMeetings func()
+	opts.Changed = func(c commands.Change) {
+		switch c {
+		case commands.LeadsChanged:
+			wakeSLA()
+		case commands.MeetingsChanged:
+			wakeMeetings()
+		}
+	}
 	h := commands.New(db, opts)
 
 	once := schedules.Once{Store: db, Owner: instance()}
 	sched := schedules.New(cfg.Location, log)
+	// SLA and meeting reminders run on timers set to the next reminder due
+	// (within a second of it), and every 20 s for what another instance
+	// changed or a claim whose lease ran out.
 	sla := &schedules.SLAReminders{Store: db, Once: once, Poster: b, Message: h.SLAReminder(), SLA: cfg.SLA, Log: log}
-	if err := sched.Add("sla", "@every 1m", sla.Run); err != nil {
-		return err
-	}
+	wakeSLA = sched.AddTimer("sla", 0, sla.Next, sla.Run)
 	meetings := &schedules.MeetingReminders{Store: db, Once: once, Messages: h, Poster: b, Before: cfg.MeetingReminder, Log: log}
-	if err := sched.Add("meeting-reminders", "* * * * *", meetings.Run); err != nil {
-		return err
-	}
+	wakeMeetings = sched.AddTimer("meeting-reminders", 0, meetings.Next, meetings.Run)
 	var recapJob *schedules.Recap
 	if cfg.RecapChannel != "" {
 		recapJob = &schedules.Recap{Once: once, Build: h.Recap, Poster: b, Uploader: b, Channel: cfg.RecapChannel, Log: log}

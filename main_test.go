@@ -458,3 +458,54 @@ func TestSecondRunOnOneSQLiteFileIsRefused(t *testing.T) {
 		t.Fatalf("run after the first stopped: %v\n%s", err, againErr.String())
 	}
 }
+
+// TestSLAReminderOnTime runs the binary with a 3 s SLA: the reminder of a
+// lead nobody rated goes out in its thread within 5 s of the SLA running
+// out (a timer set to the lead's due time, not a once-a-minute poll), and
+// not before it.
+func TestSLAReminderOnTime(t *testing.T) {
+	fake := slackfake.New()
+	defer fake.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const sla = 3 * time.Second
+	cmd := command(t, ctx, map[string]string{
+		"SLACK_BOT_TOKEN":           slackfake.BotToken,
+		"SLACK_APP_TOKEN":           slackfake.AppToken,
+		"SLACK_API_URL":             fake.APIURL(),
+		"SMARKETING_DB":             storetest.DSN(t),
+		"SMARKETING_LEADS_CHANNELS": "CLEADS",
+		"SMARKETING_SLA":            sla.String(),
+	}, "run")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	}()
+	if err := fake.WaitConnected(ctx); err != nil {
+		t.Fatalf("binary never connected: %v\n%s", err, stderr.String())
+	}
+	posted := time.Now()
+	lead := fmt.Sprintf("%d.%06d", posted.Unix(), posted.Nanosecond()/1000)
+	due := time.Unix(posted.Unix(), int64(posted.Nanosecond()/1000)*1000).Add(sla)
+	id := fake.SendEvent("EvLeadSLA", map[string]any{"type": "message", "channel": "CLEADS", "ts": lead, "user": "UMKT",
+		"text": "Acme wants a demo", "event_ts": lead, "channel_type": "channel"})
+	if _, err := fake.WaitAck(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	call, err := fake.WaitCall(ctx, "chat.postMessage", func(c slackfake.Call) bool { return c.Params["thread_ts"] == lead })
+	if err != nil {
+		t.Fatalf("no SLA reminder in the lead's thread: %v\n%s", err, stderr.String())
+	}
+	if call.At.Before(due) {
+		t.Fatalf("reminder at %v, before the SLA ran out at %v", call.At, due)
+	}
+	if late := call.At.Sub(due); late > 5*time.Second {
+		t.Fatalf("reminder %v after the SLA ran out, want within 5 s", late)
+	}
+	t.Logf("reminder %v after the SLA ran out", call.At.Sub(due))
+}

@@ -72,7 +72,21 @@ type Options struct {
 
 	RecapChannel    string        // default channel of meetings
 	MeetingReminder time.Duration // how long before a meeting its reminder goes out
+
+	// Changed, if set, is told after a change that may move a timed
+	// job's next due time (a lead or a rating recorded, a meeting added
+	// or deleted), so that its timer is set again at once.
+	Changed func(Change)
 }
+
+// Change says what changed, for [Options.Changed].
+type Change int
+
+// Changes.
+const (
+	LeadsChanged    Change = iota // a lead posted, edited or deleted, a rating
+	MeetingsChanged               // a meeting added or deleted
+)
 
 // Handler answers commands from its store.
 type Handler struct {
@@ -88,6 +102,7 @@ type Handler struct {
 
 	recapChannel    string
 	meetingReminder time.Duration
+	changed         func(Change)
 }
 
 // dataStore is what the handlers need from the database.
@@ -131,6 +146,10 @@ func New(db dataStore, opt Options) *Handler {
 		leadChannels: map[string]bool{}, reactions: opt.Reactions, sla: opt.SLA,
 		workspaceURL: opt.WorkspaceURL, now: opt.Now,
 		recapChannel: opt.RecapChannel, meetingReminder: opt.MeetingReminder,
+		changed: opt.Changed,
+	}
+	if h.changed == nil {
+		h.changed = func(Change) {}
 	}
 	if h.loc == nil {
 		h.loc = time.UTC

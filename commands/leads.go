@@ -119,6 +119,9 @@ func (h *Handler) Event(ctx context.Context, ev any) (Followup, error) {
 // then, if set, says what Slack work follows from it.
 func (h *Handler) accept(ctx context.Context, ev store.Event, then func(store.EventResult) Followup) (Followup, error) {
 	res, err := h.db.Record(ctx, ev)
+	if err == nil && res.Applied {
+		h.changed(LeadsChanged)
+	}
 	if err != nil || then == nil || !res.Applied {
 		return Followup{}, err
 	}

@@ -578,6 +578,7 @@ func (h *Handler) meetingAdd(ctx context.Context, req Request, rest string) (Res
 	if err != nil {
 		return Response{}, err
 	}
+	h.changed(MeetingsChanged)
 	return h.meetingSaved(saved), nil
 }
 
@@ -647,6 +648,7 @@ func (h *Handler) submitMeeting(ctx context.Context, s Submission) (SubmitResult
 	if err != nil {
 		return SubmitResult{}, err
 	}
+	h.changed(MeetingsChanged)
 	return SubmitResult{Reply: h.meetingSaved(saved)}, nil
 }
 
@@ -769,6 +771,7 @@ func (h *Handler) meetingDelete(ctx context.Context, req Request, rest string) (
 	if err := h.db.DeleteMeeting(ctx, m.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return Response{}, err
 	}
+	h.changed(MeetingsChanged)
 	return textResponse(fmt.Sprintf(":wastebasket: Deleted the meeting *%s* (#%d); no more reminders for it.", Escape(m.Title), m.ID)), nil
 }
 

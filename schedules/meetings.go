@@ -33,9 +33,9 @@ var _ meetingMessages = (*commands.Handler)(nil)
 const DefaultMeetingCatchUp = 15 * time.Minute
 
 // MeetingReminders posts a reminder with the agenda Before each occurrence
-// of every meeting, in the meeting's channel. Run it every minute. It reads
-// the meetings on each run, so added, deleted or changed meetings count at
-// once. Each reminder is claimed in the database before it is posted, so it
+// of every meeting, in the meeting's channel, on a timer set by Next. It
+// reads the meetings on each run, so added, deleted or changed meetings
+// count at once. Each reminder is claimed in the database before it is posted, so it
 // goes out at most once, across restarts and overlapping runs; a failed post
 // releases the claim and keeps the agenda, and the next run tries again.
 // After a post, the agenda items it listed are cleared.
@@ -84,6 +84,31 @@ func (j *MeetingReminders) Run(ctx context.Context, now time.Time) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Next returns the time of the next reminder after now (zero: no meeting
+// ahead within a year), for [Scheduler.AddTimer]: the earliest occurrence
+// whose reminder time (start − Before) is after now.
+func (j *MeetingReminders) Next(ctx context.Context, now time.Time) (time.Time, error) {
+	meetings, err := j.Store.Meetings(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	var next time.Time
+	for _, m := range meetings {
+		after := now.Add(j.Before)
+		if after.Before(m.CreatedAt) {
+			after = m.CreatedAt
+		}
+		times, err := j.Messages.MeetingOccurrences(m, after, after.Add(366*24*time.Hour), 1)
+		if err != nil || len(times) == 0 {
+			continue // Run reports a schedule it cannot read; the others still count
+		}
+		if at := times[0].Add(-j.Before); at.After(now) && (next.IsZero() || at.Before(next)) {
+			next = at
+		}
+	}
+	return next, nil
 }
 
 // remind posts the reminder of one occurrence if this instance wins its

@@ -430,3 +430,48 @@ func TestMeetingSpecsParseHere(t *testing.T) {
 		}
 	}
 }
+
+// Next is the time of the earliest reminder after now, in the meeting's
+// zone across a DST change; a schedule it cannot read does not hide the
+// others; and a reminder is due exactly then (Run posts it at Next, not a
+// second before).
+func TestMeetingRemindersNext(t *testing.T) {
+	e := newMeetingEnv(t, "", 15*time.Minute)
+	e.addMeeting(t, "Pipeline", "0 10 * * MON", "CJOINT")
+	e.addMeeting(t, "Monthly", "30 9 1 * *", "CJOINT")
+	if _, err := e.db.AddMeeting(context.Background(), store.Meeting{Title: "Broken", Schedule: "bogus", Channel: "CJOINT"},
+		store.Actor{ID: "UANN", Name: "Ann"}); err != nil {
+		t.Fatal(err)
+	}
+	at := func(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, e.loc) }
+	for _, tc := range []struct {
+		name string
+		now  time.Time
+		want time.Time
+	}{
+		{"same morning", at(2026, 10, 5, 8, 0), at(2026, 10, 5, 9, 45)},
+		{"at a reminder: the next one", at(2026, 10, 5, 9, 45), at(2026, 10, 12, 9, 45)},
+		{"after the DST change (CET)", at(2026, 10, 20, 12, 0), at(2026, 10, 26, 9, 45)},
+		{"the monthly one first", at(2026, 10, 27, 12, 0), at(2026, 11, 1, 9, 15)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := e.job.Next(context.Background(), tc.now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !got.Equal(tc.want) {
+				t.Fatalf("Next(%v) = %v, want %v", tc.now, got.In(e.loc), tc.want)
+			}
+		})
+	}
+	next, _ := e.job.Next(context.Background(), at(2026, 10, 5, 8, 0))
+	before := len(e.poster.all())
+	_ = e.job.Run(context.Background(), next.Add(-time.Second)) // the broken meeting's error
+	if len(e.poster.all()) != before {
+		t.Fatalf("Run a second before Next posted a reminder")
+	}
+	_ = e.job.Run(context.Background(), next)
+	if posts := e.poster.all(); len(posts) != before+1 || posts[len(posts)-1].channel != "CJOINT" {
+		t.Fatalf("Run at Next posted %d reminders, want 1", len(posts)-before)
+	}
+}

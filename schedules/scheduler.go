@@ -1,12 +1,14 @@
-// Package schedules runs the bot's timed jobs on robfig/cron: the weekly
-// recap, meeting reminders and SLA checks. Jobs call the same command and
-// store code as everything else.
+// Package schedules runs the bot's timed jobs: the weekly recap on
+// robfig/cron, and meeting and SLA reminders on timers set to the next
+// reminder due. Jobs call the same command and store code as everything
+// else.
 package schedules
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -21,10 +23,12 @@ type Job func(ctx context.Context, at time.Time) error
 // is logged and runs again at its next time; one still running when its
 // next time comes is skipped; a panic in one does not stop the others.
 type Scheduler struct {
-	cron *cron.Cron
-	log  *slog.Logger
-	ctx  context.Context
-	stop context.CancelFunc
+	cron   *cron.Cron
+	timers []*timer
+	now    func() time.Time
+	log    *slog.Logger
+	ctx    context.Context
+	stop   context.CancelFunc
 }
 
 // New returns a Scheduler for the zone loc.
@@ -34,6 +38,7 @@ func New(loc *time.Location, log *slog.Logger) *Scheduler {
 	ctx, stop := context.WithCancel(context.Background())
 	return &Scheduler{
 		cron: cron.New(cron.WithLocation(loc), cron.WithChain(cron.Recover(l), cron.SkipIfStillRunning(l))),
+		now:  time.Now,
 		log:  log,
 		ctx:  ctx,
 		stop: stop,
@@ -59,13 +64,27 @@ func (s *Scheduler) Add(name, spec string, job Job) error {
 // waits for any still running.
 func (s *Scheduler) Run(ctx context.Context) error {
 	s.cron.Start()
+	stopTimers := make(chan struct{})
+	var timers sync.WaitGroup
+	for _, t := range s.timers {
+		timers.Go(func() { s.runTimer(stopTimers, t) })
+	}
 	<-ctx.Done()
 	s.stop()
+	close(stopTimers)
 	done := s.cron.Stop()
-	select {
-	case <-done.Done():
-	case <-time.After(30 * time.Second):
-		return fmt.Errorf("schedules: jobs still running after 30s")
+	timersDone := make(chan struct{})
+	go func() {
+		timers.Wait()
+		close(timersDone)
+	}()
+	deadline := time.After(30 * time.Second)
+	for _, c := range []<-chan struct{}{done.Done(), timersDone} {
+		select {
+		case <-c:
+		case <-deadline:
+			return fmt.Errorf("schedules: jobs still running after 30s")
+		}
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ type Poster interface {
 
 type reminderStore interface {
 	DueReminders(ctx context.Context, now time.Time, sla time.Duration, limit int) ([]store.Lead, error)
+	NextReminderDue(ctx context.Context, now time.Time, sla time.Duration) (time.Time, error)
 }
 
 var _ reminderStore = store.Store(nil)
@@ -32,6 +33,12 @@ type SLAReminders struct {
 	Message commands.Response // what the reminder says
 	SLA     time.Duration
 	Log     *slog.Logger
+}
+
+// Next returns when the next reminder falls due after now (zero: none
+// waiting), for [Scheduler.AddTimer].
+func (j *SLAReminders) Next(ctx context.Context, now time.Time) (time.Time, error) {
+	return j.Store.NextReminderDue(ctx, now, j.SLA)
 }
 
 // Run sends the reminders due at now.

@@ -139,6 +139,10 @@ type Leads interface {
 	// posted at most a week before their SLA ran out, whose reminder
 	// ([SLAReminderKey]) is neither done nor claimed by a live lease.
 	DueReminders(ctx context.Context, now time.Time, sla time.Duration, limit int) ([]Lead, error)
+	// NextReminderDue returns when the next SLA reminder falls due after
+	// now: the earliest time an unrated lead's sla runs out, later than
+	// now; zero if no lead is waiting.
+	NextReminderDue(ctx context.Context, now time.Time, sla time.Duration) (time.Time, error)
 }
 
 // Meetings are the joint meetings and their agendas.

@@ -206,6 +206,21 @@ func (db *DB) DueReminders(ctx context.Context, now time.Time, sla time.Duration
 		ORDER BY posted_at, id`, limit, Nanos(deadline), Nanos(deadline.Add(-7*24*time.Hour)), store.SLAReminderPrefix, Nanos(now))
 }
 
+// NextReminderDue returns when the next SLA reminder falls due after now;
+// see [store.Leads].
+func (db *DB) NextReminderDue(ctx context.Context, now time.Time, sla time.Duration) (time.Time, error) {
+	var first *int64
+	err := db.pool().QueryRow(ctx, `SELECT MIN(posted_at) FROM leads
+		WHERE status = 'lead' AND NOT deleted AND first_feedback_at IS NULL AND posted_at > ?`, Nanos(now.Add(-sla))).Scan(&first)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("next reminder: %w", err)
+	}
+	if first == nil {
+		return time.Time{}, nil
+	}
+	return FromNanos(*first).Add(sla), nil
+}
+
 // LeadRecords returns every lead (not the unverified) with its feedback,
 // oldest first, for an export.
 func LeadRecords(ctx context.Context, q Querier) ([]store.LeadRecord, error) {

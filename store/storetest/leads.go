@@ -28,6 +28,7 @@ var leadTests = []subtest{
 	{"WaitingLeads", testWaitingLeads},
 	{"DueReminders", testDueReminders},
 	{"DueRemindersHonourClaims", testDueRemindersHonourClaims},
+	{"NextReminderDue", testNextReminderDue},
 }
 
 // tsAt is the Slack timestamp of the n-th message at t.
@@ -677,6 +678,43 @@ func testDueReminders(t *testing.T, s *suite) {
 	}
 	if lim, _ := db.DueReminders(ctx, now, sla, 1); len(lim) != 1 || lim[0].Text != "due, older" {
 		t.Fatalf("DueReminders(limit 1) = %+v", lim)
+	}
+}
+
+// NextReminderDue is the earliest SLA deadline still ahead among the
+// unrated leads: rated, deleted and already due leads do not count.
+func testNextReminderDue(t *testing.T, s *suite) {
+	db := s.open(t)
+	sla := time.Hour
+	next := func(now time.Time) time.Time {
+		t.Helper()
+		at, err := db.NextReminderDue(ctx, now, sla)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	if at := next(Start); !at.IsZero() {
+		t.Fatalf("NextReminderDue with no leads = %v, want zero", at)
+	}
+	db.mustLead(t, "CL", tsAt(Start.Add(-2*time.Hour), 1), "overdue")
+	db.mustLead(t, "CL", tsAt(Start.Add(20*time.Minute), 2), "later")
+	db.mustLead(t, "CL", tsAt(Start.Add(10*time.Minute), 3), "next, but rated")
+	db.mustReact(t, "r", store.Reaction{Channel: "CL", TS: tsAt(Start.Add(10*time.Minute), 3), User: "UANA", Emoji: "+1",
+		Rating: store.Good, Added: true, At: Start.Add(11 * time.Minute)})
+	db.mustLead(t, "CL", tsAt(Start.Add(5*time.Minute), 4), "next, but deleted")
+	db.mustDelete(t, "CL", tsAt(Start.Add(5*time.Minute), 4))
+	later, _ := store.TSTime(tsAt(Start.Add(20*time.Minute), 2))
+	for _, tc := range []struct {
+		now, want time.Time
+	}{
+		{Start, later.Add(sla)},
+		{later.Add(sla - time.Nanosecond), later.Add(sla)},
+		{later.Add(sla), time.Time{}}, // due now: DueReminders has it, nothing after
+	} {
+		if got := next(tc.now); !got.Equal(tc.want) {
+			t.Errorf("NextReminderDue(%v) = %v, want %v", tc.now.Sub(Start), got, tc.want)
+		}
 	}
 }
 
