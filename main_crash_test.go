@@ -98,6 +98,7 @@ func reactionEvent(user, emoji, channel, ts string) map[string]any {
 // snapshot is what the database at a file holds.
 type snapshot struct {
 	ratings   map[pair]store.Rating // every lead's current ratings
+	texts     map[string]string     // every lead's text, by ts
 	leads     int
 	stats     store.LeadStats // the figures of /leads over the last day
 	integrity string          // PRAGMA integrity_check
@@ -123,8 +124,9 @@ func readDB(tb testing.TB, ctx context.Context, file string) snapshot {
 		tb.Fatal(err)
 	}
 	s.leads = len(ds.Leads)
-	s.ratings = map[pair]store.Rating{}
+	s.ratings, s.texts = map[pair]store.Rating{}, map[string]string{}
 	for _, l := range ds.Leads {
+		s.texts[l.TS] = l.Text
 		for _, f := range l.Feedback {
 			s.ratings[pair{l.TS, f.User}] = f.Rating
 		}

@@ -78,6 +78,7 @@ type frame struct {
 type envRecord struct {
 	env    Envelope
 	sentAt time.Time // last write, zero if never written
+	on     *conn     // the socket of the last write
 	// queued counts frames of this envelope waiting in a queue (not yet being written).
 	queued int
 	acked  bool
@@ -90,6 +91,7 @@ type socketState struct {
 	conns        map[*conn]struct{}
 	current      *conn
 	connections  int
+	accepted     int // sockets accepted so far, for conn.seq
 	pending      []frame
 	envs         map[string]*envRecord
 	order        []*envRecord
@@ -129,6 +131,7 @@ type conn struct {
 	queue     []frame
 	dead      bool // the writer has exited; queue no more frames here
 	helloSent bool
+	seq       int // the order sockets were accepted in
 }
 
 func (c *conn) signal() {
@@ -179,6 +182,8 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	c := &conn{ws: ws, wake: make(chan struct{}, 1), done: make(chan struct{})}
 
 	s.mu.Lock()
+	s.sock.accepted++
+	c.seq = s.sock.accepted
 	if s.closed {
 		s.mu.Unlock()
 		_ = ws.Close()
@@ -202,8 +207,8 @@ func (s *Server) attachLocked(c *conn) {
 	c.queue = append(c.queue, frame{kind: frameHello, data: helloFrame})
 	if st.redeliver {
 		for _, rec := range st.order {
-			if rec.acked || rec.sentAt.IsZero() || rec.queued > 0 {
-				continue
+			if rec.acked || rec.sentAt.IsZero() || rec.queued > 0 || (rec.on != nil && !rec.on.dead) {
+				continue // in the hands of a live socket (another instance)
 			}
 			rec.env.RetryAttempt++
 			rec.env.RetryReason = "timeout"
@@ -316,7 +321,7 @@ func (s *Server) writeLoop(c *conn, ping time.Duration) {
 			c.queue = nil
 			s.mu.Unlock()
 			for i, f := range batch {
-				s.beforeWrite(f)
+				s.beforeWrite(c, f)
 				_ = c.ws.SetWriteDeadline(time.Now().Add(writeTimeout))
 				if err := c.ws.WriteMessage(websocket.TextMessage, f.data); err != nil {
 					failed, rest = &batch[i], batch[i+1:]
@@ -337,14 +342,14 @@ func (s *Server) writeLoop(c *conn, ping time.Duration) {
 // beforeWrite counts an envelope as sent before the write: an ack read right
 // after the write must see its send time, and a socket that connects while the
 // write is under way must see it as sent, not queued.
-func (s *Server) beforeWrite(f frame) {
+func (s *Server) beforeWrite(c *conn, f frame) {
 	if f.kind != frameEnvelope {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if rec := s.sock.envs[f.envID]; rec != nil {
-		rec.sentAt = time.Now()
+		rec.sentAt, rec.on = time.Now(), c
 		rec.queued--
 		s.broadcastLocked() // for WaitInFlight
 	}
@@ -378,10 +383,28 @@ func (s *Server) connDone(c *conn, failed *frame, rest []frame) {
 	left = append(left, rest...)
 	left = append(left, c.queue...)
 	c.queue = nil
-	if s.sock.current == c {
-		s.sock.current = nil
-	}
 	delete(s.sock.conns, c)
+	if s.sock.current == c {
+		// Slack routes to the app's other connections (another instance):
+		// the newest live one takes over, with what the dead one was
+		// given and never acked, as a retry.
+		s.sock.current = nil
+		for o := range s.sock.conns {
+			if !o.dead && o.helloSent && (s.sock.current == nil || o.seq > s.sock.current.seq) {
+				s.sock.current = o
+			}
+		}
+		if o := s.sock.current; o != nil && s.sock.redeliver {
+			for _, rec := range s.sock.order {
+				if rec.on == c && !rec.acked && rec.queued == 0 {
+					rec.env.RetryAttempt++
+					rec.env.RetryReason = "timeout"
+					rec.queued++
+					left = append(left, frame{kind: frameEnvelope, envID: rec.env.EnvelopeID, data: MustJSON(rec.env)})
+				}
+			}
+		}
+	}
 	var envs []frame
 	for _, f := range left {
 		if f.kind == frameEnvelope {
