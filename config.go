@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +34,7 @@ type Config struct {
 	Reactions       map[string]string // emoji name → good, poor or hot
 	LogLevel        slog.Level
 	LogJSON         bool
+	HTTPAddr        string // HOST:PORT of /healthz, /readyz and /metrics; "" for none
 }
 
 // LoadConfig reads the configuration through getenv and checks every value
@@ -51,6 +54,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DBPath:        get("SMARKETING_DB", "smarketing.db"),
 		RecapChannel:  get("SMARKETING_RECAP_CHANNEL", ""),
 		RecapSchedule: get("SMARKETING_RECAP_SCHEDULE", "0 9 * * MON"),
+		HTTPAddr:      get("SMARKETING_HTTP_ADDR", ""),
 	}
 	var errs []error
 	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
@@ -93,6 +97,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.Reactions, err = commands.ParseReactions(get("SMARKETING_REACTIONS", commands.DefaultReactions)); err != nil {
 		fail("SMARKETING_REACTIONS: %v; write it like +1=good,-1=poor,fire=hot", err)
+	}
+	if c.HTTPAddr != "" {
+		if err := checkHostPort(c.HTTPAddr); err != nil {
+			fail("SMARKETING_HTTP_ADDR must be HOST:PORT such as 127.0.0.1:9090 or :9090 (got %q: %v)", c.HTTPAddr, err)
+		}
 	}
 	switch lvl := strings.ToLower(get("LOG_LEVEL", "info")); lvl {
 	case "debug":
@@ -148,6 +157,21 @@ var (
 	channelID = regexp.MustCompile(`^[A-Z][A-Z0-9_]+$`)
 	userID    = regexp.MustCompile(`^[A-Z][A-Z0-9_]+$`)
 )
+
+// checkHostPort reports what is wrong with addr as a HOST:PORT to listen
+// on: the host may be empty (every interface), the port is a number from
+// 1 to 65535.
+func checkHostPort(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("not HOST:PORT")
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("port %q is not a number from 1 to 65535", port)
+	}
+	return nil
+}
 
 func channelList(s string) ([]string, error) {
 	var out []string

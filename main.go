@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"smarketing/bot"
+	"smarketing/bot/probes"
 	"smarketing/commands"
 	"smarketing/commands/shell"
 	"smarketing/commands/transfer"
@@ -182,7 +183,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		defer unlock()
 	}
-	db, err := store.Open(ctx, cfg.DBPath, store.Options{Log: log})
+	storeOpts := store.Options{Log: log}
+	var metrics *probes.Metrics // nil, a no-op, but for run
+	if sub == "run" {
+		metrics = probes.NewMetrics()
+		storeOpts.Observer = metrics
+	}
+	db, err := store.Open(ctx, cfg.DBPath, storeOpts)
 	if err != nil {
 		return fmt.Errorf("SMARKETING_DB: %w", err)
 	}
@@ -218,7 +225,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "copy":
 		return copyTo(ctx, cfg, db, file, log, stdout)
 	default:
-		return serve(ctx, cfg, db, log)
+		return serve(ctx, cfg, db, log, metrics)
 	}
 }
 
@@ -274,11 +281,37 @@ func handlerOptions(cfg Config) commands.Options {
 	}
 }
 
-// serve runs the bot and its schedules until ctx is done.
-func serve(ctx context.Context, cfg Config, db store.Store, log *slog.Logger) error {
+// serve runs the bot and its schedules until ctx is done, counting in
+// metrics.
+func serve(ctx context.Context, cfg Config, db store.Store, log *slog.Logger, metrics *probes.Metrics) error {
 	log.Info("starting", "version", buildVersion(), "db", db.Backend(), "instance", instance(), "api_url", cfg.APIURL,
 		"timezone", cfg.Location.String(), "leads_channels", len(cfg.LeadsChannels), "admins", len(cfg.Admins))
-	b := bot.New(bot.Options{BotToken: cfg.BotToken, AppToken: cfg.AppToken, APIURL: cfg.APIURL, Log: log})
+	b := bot.New(bot.Options{BotToken: cfg.BotToken, AppToken: cfg.AppToken, APIURL: cfg.APIURL, Log: log, Metrics: metrics})
+	if cfg.HTTPAddr != "" {
+		// Probes and metrics (SPEC §12): up from before Slack is reached,
+		// ready once it is connected, stopped (gracefully) when serve returns.
+		srv, err := probes.Listen(cfg.HTTPAddr, metrics,
+			probes.Check{Name: "slack", Check: func(context.Context) error {
+				if !b.Connected() {
+					return errors.New("not connected")
+				}
+				return nil
+			}},
+			probes.Check{Name: "database", Check: db.Ping})
+		if err != nil {
+			return fmt.Errorf("SMARKETING_HTTP_ADDR: %w", err)
+		}
+		probesCtx, stopProbes := context.WithCancel(context.WithoutCancel(ctx))
+		probesDone := make(chan struct{})
+		go func() {
+			defer close(probesDone)
+			if err := srv.Serve(probesCtx); err != nil {
+				log.Error("probes", "err", err)
+			}
+		}()
+		defer func() { stopProbes(); <-probesDone }()
+		log.Info("serving probes and metrics", "addr", srv.Addr())
+	}
 	self, err := b.Identify(ctx)
 	if err != nil {
 		return err

@@ -99,6 +99,9 @@ func TestConfigErrorsAreOneClearLine(t *testing.T) {
 		{"bad sla", with("SMARKETING_SLA", "tomorrow"), []string{"run"}, 1, "SMARKETING_SLA"},
 		{"bad reactions", with("SMARKETING_REACTIONS", "+1=great"), []string{"run"}, 1, "SMARKETING_REACTIONS"},
 		{"bad channel", with("SMARKETING_LEADS_CHANNELS", "#leads"), []string{"run"}, 1, "SMARKETING_LEADS_CHANNELS"},
+		{"http addr without port", with("SMARKETING_HTTP_ADDR", "localhost"), []string{"run"}, 1, "SMARKETING_HTTP_ADDR must be HOST:PORT"},
+		{"http port out of range", with("SMARKETING_HTTP_ADDR", "127.0.0.1:70000"), []string{"run"}, 1, "SMARKETING_HTTP_ADDR must be HOST:PORT"},
+		{"http port not a number", with("SMARKETING_HTTP_ADDR", "127.0.0.1:http"), []string{"run"}, 1, "SMARKETING_HTTP_ADDR must be HOST:PORT"},
 		{"unknown subcommand", good, []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 	}
 	for _, tc := range tests {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +21,7 @@ import (
 	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
 
+	"smarketing/bot/probes"
 	"smarketing/commands"
 )
 
@@ -54,6 +56,9 @@ type Options struct {
 	// ShutdownGrace bounds how long Run waits for work in flight after its
 	// context is done (default 10 s).
 	ShutdownGrace time.Duration
+	// Metrics counts envelopes, ack times and Web API retries; nil counts
+	// nothing.
+	Metrics *probes.Metrics
 }
 
 // Bot is a running Socket Mode connection and the handlers behind it.
@@ -64,6 +69,11 @@ type Bot struct {
 	log     *slog.Logger
 	http    *http.Client
 	grace   time.Duration
+	metrics *probes.Metrics
+	// connected is whether the Socket Mode connection is up, for
+	// readiness: set on connected, cleared when slack-go starts
+	// (re)connecting or Run ends.
+	connected atomic.Bool
 
 	workers   int
 	eventers  int
@@ -112,10 +122,12 @@ func New(opt Options) *Bot {
 	retry.MaxRetries = 4
 	retry.RetryAfterDuration = 5 * time.Second
 	retry.BackoffMax = 10 * time.Second
+	// slack-go retries inside its HTTP client; each handler is wrapped so
+	// that a retry it decides on is counted.
 	retry.Handlers = []slack.RetryHandler{
-		slack.NewRateLimitErrorRetryHandler(retry),
-		slack.NewServerErrorRetryHandler(retry),
-		slack.NewConnectionErrorRetryHandler(),
+		countRetries{slack.NewRateLimitErrorRetryHandler(retry), opt.Metrics},
+		countRetries{slack.NewServerErrorRetryHandler(retry), opt.Metrics},
+		countRetries{slack.NewConnectionErrorRetryHandler(), opt.Metrics},
 	}
 	api := slack.New(opt.BotToken,
 		slack.OptionAppLevelToken(opt.AppToken),
@@ -132,12 +144,32 @@ func New(opt Options) *Bot {
 		log:       opt.Log.With("component", "bot"),
 		http:      httpClient,
 		grace:     opt.ShutdownGrace,
+		metrics:   opt.Metrics,
 		workers:   opt.Workers,
 		eventers:  opt.EventWorkers,
 		followups: make(chan struct{}, 4*opt.Workers),
 		recent:    newRecent(15*time.Minute, 100_000, 32<<20),
 	}
 }
+
+// countRetries counts the retries its handler decides on, by Web API
+// method (the last element of the request's path).
+type countRetries struct {
+	slack.RetryHandler
+	m *probes.Metrics
+}
+
+func (c countRetries) ShouldRetry(state *slack.RetryState, req *http.Request, resp *http.Response, err error) (bool, time.Duration) {
+	retry, wait := c.RetryHandler.ShouldRetry(state, req, resp, err)
+	if retry {
+		c.m.WebAPIRetry(path.Base(req.URL.Path))
+	}
+	return retry, wait
+}
+
+// Connected reports whether the Socket Mode connection is up: Run has
+// connected and slack-go is not reconnecting.
+func (b *Bot) Connected() bool { return b.connected.Load() }
 
 // Identify asks Slack who the bot is (auth.test). It returns an error
 // wrapping [ErrAuth] if Slack rejects the bot token. Call it before Run.
@@ -164,6 +196,7 @@ func (b *Bot) Run(ctx context.Context, h Handler) error {
 		}
 	}
 	b.handler = h
+	defer b.connected.Store(false)
 
 	// The socket stays up after ctx is done until in-flight acks are written.
 	sockCtx, stopSocket := context.WithCancel(context.WithoutCancel(ctx))
@@ -206,6 +239,8 @@ loop:
 		}
 	}
 
+	// Not ready from here on: no envelope is read any more.
+	b.connected.Store(false)
 	b.log.Info("shutting down", "in_flight", b.busy.Load())
 	done := make(chan struct{})
 	go func() { b.wg.Wait(); close(done) }()
@@ -263,30 +298,41 @@ func isAuthError(err error) bool {
 func (b *Bot) dispatch(evt socketmode.Event) error {
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
+		// Also the first sign of a lost connection: slack-go reconnects.
+		b.connected.Store(false)
 		b.log.Debug("connecting")
 	case socketmode.EventTypeConnected:
+		b.connected.Store(true)
 		b.log.Info("connected")
 	case socketmode.EventTypeHello:
 		b.log.Debug("hello")
 	case socketmode.EventTypeConnectionError:
+		b.connected.Store(false)
 		b.log.Warn("connection error", "err", evt.Data)
 	case socketmode.EventTypeInvalidAuth:
 		return fmt.Errorf("SLACK_APP_TOKEN: %w", ErrAuth)
 	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed:
 		b.log.Warn("socket error", "type", evt.Type, "err", evt.Data)
 	case socketmode.EventTypeErrorBadMessage:
-		b.go_(func() { b.badMessage(evt) })
+		received := time.Now()
+		b.metrics.Envelope(probes.Other, "")
+		b.go_(func() { b.badMessage(evt, received) })
 	case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive:
 		if evt.Request == nil {
 			return nil
 		}
-		b.go_(func() { b.envelope(evt) })
+		received := time.Now()
+		b.metrics.Envelope(string(evt.Type), "")
+		b.go_(func() { b.envelope(evt, received) })
 	case socketmode.EventTypeEventsAPI:
 		if evt.Request == nil {
 			return nil
 		}
+		received := time.Now()
+		ev, _ := evt.Data.(slackevents.EventsAPIEvent)
+		b.metrics.Envelope(string(evt.Type), ev.InnerEvent.Type)
 		b.wg.Add(1)
-		b.events <- func() { b.envelope(evt) }
+		b.events <- func() { b.envelope(evt, received) }
 	default:
 		b.log.Debug("ignored socket event", "type", evt.Type)
 	}
@@ -316,9 +362,10 @@ func (b *Bot) worker(jobs <-chan func()) {
 	}
 }
 
-// envelope handles one request from Slack: the fast, durable part first,
-// then the ack, then whatever Web API calls the answer needs.
-func (b *Bot) envelope(evt socketmode.Event) {
+// envelope handles one request from Slack, received at received: the
+// fast, durable part first, then the ack, then whatever Web API calls the
+// answer needs.
+func (b *Bot) envelope(evt socketmode.Event, received time.Time) {
 	req := evt.Request
 	start := time.Now()
 	key := dedupeKey(evt)
@@ -330,6 +377,7 @@ func (b *Bot) envelope(evt socketmode.Event) {
 		payload, ok := b.recent.wait(entry, 2*time.Second)
 		if ok {
 			b.ack(req.EnvelopeID, payload)
+			b.metrics.Acked(string(evt.Type), time.Since(received))
 			b.log.Info("duplicate delivery", "envelope_id", req.EnvelopeID, "key", key, "retry_attempt", req.RetryAttempt)
 			return
 		}
@@ -382,6 +430,7 @@ func (b *Bot) envelope(evt socketmode.Event) {
 	}
 	b.recent.done(entry, raw)
 	b.ack(req.EnvelopeID, raw)
+	b.metrics.Acked(string(evt.Type), time.Since(received))
 	b.log.Debug("acked", "envelope_id", req.EnvelopeID, "type", evt.Type, "handle_ms", float64(time.Since(start).Microseconds())/1000)
 	if after == nil {
 		return
@@ -440,7 +489,7 @@ func (b *Bot) ack(envelopeID string, payload json.RawMessage) {
 
 // badMessage acks an envelope slack-go could not parse, so Slack does not
 // redeliver it forever.
-func (b *Bot) badMessage(evt socketmode.Event) {
+func (b *Bot) badMessage(evt socketmode.Event, received time.Time) {
 	bad, ok := evt.Data.(*socketmode.ErrorBadMessage)
 	if !ok {
 		return
@@ -455,4 +504,5 @@ func (b *Bot) badMessage(evt socketmode.Event) {
 	}
 	b.log.Warn("unparsable envelope acked", "envelope_id", env.EnvelopeID, "type", env.Type, "err", bad.Cause)
 	b.ack(env.EnvelopeID, nil)
+	b.metrics.Acked(probes.Other, time.Since(received))
 }

@@ -214,6 +214,7 @@ func (b *Bot) respond(ctx context.Context, url string, msg message) bool {
 			b.log.Error("post to response_url", "attempt", attempt, "err", err)
 			return false
 		}
+		b.metrics.WebAPIRetry("response_url")
 		if retryAfter > 0 {
 			delay = retryAfter
 		}

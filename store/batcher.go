@@ -33,6 +33,7 @@ type ApplyBatch func(ctx context.Context, events []Event) ([]EventResult, error)
 type Batcher struct {
 	apply ApplyBatch
 	log   *slog.Logger
+	obs   Observer
 
 	mu     sync.RWMutex // held to send on queue, so Close cannot close it under a sender
 	closed bool
@@ -53,11 +54,16 @@ type pendingEvent struct {
 var batchBackoff = []time.Duration{10 * time.Millisecond, 100 * time.Millisecond, 500 * time.Millisecond}
 
 // NewBatcher starts a batcher that applies events with apply, until Close.
-func NewBatcher(apply ApplyBatch, log *slog.Logger) *Batcher {
+// It tells obs (nil: nobody) how each event ended and of each failed
+// commit.
+func NewBatcher(apply ApplyBatch, log *slog.Logger, obs Observer) *Batcher {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	b := &Batcher{apply: apply, log: log, queue: make(chan *pendingEvent, MaxBatch), done: make(chan struct{})}
+	if obs == nil {
+		obs = nopObserver{}
+	}
+	b := &Batcher{apply: apply, log: log, obs: obs, queue: make(chan *pendingEvent, MaxBatch), done: make(chan struct{})}
 	go b.run()
 	return b
 }
@@ -133,6 +139,7 @@ func (b *Batcher) commit(batch []*pendingEvent) {
 		live := batch[:0]
 		for _, p := range batch {
 			if err := p.ctx.Err(); err != nil {
+				b.obs.EventDone("failed")
 				p.finish(EventResult{}, err)
 				continue
 			}
@@ -152,17 +159,25 @@ func (b *Batcher) commit(batch []*pendingEvent) {
 		}
 		if err == nil {
 			for i, p := range batch {
-				if results[i].Skipped {
+				switch {
+				case results[i].Skipped:
 					b.log.Error("poison event recorded and skipped", "event_id", p.ev.ID)
+					b.obs.EventDone("skipped")
+				case results[i].Applied:
+					b.obs.EventDone("applied")
+				default:
+					b.obs.EventDone("duplicate")
 				}
 				p.finish(results[i], nil)
 			}
 			return
 		}
+		b.obs.DBError("commit_events")
 		if attempt >= len(batchBackoff) {
 			b.log.Error("events not committed; left unacknowledged for Slack to deliver again",
 				"events", len(batch), "attempts", attempt+1, "err", err)
 			for _, p := range batch {
+				b.obs.EventDone("failed")
 				p.finish(EventResult{}, fmt.Errorf("commit events: %w", err))
 			}
 			return

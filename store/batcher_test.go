@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -21,6 +22,7 @@ type fakeApply struct {
 	fail    int           // fail this many batches first
 	err     error
 	skip    map[string]bool // answered Skipped
+	dup     map[string]bool // answered not Applied: applied before
 	short   bool            // answer one result too few
 }
 
@@ -44,9 +46,12 @@ func (f *fakeApply) apply(_ context.Context, events []store.Event) ([]store.Even
 	}
 	out := make([]store.EventResult, len(events))
 	for i, ev := range events {
-		if f.skip[ev.ID] {
+		switch {
+		case f.skip[ev.ID]:
 			out[i] = store.EventResult{Skipped: true}
-		} else {
+		case f.dup[ev.ID]:
+			out[i] = store.EventResult{}
+		default:
 			out[i] = store.EventResult{Applied: true, React: store.ReactResult{LeadID: int64(i + 1)}}
 		}
 	}
@@ -85,7 +90,7 @@ func record(b *store.Batcher, ctx context.Context, id string, out chan<- recorde
 func TestBatcherGroupCommit(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := &fakeApply{gate: make(chan struct{})}
-		b := store.NewBatcher(f.apply, nil)
+		b := store.NewBatcher(f.apply, nil, nil)
 		defer b.Close()
 		out := make(chan recorded, 10)
 		record(b, context.Background(), "e1", out)
@@ -127,7 +132,7 @@ func TestBatcherGroupCommit(t *testing.T) {
 func TestBatcherAnswersEachCaller(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := &fakeApply{gate: make(chan struct{})}
-		b := store.NewBatcher(f.apply, nil)
+		b := store.NewBatcher(f.apply, nil, nil)
 		defer b.Close()
 		out := make(chan recorded, 10)
 		record(b, context.Background(), "first", out)
@@ -152,7 +157,7 @@ func TestBatcherAnswersEachCaller(t *testing.T) {
 func TestBatcherRetriesTransientErrors(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := &fakeApply{fail: 2, err: errors.New("disk I/O error")}
-		b := store.NewBatcher(f.apply, nil)
+		b := store.NewBatcher(f.apply, nil, nil)
 		defer b.Close()
 		res, err := b.Record(context.Background(), ev("e1"))
 		if err != nil || !res.Applied {
@@ -170,7 +175,7 @@ func TestBatcherGivesUp(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		disk := errors.New("disk full")
 		f := &fakeApply{fail: 1000, err: disk}
-		b := store.NewBatcher(f.apply, nil)
+		b := store.NewBatcher(f.apply, nil, nil)
 		defer b.Close()
 		_, err := b.Record(context.Background(), ev("e1"))
 		if !errors.Is(err, disk) {
@@ -193,7 +198,7 @@ func TestBatcherGivesUp(t *testing.T) {
 func TestBatcherPoisonSkipped(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := &fakeApply{gate: make(chan struct{}), skip: map[string]bool{"bad": true}}
-		b := store.NewBatcher(f.apply, nil)
+		b := store.NewBatcher(f.apply, nil, nil)
 		defer b.Close()
 		out := make(chan recorded, 10)
 		record(b, context.Background(), "first", out)
@@ -219,7 +224,7 @@ func TestBatcherPoisonSkipped(t *testing.T) {
 func TestBatcherWrongResultCount(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := &fakeApply{short: true}
-		b := store.NewBatcher(f.apply, nil)
+		b := store.NewBatcher(f.apply, nil, nil)
 		defer b.Close()
 		if _, err := b.Record(context.Background(), ev("e1")); err == nil {
 			t.Fatal("Record with no result for its event: no error")
@@ -230,7 +235,7 @@ func TestBatcherWrongResultCount(t *testing.T) {
 func TestBatcherRefusesMalformedEvents(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := &fakeApply{}
-		b := store.NewBatcher(f.apply, nil)
+		b := store.NewBatcher(f.apply, nil, nil)
 		defer b.Close()
 		for _, e := range []store.Event{{ID: "none"}, {ID: "two", Lead: &store.Lead{}, React: &store.Reaction{}}} {
 			if _, err := b.Record(context.Background(), e); err == nil {
@@ -247,7 +252,7 @@ func TestBatcherRefusesMalformedEvents(t *testing.T) {
 func TestBatcherClose(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := &fakeApply{gate: make(chan struct{})}
-		b := store.NewBatcher(f.apply, nil)
+		b := store.NewBatcher(f.apply, nil, nil)
 		out := make(chan recorded, 10)
 		record(b, context.Background(), "e1", out)
 		synctest.Wait()
@@ -286,7 +291,7 @@ func TestBatcherClose(t *testing.T) {
 func TestBatcherCancelledNotApplied(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := &fakeApply{gate: make(chan struct{})}
-		b := store.NewBatcher(f.apply, nil)
+		b := store.NewBatcher(f.apply, nil, nil)
 		defer b.Close()
 		out := make(chan recorded, 10)
 		record(b, context.Background(), "e1", out)
@@ -316,6 +321,62 @@ func TestBatcherCancelledNotApplied(t *testing.T) {
 		}
 		if got := f.seen(); len(got) != 2 || !slices.Equal(got[1], []string{"e3"}) {
 			t.Fatalf("batches = %q, want [e1] [e3]", got)
+		}
+	})
+}
+
+// countObserver counts what a store.Observer is told.
+type countObserver struct {
+	mu     sync.Mutex
+	counts map[string]int // "event:applied", "db:commit_events", …
+}
+
+var _ store.Observer = (*countObserver)(nil)
+
+func (o *countObserver) add(k string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.counts == nil {
+		o.counts = map[string]int{}
+	}
+	o.counts[k]++
+}
+
+func (o *countObserver) EventDone(result string) { o.add("event:" + result) }
+func (o *countObserver) DBError(op string)       { o.add("db:" + op) }
+
+func (o *countObserver) snapshot() map[string]int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return maps.Clone(o.counts)
+}
+
+// The observer is told each event's result and each failed commit.
+func TestBatcherObserver(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		disk := errors.New("disk full")
+		f := &fakeApply{skip: map[string]bool{"bad": true}, dup: map[string]bool{"again": true}}
+		obs := &countObserver{}
+		b := store.NewBatcher(f.apply, nil, obs)
+		defer b.Close()
+		for _, id := range []string{"new", "again", "bad"} {
+			if _, err := b.Record(context.Background(), ev(id)); err != nil {
+				t.Fatalf("Record(%s) = %v", id, err)
+			}
+		}
+		f.mu.Lock()
+		f.fail, f.err = 1000, disk
+		f.mu.Unlock()
+		if _, err := b.Record(context.Background(), ev("lost")); !errors.Is(err, disk) {
+			t.Fatalf("Record(lost) = %v, want %v", err, disk)
+		}
+		attempts := len(f.seen()) - 3
+		want := map[string]int{
+			"event:applied": 1, "event:duplicate": 1, "event:skipped": 1, "event:failed": 1,
+			"db:commit_events": attempts,
+		}
+		if got := obs.snapshot(); !maps.Equal(got, want) {
+			t.Fatalf("observed %v, want %v", got, want)
 		}
 	})
 }

@@ -238,6 +238,62 @@ type Options struct {
 	Log *slog.Logger
 	// Now is the clock; nil means time.Now. Tests replace it.
 	Now func() time.Time
+	// Observer is told how events ended and of database errors, for the
+	// metrics; nil observes nothing.
+	Observer Observer
+}
+
+// Observer is told what the store did, for metrics: main wires it to the
+// bot's Prometheus metrics (bot/probes), so that store needs no metrics
+// library. Its methods must be fast and safe for concurrent use.
+type Observer interface {
+	// EventDone is told how an event handed to a [Batcher] ended:
+	// "applied", "duplicate" (applied before: a redelivery), "skipped"
+	// (poison) or "failed" (not committed).
+	EventDone(result string)
+	// DBError is told of an error from the database, by operation:
+	// "read" or "write" (a transaction of a store method, an error a
+	// handler sees) or "commit_events" (an event batch that failed to
+	// commit, counted on every attempt). Expected outcomes such as
+	// [ErrNotFound] are not database errors.
+	DBError(op string)
+}
+
+// Observe returns o.Observer, or an observer that does nothing.
+func (o Options) Observe() Observer {
+	if o.Observer == nil {
+		return nopObserver{}
+	}
+	return o.Observer
+}
+
+type nopObserver struct{}
+
+func (nopObserver) EventDone(string) {}
+func (nopObserver) DBError(string)   {}
+
+// IsDBError reports whether err, returned by a store method, is the
+// database failing (I/O, a lost connection, a timeout) rather than an
+// expected outcome ([ErrNotFound], [ErrUnchanged], [ErrLeaseLost],
+// [ErrAgendaFull], [ErrClosed], a [ConflictError], [RecordError],
+// [StaleError] or [FieldError]) or a caller that went away
+// (context.Canceled).
+func IsDBError(err error) bool {
+	if err == nil {
+		return false
+	}
+	for _, e := range []error{ErrNotFound, ErrUnchanged, ErrLeaseLost, ErrAgendaFull, ErrClosed, context.Canceled} {
+		if errors.Is(err, e) {
+			return false
+		}
+	}
+	var (
+		conflict *ConflictError
+		record   *RecordError
+		stale    *StaleError
+		field    *FieldError
+	)
+	return !errors.As(err, &conflict) && !errors.As(err, &record) && !errors.As(err, &stale) && !errors.As(err, &field)
 }
 
 // Logger returns o.Log, or a logger that discards.

@@ -14,7 +14,9 @@ import (
 // StartEvents starts the group commit of events: a [store.Batcher] over
 // [DB.ApplyEvents], which [DB.Record] hands every event to, until
 // [DB.StopEvents]. A backend calls it once it is open.
-func (db *DB) StartEvents(log *slog.Logger) { db.events = store.NewBatcher(db.ApplyEvents, log) }
+func (db *DB) StartEvents(log *slog.Logger) {
+	db.events = store.NewBatcher(db.ApplyEvents, log, db.obs)
+}
 
 // StopEvents applies the events queued, then stops the writer; a backend
 // calls it when it closes, before its connections go.
@@ -45,7 +47,7 @@ func (db *DB) Record(ctx context.Context, ev store.Event) (store.EventResult, er
 // afresh on each run.
 func (db *DB) ApplyEvents(ctx context.Context, events []store.Event) ([]store.EventResult, error) {
 	var results []store.EventResult
-	err := db.write(ctx, func(tx *Tx) error {
+	err := db.e.Write(ctx, func(tx *Tx) error {
 		var err error
 		results, err = applyBatch(ctx, tx, db.d, events)
 		if err == nil {
@@ -54,7 +56,7 @@ func (db *DB) ApplyEvents(ctx context.Context, events []store.Event) ([]store.Ev
 		return err
 	})
 	if err != nil && db.d.IsPoison(err) {
-		err = db.write(ctx, func(tx *Tx) error {
+		err = db.e.Write(ctx, func(tx *Tx) error {
 			var err error
 			results, err = applyEach(ctx, tx, db.d, events)
 			if err == nil {

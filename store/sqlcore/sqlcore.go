@@ -144,13 +144,36 @@ type DB struct {
 	events *store.Batcher
 	// prunedAt is when seen_events was last pruned (Unix ns), 0 for never.
 	prunedAt atomic.Int64
+	// obs is told of database errors and, through events, how each event
+	// ended.
+	obs store.Observer
 }
 
-// New returns the shared methods over e and d.
-func New(e Engine, d Dialect) *DB { return &DB{e: e, d: d} }
+// New returns the shared methods over e and d, which tell obs (nil:
+// nobody) of the database errors they return and, once
+// [DB.StartEvents] is called, how each event ended.
+func New(e Engine, d Dialect, obs store.Observer) *DB {
+	return &DB{e: e, d: d, obs: store.Options{Observer: obs}.Observe()}
+}
 
-func (db *DB) read(ctx context.Context, fn func(tx *Tx) error) error  { return db.e.Read(ctx, fn) }
-func (db *DB) write(ctx context.Context, fn func(tx *Tx) error) error { return db.e.Write(ctx, fn) }
+// read and write are the way into a transaction of every shared method,
+// and so the one place that counts the database errors their callers see.
+// (ApplyEvents goes to the engine itself: the Batcher counts a failed
+// commit of events, once per attempt.)
+func (db *DB) read(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.observed("read", db.e.Read(ctx, fn))
+}
+
+func (db *DB) write(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.observed("write", db.e.Write(ctx, fn))
+}
+
+func (db *DB) observed(op string, err error) error {
+	if store.IsDBError(err) {
+		db.obs.DBError(op)
+	}
+	return err
+}
 
 // pool runs single statements outside a transaction.
 func (db *DB) pool() Querier { return db.e.Pool() }
