@@ -307,18 +307,15 @@ func serve(ctx context.Context, cfg Config, db store.Store, log *slog.Logger) er
 		log.Warn("no weekly recap: SMARKETING_RECAP_CHANNEL is not set")
 	}
 
-	// The schedules stop with the bot, whichever way it stops.
+	if recapJob != nil {
+		spec, _ := cronspec.Parse(cfg.RecapSchedule)
+		sched.Go("recap-catch-up", func(ctx context.Context) error { return recapJob.CatchUp(ctx, spec, time.Now()) })
+	}
+	// The schedules stop with the bot, whichever way it stops; a stop lets
+	// a timed post in flight finish (schedules.StopGrace).
 	schedCtx, stopSched := context.WithCancel(ctx)
 	schedDone := make(chan error, 1)
 	go func() { schedDone <- sched.Run(schedCtx) }()
-	if recapJob != nil {
-		go func() {
-			spec, _ := cronspec.Parse(cfg.RecapSchedule)
-			if err := recapJob.CatchUp(schedCtx, spec, time.Now()); err != nil {
-				log.Error("catch up missed recap", "err", err)
-			}
-		}()
-	}
 	err = b.Run(ctx, h)
 	stopSched()
 	if serr := <-schedDone; err == nil {
