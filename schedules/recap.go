@@ -88,6 +88,7 @@ func (j *Recap) CatchUp(ctx context.Context, sched cron.Schedule, now time.Time)
 	for {
 		c, err := j.run(ctx, last)
 		if err != nil || c.State != store.ClaimHeld || c.Owner == j.Once.Owner || stopping(ctx) {
+			j.Log.Debug("recap catch-up over", "scheduled", last, "state", c.State)
 			return err
 		}
 		wait := time.NewTimer(time.Until(c.Expires) + 100*time.Millisecond)

@@ -111,6 +111,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	defer s.cancel()
 	s.cron.Start()
 	<-ctx.Done()
+	s.log.Info("stopping: letting work in flight finish", "grace", StopGrace)
 	close(s.stop)
 	idle := make(chan struct{})
 	go func() {
