@@ -331,7 +331,7 @@ func serve(ctx context.Context, cfg Config, db store.Store, log *slog.Logger, me
 	}
 	h := commands.New(db, opts)
 
-	once := schedules.Once{Store: db, Owner: instance()}
+	once := schedules.Once{Store: db, Owner: instance(), Posts: metrics}
 	sched := schedules.New(cfg.Location, log)
 	// SLA and meeting reminders run on timers set to the next reminder due
 	// (within a second of it), and every 20 s for what another instance
@@ -340,28 +340,30 @@ func serve(ctx context.Context, cfg Config, db store.Store, log *slog.Logger, me
 	wakeSLA = sched.AddTimer("sla", 0, sla.Next, sla.Run)
 	meetings := &schedules.MeetingReminders{Store: db, Once: once, Messages: h, Poster: b, Before: cfg.MeetingReminder, Log: log}
 	wakeMeetings = sched.AddTimer("meeting-reminders", 0, meetings.Next, meetings.Run)
-	var recapJob *schedules.Recap
 	if cfg.RecapChannel != "" {
-		recapJob = &schedules.Recap{Once: once, Build: h.Recap, Poster: b, Uploader: b, Channel: cfg.RecapChannel, Log: log}
-		if err := sched.Add("recap", cfg.RecapSchedule, recapJob.Run); err != nil {
+		recapJob := &schedules.Recap{Once: once, Build: h.Recap, Poster: b, Uploader: b, Channel: cfg.RecapChannel, Log: log}
+		spec, err := cronspec.Parse(cfg.RecapSchedule)
+		if err != nil {
 			return fmt.Errorf("SMARKETING_RECAP_SCHEDULE: %w", err)
 		}
+		// Each run goes on while another instance holds its claim, so that
+		// a recap an instance died posting is posted (or found in Slack)
+		// by a live one once the lease runs out; at start, the last one is
+		// caught up if it was missed.
+		if err := sched.Add("recap", cfg.RecapSchedule, func(ctx context.Context, at time.Time) error {
+			return recapJob.CatchUp(ctx, spec, at)
+		}); err != nil {
+			return fmt.Errorf("SMARKETING_RECAP_SCHEDULE: %w", err)
+		}
+		sched.Go("recap-catch-up", func(ctx context.Context) error { return recapJob.CatchUp(ctx, spec, time.Now()) })
 	} else {
 		log.Warn("no weekly recap: SMARKETING_RECAP_CHANNEL is not set")
 	}
-
-	// The schedules stop with the bot, whichever way it stops.
+	// The schedules stop with the bot, whichever way it stops; a stop lets
+	// a timed post in flight finish (schedules.StopGrace).
 	schedCtx, stopSched := context.WithCancel(ctx)
 	schedDone := make(chan error, 1)
 	go func() { schedDone <- sched.Run(schedCtx) }()
-	if recapJob != nil {
-		go func() {
-			spec, _ := cronspec.Parse(cfg.RecapSchedule)
-			if err := recapJob.CatchUp(schedCtx, spec, time.Now()); err != nil {
-				log.Error("catch up missed recap", "err", err)
-			}
-		}()
-	}
 	err = b.Run(ctx, h)
 	stopSched()
 	if serr := <-schedDone; err == nil {

@@ -3,6 +3,8 @@ package bot
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -194,3 +196,95 @@ func (b *Bot) Upload(ctx context.Context, channel, filename, title, altText stri
 	})
 	return err
 }
+
+// MarkType is the metadata event_type of the bot's timed posts; the
+// event_payload's "key" is the post's claim key (store/claims.go).
+const MarkType = "smarketing_post"
+
+// PostMarked posts msg as [Bot.Post] does, marked with key in the
+// message's metadata so that [Bot.FindMarked] can find it again. An error
+// that proves the post did not reach Slack (Slack answered it with an
+// error, a 4xx or a rate limit) reports NotPosted() true; after any other
+// (a timeout, a cancel, a lost connection, a 5xx) the post may be in the
+// channel.
+func (b *Bot) PostMarked(ctx context.Context, channel, threadTS, key string, resp commands.Response) (string, error) {
+	msg := render(resp)
+	opts := []slack.MsgOption{
+		slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...),
+		slack.MsgOptionMetadata(slack.SlackMetadata{EventType: MarkType, EventPayload: map[string]any{"key": key}}),
+	}
+	if threadTS != "" {
+		opts = append(opts, slack.MsgOptionTS(threadTS))
+	}
+	_, ts, err := b.api.PostMessageContext(ctx, channel, opts...)
+	if err != nil && refused(err) {
+		return "", notPostedError{err}
+	}
+	return ts, err
+}
+
+// refused reports whether err is Slack's answer refusing a call, so that
+// the call surely did nothing.
+func refused(err error) bool {
+	var slackErr slack.SlackErrorResponse
+	var limited *slack.RateLimitedError
+	var status slack.StatusCodeError
+	return errors.As(err, &slackErr) || errors.As(err, &limited) ||
+		(errors.As(err, &status) && status.Code >= 400 && status.Code < 500)
+}
+
+// notPostedError is a post that surely did not reach Slack.
+type notPostedError struct{ err error }
+
+func (e notPostedError) Error() string { return e.err.Error() }
+func (e notPostedError) Unwrap() error { return e.err }
+
+// NotPosted reports whether the post surely did not reach Slack: always.
+func (e notPostedError) NotPosted() bool { return true }
+
+// FindMarked looks for the bot's message marked key (see
+// [Bot.PostMarked]) in channel, among the replies to threadTS if it is
+// set, posted in [oldest, latest], and returns its ts; false if there is
+// none. conversations.history and .replies are rate limited hard (1 a
+// minute for some apps), so call it only when an earlier post's outcome is
+// unknown, and narrow the window.
+func (b *Bot) FindMarked(ctx context.Context, channel, threadTS, key string, oldest, latest time.Time) (string, bool, error) {
+	const limit = 15 // the most some apps may ask for (SLACK_NOTES §6)
+	const maxPages = 20
+	from, to := slackTS(oldest), slackTS(latest)
+	cursor := ""
+	for range maxPages {
+		var msgs []slack.Message
+		var more bool
+		var err error
+		if threadTS == "" {
+			var hist *slack.GetConversationHistoryResponse
+			hist, err = b.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+				ChannelID: channel, Oldest: from, Latest: to, Inclusive: true, Limit: limit, Cursor: cursor, IncludeAllMetadata: true,
+			})
+			if err == nil {
+				msgs, more, cursor = hist.Messages, hist.HasMore, hist.ResponseMetaData.NextCursor
+			}
+		} else {
+			msgs, more, cursor, err = b.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
+				ChannelID: channel, Timestamp: threadTS, Oldest: from, Latest: to, Inclusive: true, Limit: limit, Cursor: cursor,
+				IncludeAllMetadata: true,
+			})
+		}
+		if err != nil {
+			return "", false, fmt.Errorf("look up marked post %s: %w", key, err)
+		}
+		for _, m := range msgs {
+			if m.Metadata.EventType == MarkType && m.Metadata.EventPayload["key"] == key && b.isSelf(m.User, m.BotID) {
+				return m.Timestamp, true, nil
+			}
+		}
+		if !more || cursor == "" {
+			return "", false, nil
+		}
+	}
+	return "", false, fmt.Errorf("look up marked post %s: more than %d pages of messages in the window", key, maxPages)
+}
+
+// slackTS writes t as a Slack message timestamp.
+func slackTS(t time.Time) string { return fmt.Sprintf("%d.%06d", t.Unix(), t.Nanosecond()/1000) }

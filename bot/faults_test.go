@@ -834,7 +834,8 @@ func (h skipWatcher) WithGroup(string) slog.Handler      { return h }
 // TestScheduleSkipsWhilePreviousRunGoes fires a job every second whose
 // first run hangs: the firing that comes meanwhile is skipped, not stacked,
 // the job runs again once the first returns, and stopping the scheduler
-// cancels the run in progress and returns promptly.
+// lets the run in progress finish (it is not cancelled) and returns once
+// it has.
 func TestScheduleSkipsWhilePreviousRunGoes(t *testing.T) {
 	t.Parallel() // it mostly waits, so it can share the time of the others
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -843,7 +844,8 @@ func TestScheduleSkipsWhilePreviousRunGoes(t *testing.T) {
 	sched := schedules.New(time.UTC, slog.New(skipWatcher{skips}))
 	var calls atomic.Int32
 	started := make(chan struct{}, 10)
-	release := make(chan struct{})
+	release, finish := make(chan struct{}), make(chan struct{})
+	var cancelled atomic.Bool
 	err := sched.Add("slow", "@every 1s", func(jobCtx context.Context, at time.Time) error {
 		n := calls.Add(1)
 		started <- struct{}{}
@@ -854,7 +856,12 @@ func TestScheduleSkipsWhilePreviousRunGoes(t *testing.T) {
 			case <-jobCtx.Done():
 			}
 		case 2:
-			<-jobCtx.Done() // still running when the scheduler stops
+			// Still running when the scheduler stops: the stop lets it finish.
+			select {
+			case <-finish:
+			case <-jobCtx.Done():
+				cancelled.Store(true)
+			}
 		}
 		return nil
 	})
@@ -883,11 +890,20 @@ func TestScheduleSkipsWhilePreviousRunGoes(t *testing.T) {
 	stop()
 	select {
 	case err := <-done:
+		t.Fatalf("Run = %v with a run in progress, want it to wait", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(finish)
+	select {
+	case err := <-done:
 		if err != nil {
 			t.Fatalf("Run = %v, want nil", err)
 		}
 	case <-time.After(2 * time.Second):
-		t.Fatal("scheduler did not stop with a run in progress")
+		t.Fatal("scheduler did not stop once the run in progress finished")
+	}
+	if cancelled.Load() {
+		t.Fatal("the stop cancelled the run in progress")
 	}
 	if n := calls.Load(); n != 2 {
 		t.Fatalf("%d runs, want 2", n)

@@ -35,9 +35,11 @@ const DefaultMeetingCatchUp = 15 * time.Minute
 // MeetingReminders posts a reminder with the agenda Before each occurrence
 // of every meeting, in the meeting's channel, on a timer set by Next. It
 // reads the meetings on each run, so added, deleted or changed meetings
-// count at once. Each reminder is claimed in the database before it is posted, so it
-// goes out at most once, across restarts and overlapping runs; a failed post
-// releases the claim and keeps the agenda, and the next run tries again.
+// count at once. Each reminder is claimed in the database before it is
+// posted, so it goes out once, across restarts and overlapping runs; a
+// failed post releases the claim and keeps the agenda, and the next run
+// tries again (looking for the reminder in the channel first if the failed
+// post may have reached Slack).
 // After a post, the agenda items it listed are cleared.
 type MeetingReminders struct {
 	Store    meetingStore
@@ -78,6 +80,9 @@ func (j *MeetingReminders) Run(ctx context.Context, now time.Time) error {
 			continue
 		}
 		for _, at := range times {
+			if stopping(ctx) {
+				return errors.Join(errs...)
+			}
 			if err := j.remind(ctx, m, at); err != nil {
 				errs = append(errs, fmt.Errorf("meeting %d at %s: %w", m.ID, at.Format(time.RFC3339), err))
 			}
@@ -117,8 +122,8 @@ func (j *MeetingReminders) Next(ctx context.Context, now time.Time) (time.Time, 
 // a reminder that never went out).
 func (j *MeetingReminders) remind(ctx context.Context, m store.Meeting, at time.Time) error {
 	var rem commands.MeetingReminder
-	posted := false
-	_, err := j.Once.Do(ctx, store.MeetingReminderKey(m.ID, at), func(ctx context.Context, _ store.Claim) error {
+	posted, found := false, false
+	_, _, err := j.Once.Do(ctx, store.MeetingReminderKey(m.ID, at), func(ctx context.Context, c store.Claim) error {
 		var err error
 		rem, err = j.Messages.MeetingReminder(ctx, m.ID, at)
 		if errors.Is(err, store.ErrNotFound) {
@@ -127,7 +132,7 @@ func (j *MeetingReminders) remind(ctx context.Context, m store.Meeting, at time.
 		if err != nil {
 			return err
 		}
-		if _, err := j.Poster.Post(ctx, rem.Channel, "", rem.Message); err != nil {
+		if found, err = j.Once.post(ctx, kindMeetingReminder, j.Poster, c, rem.Channel, "", at.Add(-j.Before), rem.Message); err != nil {
 			return fmt.Errorf("post meeting reminder: %w", err)
 		}
 		posted = true
@@ -139,7 +144,9 @@ func (j *MeetingReminders) remind(ctx context.Context, m store.Meeting, at time.
 	if err := j.Store.ClearAgenda(context.WithoutCancel(ctx), m.ID, rem.Items); err != nil {
 		return err
 	}
-	if j.Log != nil {
+	if j.Log != nil && found {
+		j.Log.Info("meeting reminder found in slack, not posted again", "meeting_id", m.ID, "occurrence", at, "channel", rem.Channel)
+	} else if j.Log != nil {
 		j.Log.Info("meeting reminder sent", "meeting_id", m.ID, "occurrence", at, "channel", rem.Channel, "agenda_items", len(rem.Items))
 	}
 	return nil

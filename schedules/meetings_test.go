@@ -19,21 +19,22 @@ import (
 // per call (numbered from 1) whether the post fails; during, if set, runs
 // inside each post.
 type meetingPoster struct {
-	mu     sync.Mutex
-	calls  int
-	posts  []meetingPost
-	fail   func(call int) error
-	during func()
+	mu      sync.Mutex
+	calls   int
+	posts   []meetingPost
+	lookups []string // the keys looked up
+	fail    func(call int) error
+	during  func()
 }
 
 type meetingPost struct {
-	channel string
-	msg     commands.Response
+	channel, threadTS, key string
+	msg                    commands.Response
 }
 
 var _ Poster = (*meetingPoster)(nil)
 
-func (p *meetingPoster) Post(ctx context.Context, channel, threadTS string, msg commands.Response) (string, error) {
+func (p *meetingPoster) PostMarked(ctx context.Context, channel, threadTS, key string, msg commands.Response) (string, error) {
 	p.mu.Lock()
 	p.calls++
 	call := p.calls
@@ -48,8 +49,21 @@ func (p *meetingPoster) Post(ctx context.Context, channel, threadTS string, msg 
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.posts = append(p.posts, meetingPost{channel: channel, msg: msg})
+	p.posts = append(p.posts, meetingPost{channel: channel, threadTS: threadTS, key: key, msg: msg})
 	return "1700000000.000100", nil
+}
+
+// FindMarked finds what PostMarked recorded.
+func (p *meetingPoster) FindMarked(ctx context.Context, channel, threadTS, key string, oldest, latest time.Time) (string, bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.lookups = append(p.lookups, key)
+	for _, m := range p.posts {
+		if m.channel == channel && m.threadTS == threadTS && m.key == key {
+			return "1700000000.000100", true, nil
+		}
+	}
+	return "", false, nil
 }
 
 func (p *meetingPoster) all() []meetingPost {

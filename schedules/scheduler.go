@@ -27,21 +27,54 @@ type Scheduler struct {
 	timers []*timer
 	now    func() time.Time
 	log    *slog.Logger
+	// ctx is the jobs' context. A stop does not cancel it at once — a post
+	// in flight finishes — only StopGrace later; until then it tells the
+	// jobs to take no new work (see [stopping]).
 	ctx    context.Context
-	stop   context.CancelFunc
+	cancel context.CancelFunc
+	stop   chan struct{} // closed when Run's context is done
+	wg     sync.WaitGroup
+}
+
+// StopGrace bounds how long [Scheduler.Run] lets work in flight finish
+// after its context is done.
+const StopGrace = 25 * time.Second
+
+// stopKey is the context key of the scheduler's stop channel.
+type stopKey struct{}
+
+// stopping reports whether the scheduler that runs the job of ctx is
+// stopping: the job must take no new work, but may finish what it holds.
+func stopping(ctx context.Context) bool {
+	stop, _ := ctx.Value(stopKey{}).(chan struct{})
+	select {
+	case <-stop: // a nil stop (no scheduler) never closes
+		return true
+	default:
+		return false
+	}
+}
+
+// stopped returns a channel closed when the scheduler that runs the job of
+// ctx is stopping; nil (never closed) outside a scheduler.
+func stopped(ctx context.Context) <-chan struct{} {
+	stop, _ := ctx.Value(stopKey{}).(chan struct{})
+	return stop
 }
 
 // New returns a Scheduler for the zone loc.
 func New(loc *time.Location, log *slog.Logger) *Scheduler {
 	log = log.With("component", "schedules")
 	l := cronLogger{log}
-	ctx, stop := context.WithCancel(context.Background())
+	stop := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), stopKey{}, stop))
 	return &Scheduler{
-		cron: cron.New(cron.WithLocation(loc), cron.WithChain(cron.Recover(l), cron.SkipIfStillRunning(l))),
-		now:  time.Now,
-		log:  log,
-		ctx:  ctx,
-		stop: stop,
+		cron:   cron.New(cron.WithLocation(loc), cron.WithChain(cron.Recover(l), cron.SkipIfStillRunning(l))),
+		now:    time.Now,
+		log:    log,
+		ctx:    ctx,
+		cancel: cancel,
+		stop:   stop,
 	}
 }
 
@@ -52,6 +85,9 @@ func (s *Scheduler) Add(name, spec string, job Job) error {
 		return err
 	}
 	s.cron.Schedule(sched, cron.FuncJob(func() {
+		if stopping(s.ctx) {
+			return
+		}
 		at := scheduledTime(sched, time.Now())
 		if err := job(s.ctx, at); err != nil {
 			s.log.Error("job failed", "job", name, "err", err)
@@ -60,33 +96,55 @@ func (s *Scheduler) Add(name, spec string, job Job) error {
 	return nil
 }
 
-// Run starts the jobs and blocks until ctx is done, then stops them and
-// waits for any still running.
+// Go runs job once, now, as one of the scheduler's jobs: it gets their
+// context and [Scheduler.Run] waits for it as for them. Call it before Run.
+func (s *Scheduler) Go(name string, job func(ctx context.Context) error) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := job(s.ctx); err != nil {
+			s.log.Error("job failed", "job", name, "err", err)
+		}
+	}()
+}
+
+// Run starts the jobs and blocks until ctx is done. Then it starts no more
+// jobs and tells those running to take no new work, lets the work in flight
+// finish for up to [StopGrace], and only then cancels it.
 func (s *Scheduler) Run(ctx context.Context) error {
+	defer s.cancel()
 	s.cron.Start()
-	stopTimers := make(chan struct{})
-	var timers sync.WaitGroup
 	for _, t := range s.timers {
-		timers.Go(func() { s.runTimer(stopTimers, t) })
+		s.wg.Go(func() { s.runTimer(t) })
 	}
 	<-ctx.Done()
-	s.stop()
-	close(stopTimers)
-	done := s.cron.Stop()
-	timersDone := make(chan struct{})
+	s.log.Info("stopping: letting work in flight finish", "grace", StopGrace)
+	close(s.stop)
+	idle := make(chan struct{})
 	go func() {
-		timers.Wait()
-		close(timersDone)
+		<-s.cron.Stop().Done()
+		s.wg.Wait()
+		close(idle)
 	}()
-	deadline := time.After(30 * time.Second)
-	for _, c := range []<-chan struct{}{done.Done(), timersDone} {
-		select {
-		case <-c:
-		case <-deadline:
-			return fmt.Errorf("schedules: jobs still running after 30s")
-		}
+	grace := time.NewTimer(StopGrace)
+	defer grace.Stop()
+	select {
+	case <-idle:
+		return nil
+	case <-grace.C:
 	}
-	return nil
+	// Cancelled, a post's outcome is unknown: its claim is released as
+	// unsure, so the next run looks for it in Slack before posting again.
+	s.cancel()
+	settle := time.NewTimer(2 * time.Second)
+	defer settle.Stop()
+	select {
+	case <-idle:
+		s.log.Warn("work cancelled at stop", "grace", StopGrace)
+		return nil
+	case <-settle.C:
+		return fmt.Errorf("schedules: jobs still running %v after the stop", StopGrace+2*time.Second)
+	}
 }
 
 // scheduledTime is the time a run firing at now was scheduled for: cron

@@ -10,9 +10,18 @@ import (
 	"smarketing/store"
 )
 
-// Poster posts messages to Slack; *bot.Bot is the real one.
+// Poster makes the timed posts in Slack and finds them again; *bot.Bot is
+// the real one.
 type Poster interface {
-	Post(ctx context.Context, channel, threadTS string, msg commands.Response) (string, error)
+	// PostMarked posts msg to channel (in the thread threadTS, if set),
+	// marked with key, and returns its ts. An error whose NotPosted()
+	// reports true proves the post did not reach Slack; after any other
+	// error it may have.
+	PostMarked(ctx context.Context, channel, threadTS, key string, msg commands.Response) (string, error)
+	// FindMarked returns the ts of the bot's message marked key in channel
+	// (among the replies to threadTS, if set) posted in [oldest, latest],
+	// and false if there is none.
+	FindMarked(ctx context.Context, channel, threadTS, key string, oldest, latest time.Time) (string, bool, error)
 }
 
 type reminderStore interface {
@@ -24,8 +33,9 @@ var _ reminderStore = store.Store(nil)
 
 // SLAReminders posts one reminder in the thread of each lead nobody rated
 // within the SLA. A reminder is claimed in the database before it is
-// posted, so it goes out at most once, across restarts and overlapping
-// runs; a failed post releases the claim for the next run.
+// posted, so it goes out once, across restarts and overlapping runs; a
+// failed post releases the claim for the next run, which looks for the
+// reminder in the thread first if the failed post may have reached Slack.
 type SLAReminders struct {
 	Store   reminderStore
 	Once    Once
@@ -50,15 +60,24 @@ func (j *SLAReminders) Run(ctx context.Context, now time.Time) error {
 	}
 	var errs []error
 	for _, l := range due {
-		sent, err := j.Once.Do(ctx, store.SLAReminderKey(l.ID), func(ctx context.Context, _ store.Claim) error {
-			_, err := j.Poster.Post(ctx, l.Channel, l.TS, j.Message)
+		if stopping(ctx) {
+			break
+		}
+		found := false
+		_, sent, err := j.Once.Do(ctx, store.SLAReminderKey(l.ID), func(ctx context.Context, c store.Claim) error {
+			var err error
+			found, err = j.Once.post(ctx, kindSLAReminder, j.Poster, c, l.Channel, l.TS, l.PostedAt, j.Message)
 			return err
 		})
 		if err != nil {
 			errs = append(errs, err)
 		}
 		if sent && err == nil && j.Log != nil {
-			j.Log.Info("sla reminder sent", "channel", l.Channel, "ts", l.TS)
+			if found {
+				j.Log.Info("sla reminder found in slack, not posted again", "channel", l.Channel, "ts", l.TS)
+			} else {
+				j.Log.Info("sla reminder sent", "channel", l.Channel, "ts", l.TS)
+			}
 		}
 	}
 	return errors.Join(errs...)

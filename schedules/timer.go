@@ -44,14 +44,18 @@ func (s *Scheduler) AddTimer(name string, poll time.Duration, next func(ctx cont
 // second) costs one look, not one each.
 const wakeSettle = 100 * time.Millisecond
 
-// runTimer runs t until stop is closed. Its job and next get the
-// scheduler's job context. The job runs at start, when the timer fires
-// (something is due, or a poll), and after a wake if what was due came
-// meanwhile; a wake itself only sets the timer again.
-func (s *Scheduler) runTimer(stop <-chan struct{}, t *timer) {
+// runTimer runs t until the scheduler stops (a job in flight then
+// finishes: see [Scheduler.Run]). Its job and next get the scheduler's job
+// context. The job runs at start, when the timer fires (something is due,
+// or a poll), and after a wake if what was due came meanwhile; a wake
+// itself only sets the timer again.
+func (s *Scheduler) runTimer(t *timer) {
 	run := true
 	var due time.Time
 	for {
+		if stopping(s.ctx) {
+			return
+		}
 		now := s.now()
 		if run || (!due.IsZero() && !now.Before(due)) {
 			if err := t.job(s.ctx, now); err != nil {
@@ -69,7 +73,7 @@ func (s *Scheduler) runTimer(stop <-chan struct{}, t *timer) {
 		}
 		tm := time.NewTimer(wait)
 		select {
-		case <-stop:
+		case <-s.stop:
 			tm.Stop()
 			return
 		case <-tm.C:
@@ -78,7 +82,7 @@ func (s *Scheduler) runTimer(stop <-chan struct{}, t *timer) {
 			tm.Stop()
 			run = false
 			select {
-			case <-stop:
+			case <-s.stop:
 				return
 			case <-time.After(wakeSettle):
 			}

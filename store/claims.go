@@ -9,15 +9,22 @@ import (
 // A claim is how the bot does something once however many instances run
 // and however often they restart: whoever wants to post a recap, a
 // meeting reminder or an SLA reminder first claims its key. A claim is
-// held by its owner (an instance) for a lease; the work done, it is marked
-// done and never claimed again; the work failed, it is released for a later
-// try. An owner that dies holding a claim loses it when the lease runs
+// held by its owner (an instance) for a lease, which the owner renews
+// while the work runs; the work done, it is marked done and never claimed
+// again. An owner that dies holding a claim loses it when the lease runs
 // out, and another instance takes it over — so nothing stays "posting"
-// for ever. A takeover is told (Attempts > 1) that the work may have been
-// done already, so that it can check before doing it again.
+// for ever.
+//
+// One rule says whether earlier work may have been done: Attempts > 1.
+// A takeover after a lease ran out counts on, and so does a claim given up
+// with [Claims.ReleaseUnsure] (the work failed in a way that may still
+// have reached Slack: the row stays, claimable at once). A claim given up
+// with [Claims.Release] (the work surely failed) is deleted, so the next
+// claim is a first attempt again. The owner of a claim with Attempts > 1
+// checks whether the work was done before doing it.
 
-// ErrLeaseLost is returned by [Claims.Done] when the lease ran out and
-// another owner took the claim over.
+// ErrLeaseLost is returned by [Claims.Done] and [Claims.Renew] when the
+// lease ran out and another owner took the claim over.
 var ErrLeaseLost = errors.New("store: claim lease lost")
 
 // Claim states.

@@ -183,9 +183,21 @@ type Claims interface {
 	// expired; a claim whose lease expired is taken over (Attempts > 1
 	// tells the new owner that the work may have been done already).
 	Claim(ctx context.Context, key, owner string, lease time.Duration) (Claim, bool, error)
-	// Release gives a claim up (the work failed: a later claim may try
-	// again). Releasing a claim owner no longer holds does nothing.
+	// Release gives a claim up because its work surely failed (nothing
+	// reached Slack): the key starts afresh, and the next claim is a first
+	// attempt (Attempts 1). Releasing a claim owner no longer holds does
+	// nothing.
 	Release(ctx context.Context, key, owner string) error
+	// ReleaseUnsure gives a claim up whose work may have been done (a post
+	// timed out, was cancelled, lost its connection): the claim stays held
+	// but claimable at once, so the next claim is a takeover (Attempts > 1)
+	// that checks before doing the work again. Releasing a claim owner no
+	// longer holds does nothing.
+	ReleaseUnsure(ctx context.Context, key, owner string) error
+	// Renew extends owner's hold on key to lease from now, so that work
+	// that outlasts its lease is not taken over. It returns [ErrLeaseLost]
+	// if owner no longer holds the claim.
+	Renew(ctx context.Context, key, owner string, lease time.Duration) error
 	// Done records the work as done: key is never claimed again. It
 	// returns [ErrLeaseLost] if owner no longer holds the claim.
 	Done(ctx context.Context, key, owner string) error

@@ -47,8 +47,8 @@ const (
 	PostSLAReminder     = "sla_reminder"
 
 	PostPosted  = "posted"  // sent to Slack
-	PostFailed  = "failed"  // Slack or the database refused; a later run may try again
-	PostAlready = "already" // claimed or done by this or another instance before
+	PostFailed  = "failed"  // not posted, or not known to be; a later run tries again (looking in Slack first if unsure)
+	PostAlready = "already" // found in Slack by its mark: an earlier attempt had posted it
 )
 
 // Database operations, the op label of smarketing_db_errors_total.

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
 	"time"
 )
 
@@ -113,5 +116,49 @@ func (s *Server) WaitAllAckedRetrying(ctx context.Context, retryAfter time.Durat
 			return resent, err
 		}
 		resent += s.RetryUnacked()
+	}
+}
+
+// HoldPosts makes every chat.postMessage to channel wait, unanswered, until
+// release is called or the request ends (the bot gave up, or was killed).
+// With stored, the message is in the channel's history at once, as when
+// Slack posted it but its answer never reached the bot; without, it is
+// stored only on release, so a bot that gives up or dies first never posted
+// it. Each held call is recorded when it arrives (see [Server.WaitCall]).
+// release answers the held calls and ends the hold; it is idempotent.
+func (s *Server) HoldPosts(channel string, stored bool) (release func()) {
+	released := make(chan struct{})
+	var once sync.Once
+	s.Handle("chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
+		body, err := readBody(r)
+		if err != nil || parseParams(r, body)["channel"] != channel {
+			s.ServeDefault(w, r)
+			return
+		}
+		if !stored {
+			select {
+			case <-released:
+				s.ServeDefault(w, r)
+			case <-r.Context().Done():
+			}
+			return
+		}
+		answer := httptest.NewRecorder()
+		s.ServeDefault(answer, r)
+		select {
+		case <-released:
+			for k, v := range answer.Header() {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(answer.Code)
+			_, _ = w.Write(answer.Body.Bytes())
+		case <-r.Context().Done():
+		}
+	})
+	return func() {
+		once.Do(func() {
+			close(released)
+			s.Handle("chat.postMessage", nil)
+		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Message is a message in a channel's history, as returned by
@@ -25,6 +26,10 @@ type Message struct {
 	Username string
 	// Blocks is the message's blocks array as JSON, or nil.
 	Blocks json.RawMessage
+	// Metadata is the message's metadata object as JSON (event_type,
+	// event_payload), or nil. History and replies return it only when asked
+	// with include_all_metadata, as Slack does.
+	Metadata json.RawMessage
 }
 
 // tsBase is the first message timestamp the fake hands out, in microseconds.
@@ -47,9 +52,11 @@ func (a *apiState) init() {
 	a.uploads = make(map[string][]byte)
 }
 
-// newTS returns a timestamp later than every one handed out or seeded so far.
+// newTS returns a timestamp later than every one handed out or seeded so far,
+// and not before the wall clock, as Slack's are: a look-up by time finds a
+// message posted then.
 func (a *apiState) newTS() string {
-	a.lastTS += 100
+	a.lastTS = max(a.lastTS+100, time.Now().UnixMicro())
 	return formatTS(a.lastTS)
 }
 
@@ -175,6 +182,15 @@ func (a *apiState) threads(ch string) map[string]*threadInfo {
 
 func isReply(m Message) bool { return m.ThreadTS != "" && m.ThreadTS != m.TS }
 
+// withMetadata is messageObject with the message's metadata, if any, for a
+// request that set include_all_metadata.
+func withMetadata(o obj, m Message, p map[string]string) obj {
+	if v := p["include_all_metadata"]; (v == "1" || v == "true") && len(m.Metadata) > 0 && json.Valid(m.Metadata) {
+		o["metadata"] = m.Metadata
+	}
+	return o
+}
+
 func messageObject(m Message, t *threadInfo) obj {
 	o := obj{"type": "message", "ts": m.TS, "text": m.Text, "team": TeamID}
 	set := func(k, v string) {
@@ -274,7 +290,7 @@ func (s *Server) history(w http.ResponseWriter, p map[string]string) {
 			continue
 		}
 		if win.contains(m.TS) {
-			out = append(out, messageObject(m, threads[m.TS]))
+			out = append(out, withMetadata(messageObject(m, threads[m.TS]), m, p))
 		}
 	}
 	s.mu.Unlock()
@@ -304,10 +320,10 @@ func (s *Server) replies(w http.ResponseWriter, p map[string]string) {
 		}
 	}
 	threads := s.api.threads(ch)
-	out := []obj{messageObject(root, threads[root.TS])}
+	out := []obj{withMetadata(messageObject(root, threads[root.TS]), root, p)}
 	for _, m := range s.api.channels[ch] {
 		if isReply(m) && m.ThreadTS == root.TS && win.contains(m.TS) {
-			out = append(out, messageObject(m, nil))
+			out = append(out, withMetadata(messageObject(m, nil), m, p))
 		}
 	}
 	s.mu.Unlock()

@@ -365,6 +365,9 @@ func (s *Server) postMessage(w http.ResponseWriter, p map[string]string) {
 		Username: p["username"],
 		Blocks:   json.RawMessage(p["blocks"]),
 	}
+	if md := p["metadata"]; md != "" {
+		m.Metadata = json.RawMessage(md)
+	}
 	if m.ThreadTS != "" && p["reply_broadcast"] == "true" {
 		m.Subtype = "thread_broadcast"
 	}

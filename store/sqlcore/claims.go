@@ -64,11 +64,41 @@ func readClaim(ctx context.Context, q Querier, key string) (store.Claim, error) 
 	return c, nil
 }
 
-// Release gives a claim up; see [store.Claims].
+// Release gives a claim up whose work surely failed; see [store.Claims].
 func (db *DB) Release(ctx context.Context, key, owner string) error {
 	return db.write(ctx, func(tx *Tx) error {
 		if _, err := tx.Exec(ctx, "DELETE FROM claims WHERE key = ? AND owner = ? AND state = 'held'", key, owner); err != nil {
 			return fmt.Errorf("release %s: %w", key, err)
+		}
+		return nil
+	})
+}
+
+// ReleaseUnsure gives a claim up whose work may have been done; see
+// [store.Claims]. The lease ends now, so the next Claim is a takeover
+// and counts the attempt.
+func (db *DB) ReleaseUnsure(ctx context.Context, key, owner string) error {
+	return db.write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, "UPDATE claims SET expires_at = ?, updated_at = ? WHERE key = ? AND owner = ? AND state = 'held'",
+			Nanos(tx.Now), Nanos(tx.Now), key, owner)
+		if err != nil {
+			return fmt.Errorf("release %s: %w", key, err)
+		}
+		return nil
+	})
+}
+
+// Renew extends owner's lease of key; see [store.Claims]. Like Done, it
+// succeeds after the lease ran out if nobody took the claim over.
+func (db *DB) Renew(ctx context.Context, key, owner string, lease time.Duration) error {
+	return db.write(ctx, func(tx *Tx) error {
+		n, err := tx.Exec(ctx, "UPDATE claims SET expires_at = ?, updated_at = ? WHERE key = ? AND owner = ? AND state = 'held'",
+			Nanos(tx.Now.Add(lease)), Nanos(tx.Now), key, owner)
+		if err != nil {
+			return fmt.Errorf("renew %s: %w", key, err)
+		}
+		if n == 0 {
+			return store.ErrLeaseLost
 		}
 		return nil
 	})

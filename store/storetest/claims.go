@@ -16,6 +16,9 @@ var claimTests = []subtest{
 	{"ExpiredTakenOver", testClaimExpiredTakenOver},
 	{"DoneNeverAgain", testClaimDoneNeverAgain},
 	{"ReleaseThenClaimable", testClaimRelease},
+	{"ReleaseStartsAfresh", testClaimReleaseStartsAfresh},
+	{"ReleaseUnsureCountsOn", testClaimReleaseUnsure},
+	{"Renew", testClaimRenew},
 	{"DoneAfterLeaseLost", testClaimDoneAfterLeaseLost},
 	{"DoneAfterLeaseRanOut", testClaimDoneAfterLeaseRanOut},
 	{"Race", testClaimRace},
@@ -276,5 +279,109 @@ func testClaimKeysIndependent(t *testing.T, s *suite) {
 		if wantWon := i == 1; ok != wantWon {
 			t.Errorf("Claim(%q) by b = %+v, %v; want %v", k, c, ok, wantWon)
 		}
+	}
+}
+
+// A sure release deletes the claim: the next one is a first attempt even
+// after a takeover, so it does not check for work that surely failed.
+func testClaimReleaseStartsAfresh(t *testing.T, s *suite) {
+	db := s.open(t)
+	key := store.RecapKey(Start)
+	db.mustClaim(t, key, "a")
+	db.set(Start.Add(lease))
+	if c, ok := db.mustClaim(t, key, "b"); !ok || c.Attempts != 2 {
+		t.Fatalf("takeover = %+v, %v; want b, attempt 2", c, ok)
+	}
+	if err := db.Release(ctx, key, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if c, ok := db.mustClaim(t, key, "c"); !ok || c.Attempts != 1 || c.Owner != "c" {
+		t.Fatalf("Claim after a sure release = %+v, %v; want c, attempt 1", c, ok)
+	}
+}
+
+// An unsure release leaves the claim claimable at once, by anyone (its
+// owner included), as a takeover: Attempts counts on.
+func testClaimReleaseUnsure(t *testing.T, s *suite) {
+	db := s.open(t)
+	key := store.MeetingReminderKey(3, Start)
+	db.mustClaim(t, key, "a")
+	// Another owner's unsure release does nothing.
+	if err := db.ReleaseUnsure(ctx, key, "b"); err != nil {
+		t.Fatalf("ReleaseUnsure by another owner: %v", err)
+	}
+	if c, ok := db.mustClaim(t, key, "b"); ok || c.Owner != "a" {
+		t.Fatalf("Claim after another owner's unsure release = %+v, %v; want refused, held by a", c, ok)
+	}
+	if err := db.ReleaseUnsure(ctx, key, "a"); err != nil {
+		t.Fatalf("ReleaseUnsure: %v", err)
+	}
+	c, ok := db.mustClaim(t, key, "a") // no time has passed
+	want := store.Claim{Key: key, Owner: "a", State: store.ClaimHeld, ClaimedAt: Start, Expires: Start.Add(lease), Attempts: 2}
+	if !ok || !sameClaim(c, want) {
+		t.Fatalf("Claim after an unsure release = %+v, %v; want %+v", c, ok, want)
+	}
+	if err := db.ReleaseUnsure(ctx, key, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if c, ok := db.mustClaim(t, key, "b"); !ok || c.Attempts != 3 || c.Owner != "b" {
+		t.Fatalf("Claim by b after a second unsure release = %+v, %v; want b, attempt 3", c, ok)
+	}
+	// The old owner can no longer finish; the new one can, and that is final.
+	if err := db.Done(ctx, key, "a"); !errors.Is(err, store.ErrLeaseLost) {
+		t.Fatalf("Done by the owner that released = %v, want ErrLeaseLost", err)
+	}
+	if err := db.Done(ctx, key, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ReleaseUnsure(ctx, key, "b"); err != nil {
+		t.Fatalf("ReleaseUnsure(done): %v", err)
+	}
+	if c, ok := db.mustClaim(t, key, "c"); ok || c.State != store.ClaimDone {
+		t.Fatalf("Claim of a done claim after an unsure release = %+v, %v; want refused, done", c, ok)
+	}
+	if err := db.ReleaseUnsure(ctx, "never", "a"); err != nil {
+		t.Fatalf("ReleaseUnsure(unknown): %v", err)
+	}
+}
+
+// A renewed claim is not taken over while the renewal lasts; only its
+// owner renews it, and not once it is lost or done.
+func testClaimRenew(t *testing.T, s *suite) {
+	db := s.open(t)
+	key := store.SLAReminderKey(5)
+	db.mustClaim(t, key, "a")
+	renewed := Start.Add(lease - time.Second)
+	db.set(renewed)
+	if err := db.Renew(ctx, key, "a", lease); err != nil {
+		t.Fatalf("Renew: %v", err)
+	}
+	if err := db.Renew(ctx, key, "b", lease); !errors.Is(err, store.ErrLeaseLost) {
+		t.Fatalf("Renew by another owner = %v, want ErrLeaseLost", err)
+	}
+	db.set(Start.Add(lease)) // past the first lease, within the renewal
+	if c, ok := db.mustClaim(t, key, "b"); ok || c.Owner != "a" || c.Attempts != 1 || !c.Expires.Equal(renewed.Add(lease)) {
+		t.Fatalf("Claim of a renewed claim = %+v, %v; want refused, held by a until %v", c, ok, renewed.Add(lease))
+	}
+	// Ran out, not taken over: the owner may still renew (as it may finish).
+	db.set(renewed.Add(2 * lease))
+	if err := db.Renew(ctx, key, "a", lease); err != nil {
+		t.Fatalf("Renew after the lease ran out, not taken over = %v, want nil", err)
+	}
+	db.set(renewed.Add(4 * lease))
+	if c, ok := db.mustClaim(t, key, "b"); !ok || c.Attempts != 2 {
+		t.Fatalf("takeover = %+v, %v; want b, attempt 2", c, ok)
+	}
+	if err := db.Renew(ctx, key, "a", lease); !errors.Is(err, store.ErrLeaseLost) {
+		t.Fatalf("Renew after a takeover = %v, want ErrLeaseLost", err)
+	}
+	if err := db.Done(ctx, key, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Renew(ctx, key, "b", lease); !errors.Is(err, store.ErrLeaseLost) {
+		t.Fatalf("Renew of a done claim = %v, want ErrLeaseLost", err)
+	}
+	if err := db.Renew(ctx, "never", "a", lease); !errors.Is(err, store.ErrLeaseLost) {
+		t.Fatalf("Renew of a key never claimed = %v, want ErrLeaseLost", err)
 	}
 }
