@@ -334,8 +334,8 @@ func serve(ctx context.Context, cfg Config, db store.Store, log *slog.Logger, me
 	once := schedules.Once{Store: db, Owner: instance(), Posts: metrics}
 	sched := schedules.New(cfg.Location, log)
 	// SLA and meeting reminders run on timers set to the next reminder due
-	// (within a second of it), and every 20 s for what another instance
-	// changed or a claim whose lease ran out.
+	// (within a second of it), and every 10 s for what another instance
+	// changed or a claim whose lease ran out (20 s: taken over within 30).
 	sla := &schedules.SLAReminders{Store: db, Once: once, Poster: b, Message: h.SLAReminder(), SLA: cfg.SLA, Log: log}
 	wakeSLA = sched.AddTimer("sla", 0, sla.Next, sla.Run)
 	meetings := &schedules.MeetingReminders{Store: db, Once: once, Messages: h, Poster: b, Before: cfg.MeetingReminder, Log: log}

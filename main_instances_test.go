@@ -152,3 +152,44 @@ func TestTwoInstancesCountEventsOnce(t *testing.T) {
 	}
 	t.Logf("%d reactions over two instances, %d handed over after the kill, 20 delivered twice: all counted once", len(burst), retried)
 }
+
+// TestTimedWorkTakenOverWithin30s runs two instances on one PostgreSQL
+// database with a recap due: A claims it and dies (kill -9) while its post
+// is in flight and before Slack stored it; B, running all along, takes the
+// recap over once A's lease runs out, looks for it in Slack, and posts it
+// — within 30 s of the death (SPEC §12), and once.
+func TestTimedWorkTakenOverWithin30s(t *testing.T) {
+	if storetest.Backend() != "postgres" {
+		t.Skip("several instances run on PostgreSQL only")
+	}
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	fake := slackfake.New()
+	defer fake.Close()
+	env := recapEnv(t, fake)
+	release := fake.HoldPosts(onceChannel, false)
+	a := startBot(t, ctx, fake, env, 1)
+	if _, err := fake.WaitCall(ctx, "chat.postMessage", toRecapChannel); err != nil {
+		t.Fatalf("%v\nstderr of A:\n%s", err, a.stderr)
+	}
+	b := startBot(t, ctx, fake, env, 2)
+	if err := a.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.wait(t, ctx); err == nil || !strings.Contains(err.Error(), "killed") {
+		t.Fatalf("instance A exit = %v, want killed", err)
+	}
+	killed := time.Now()
+	release() // A's post is lost with it: Slack never stored it
+	b.waitLog(t, ctx, "recap posted")
+	took := time.Since(killed)
+	b.stop(t, ctx)
+	if n := recaps(t, fake); n != 1 {
+		t.Fatalf("%d recaps in the channel, want 1\nstderr of B:\n%s", n, b.stderr)
+	}
+	if took > 30*time.Second {
+		t.Fatalf("instance B posted the recap %v after A died, want within 30 s", took)
+	}
+	t.Logf("instance B took the recap over %v after A died", took.Round(time.Millisecond))
+}

@@ -8,7 +8,7 @@ import (
 // DefaultPoll is how often a timer's job runs when nothing is due sooner:
 // what it cannot be told of (another instance's change, a claim whose
 // lease ran out, a post that failed) is picked up within this.
-const DefaultPoll = 20 * time.Second
+const DefaultPoll = 10 * time.Second
 
 // A timer runs a job when the job's next due time comes — a timer set to
 // that time, not a poll — at least every poll, and at once when woken.
