@@ -15,10 +15,10 @@ import (
 
 // TestTwoInstancesCountEventsOnce runs two `smarketing run` processes on
 // one PostgreSQL database, each with its own Socket Mode connection (SPEC
-// §12). Slack gives an envelope to one of them; the fake gives each to the
-// newest live connection, as Slack may. A kill -9 of the instance holding a
-// burst makes the fake hand what it had not acked to the other one (as
-// Slack does to the app's other connections), and an event delivered again
+// §12). Slack spreads envelopes over the connections; so does the fake
+// (in turn). A kill -9 of one instance in the middle of a burst makes the
+// fake hand what it held and had not acked to the other one (as Slack
+// does to the app's other connections), and an event delivered again
 // under a new envelope reaches the instance that did not apply it: every
 // rating still counts exactly once, across the instances, because event ids
 // are claimed in the database they share.
@@ -46,7 +46,7 @@ func TestTwoInstancesCountEventsOnce(t *testing.T) {
 		"LOG_LEVEL":                 "warn",
 	}
 	a := startBot(t, ctx, fake, env, 1)
-	b := startBot(t, ctx, fake, env, 2) // the newest: envelopes go to it
+	b := startBot(t, ctx, fake, env, 2)
 
 	posted := time.Now().Add(-time.Hour).Unix()
 	var leadTS []string
@@ -86,9 +86,11 @@ func TestTwoInstancesCountEventsOnce(t *testing.T) {
 			"message":  map[string]any{"type": "message", "user": "UMKT", "text": text, "ts": leadTS[0]},
 			"event_ts": evTS, "ts": evTS})
 	}
+	// Not spread yet: the newest connection, B's, gets it.
 	if _, err := fake.WaitAck(ctx, edit("EvEdit1", "Lead 0, first edit")); err != nil {
 		t.Fatal(err)
 	}
+	fake.SetSpread(true)
 	half := len(burst) / 2
 	for _, s := range burst[:half] {
 		fake.SendEvent(s.eventID, s.event)

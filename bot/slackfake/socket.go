@@ -99,6 +99,8 @@ type socketState struct {
 	firstAck     map[string]int
 	other        []json.RawMessage
 	redeliver    bool
+	spread       bool // envelopes go round the live sockets, not to the newest
+	turn         int  // with spread: the seq of the socket that got the last one
 	pingInterval time.Duration
 }
 
@@ -236,12 +238,45 @@ func (s *Server) requeueLocked(fs []frame) {
 	if len(fs) == 0 {
 		return
 	}
-	if c := s.sock.current; c != nil && !c.dead {
+	if c := s.targetLocked(); c != nil {
 		c.queue = append(c.queue, fs...)
 		c.signal()
 		return
 	}
 	s.sock.pending = append(slices.Clone(fs), s.sock.pending...)
+}
+
+// targetLocked is the socket the next envelopes go to: the current one,
+// or with [Server.SetSpread] the next live greeted one after the last
+// used, in the order they were accepted; nil if none. s.mu must be held.
+func (s *Server) targetLocked() *conn {
+	c := s.sock.current
+	if c == nil || c.dead {
+		return nil
+	}
+	if !s.sock.spread {
+		return c
+	}
+	var first, next *conn
+	for o := range s.sock.conns {
+		if o.dead || !o.helloSent {
+			continue
+		}
+		if first == nil || o.seq < first.seq {
+			first = o
+		}
+		if o.seq > s.sock.turn && (next == nil || o.seq < next.seq) {
+			next = o
+		}
+	}
+	if next == nil {
+		next = first
+	}
+	if next == nil {
+		return c
+	}
+	s.sock.turn = next.seq
+	return next
 }
 
 // readLoop records every frame the bot sends until the socket fails.
@@ -595,6 +630,16 @@ func (s *Server) Resend(envelopeID string, retryAttempt int) {
 	rec.env.RetryAttempt = retryAttempt
 	rec.env.RetryReason = "timeout"
 	s.enqueueLocked(frame{kind: frameEnvelope, envID: envelopeID, data: MustJSON(rec.env)})
+}
+
+// SetSpread sets whether envelopes are spread over the live sockets in
+// turn, as Slack spreads them over an app's connections (up to 10: one per
+// instance), instead of all going to the newest socket. Either way, when a
+// socket dies the newest live one gets what it held and had not acked.
+func (s *Server) SetSpread(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sock.spread = on
 }
 
 // SetRedeliverUnacked sets whether each new socket first gets every earlier envelope
