@@ -183,7 +183,12 @@ func TestTimedWorkTakenOverWithin30s(t *testing.T) {
 		t.Fatalf("instance A exit = %v, want killed", err)
 	}
 	killed := time.Now()
-	release() // A's post is lost with it: Slack never stored it
+	// A's post is lost with it: Slack never stored it (released only once
+	// the fake saw A's connection go, or it would answer and store it).
+	if err := fake.WaitAbandonedPosts(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	release()
 	b.waitLog(t, ctx, "recap posted")
 	took := time.Since(killed)
 	b.stop(t, ctx)

@@ -159,6 +159,13 @@ func TestKillDuringRecapPostThenRestart(t *testing.T) {
 				t.Fatalf("bot exit = %v, want killed", err)
 			}
 			killed := time.Now()
+			if !tc.stored {
+				// Released only once the fake saw the connection go, or it
+				// would answer the post and store it.
+				if err := fake.WaitAbandonedPosts(ctx, 1); err != nil {
+					t.Fatal(err)
+				}
+			}
 			release()
 			if want := map[bool]int{true: 1, false: 0}[tc.stored]; recaps(t, fake) != want {
 				t.Fatalf("%d recaps in the channel at the kill, want %d", recaps(t, fake), want)

@@ -140,6 +140,10 @@ func (s *Server) HoldPosts(channel string, stored bool) (release func()) {
 			case <-released:
 				s.ServeDefault(w, r)
 			case <-r.Context().Done():
+				s.mu.Lock()
+				s.abandoned++
+				s.broadcastLocked()
+				s.mu.Unlock()
 			}
 			return
 		}
@@ -161,4 +165,13 @@ func (s *Server) HoldPosts(channel string, stored bool) (release func()) {
 			s.Handle("chat.postMessage", nil)
 		})
 	}
+}
+
+// WaitAbandonedPosts waits until n posts held by [Server.HoldPosts] (not
+// stored) have been given up by their client — the connection closed, say
+// because the bot was killed — so that releasing the hold cannot store
+// them. It returns [ErrClosed] if the server is closed first, or ctx's
+// error.
+func (s *Server) WaitAbandonedPosts(ctx context.Context, n int) error {
+	return s.wait(ctx, func() bool { return s.abandoned >= n })
 }

@@ -79,6 +79,7 @@ type Server struct {
 	botToken, appToken string
 	handlers           map[string]http.HandlerFunc
 	calls              []Call
+	abandoned          int // posts held by HoldPosts whose client went away
 
 	sock socketState
 	api  apiState
