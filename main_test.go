@@ -188,7 +188,11 @@ func TestRunOverSocketMode(t *testing.T) {
 		"SLACK_API_URL":   fake.APIURL(),
 		"SMARKETING_DB":   storetest.DSN(t),
 		"LOG_FORMAT":      "json",
+		// One group resolved, one unknown: both said in the log.
+		"SMARKETING_SALES":     "U0ANA,SSALES",
+		"SMARKETING_MARKETING": "SGONE",
 	}
+	fake.SetUserGroup("SSALES", "U0BEA", "U0CAL")
 	cmd := command(t, ctx, env, "run")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -199,6 +203,10 @@ func TestRunOverSocketMode(t *testing.T) {
 	go func() { exited <- cmd.Wait() }()
 	if err := fake.WaitConnected(ctx); err != nil {
 		t.Fatalf("binary never connected: %v\n%s", err, stderr.String())
+	}
+
+	if _, err := fake.WaitCall(ctx, "usergroups.users.list", func(c slackfake.Call) bool { return c.Params["usergroup"] == "SGONE" }); err != nil {
+		t.Fatalf("the user groups were not looked up at start: %v", err)
 	}
 
 	send := func(text string) (string, time.Duration) {
@@ -243,6 +251,9 @@ func TestRunOverSocketMode(t *testing.T) {
 	if strings.Contains(stderr.String(), slackfake.BotToken) || strings.Contains(stderr.String(), slackfake.AppToken) {
 		t.Fatal("a token appears in the logs")
 	}
+	mustHave(t, "log", stderr.String(),
+		`"sales_users":1,"sales_groups":1,"marketing_users":0,"marketing_groups":1`,
+		`"msg":"user group not found, its members count for no side","component":"sides","variable":"SMARKETING_MARKETING","group":"SGONE"`)
 }
 
 func TestRunRejectedTokenExits(t *testing.T) {
