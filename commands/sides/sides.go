@@ -116,7 +116,7 @@ type Roster struct {
 	refresh sync.Mutex    // one refresh at a time
 	kick    chan struct{} // a lookup asks Run for a refresh
 	tried   atomic.Int64  // when the last refresh started, Unix nanoseconds
-	logged  bool          // the first complete membership was logged; under refresh
+	logged  bool          // the first refresh was logged at info; under refresh
 }
 
 // snapshot is one membership, never changed once stored.
@@ -246,7 +246,7 @@ func (r *Roster) Refresh(ctx context.Context) error {
 	s.pending = pending
 	r.state.Store(s)
 	level := slog.LevelDebug
-	if !r.logged && len(members) == len(r.groups) {
+	if !r.logged { // the first, at start; the others only at debug
 		r.logged, level = true, slog.LevelInfo
 	}
 	r.log.Log(ctx, level, "sides refreshed", "sales_users", len(s.sales), "marketing_users", len(s.marketing),
