@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"regexp"
@@ -15,6 +16,7 @@ import (
 	"github.com/joho/godotenv"
 
 	"smarketing/commands"
+	"smarketing/commands/sides"
 	"smarketing/schedules/cronspec"
 )
 
@@ -35,6 +37,14 @@ type Config struct {
 	LogLevel        slog.Level
 	LogJSON         bool
 	HTTPAddr        string // HOST:PORT of /healthz, /readyz and /metrics; "" for none
+
+	// Sales and Marketing are who is on each side (SPEC §8): users and
+	// user groups, resolved by a sides.Roster.
+	Sales, Marketing sides.List
+	// ReviewEvery is how long an agreed term or persona stays verified
+	// before it is due for review (SPEC §8). Read and checked now; the
+	// agreed-definitions feature will use it.
+	ReviewEvery time.Duration
 }
 
 // LoadConfig reads the configuration through getenv and checks every value
@@ -97,6 +107,15 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.Reactions, err = commands.ParseReactions(get("SMARKETING_REACTIONS", commands.DefaultReactions)); err != nil {
 		fail("SMARKETING_REACTIONS: %v; write it like +1=good,-1=poor,fire=hot", err)
+	}
+	if c.Sales, err = sides.ParseList(get("SMARKETING_SALES", "")); err != nil {
+		fail("SMARKETING_SALES: %v", err)
+	}
+	if c.Marketing, err = sides.ParseList(get("SMARKETING_MARKETING", "")); err != nil {
+		fail("SMARKETING_MARKETING: %v", err)
+	}
+	if c.ReviewEvery, err = parseLongDuration(get("SMARKETING_REVIEW_EVERY", "90d")); err != nil {
+		fail("SMARKETING_REVIEW_EVERY must be a positive duration in days (90d), weeks (13w) or hours (2160h) (got %q: %v)", get("SMARKETING_REVIEW_EVERY", ""), err)
 	}
 	if c.HTTPAddr != "" {
 		if err := checkHostPort(c.HTTPAddr); err != nil {
@@ -171,6 +190,34 @@ func checkHostPort(addr string) error {
 		return fmt.Errorf("port %q is not a number from 1 to 65535", port)
 	}
 	return nil
+}
+
+// parseLongDuration reads a positive duration: whole days ("90d") or
+// weeks ("13w"), or anything time.ParseDuration takes ("2160h", "1h30m").
+func parseLongDuration(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, errors.New("empty")
+	}
+	if unit := map[byte]time.Duration{'d': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[s[len(s)-1]]; unit != 0 {
+		n, err := strconv.ParseInt(s[:len(s)-1], 10, 64)
+		switch {
+		case err != nil && !errors.Is(err, strconv.ErrRange):
+			return 0, errors.New("write whole days or weeks, such as 90d or 13w")
+		case err == nil && n <= 0:
+			return 0, errors.New("must be more than zero")
+		case err != nil || n > int64(math.MaxInt64/unit):
+			return 0, errors.New("too long")
+		}
+		return time.Duration(n) * unit, nil
+	}
+	d, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		return 0, errors.New("not a duration")
+	case d <= 0:
+		return 0, errors.New("must be more than zero")
+	}
+	return d, nil
 }
 
 func channelList(s string) ([]string, error) {

@@ -3,8 +3,12 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"smarketing/commands/sides"
 )
 
 func TestLoadDotEnv(t *testing.T) {
@@ -85,5 +89,101 @@ func TestLoadDotEnvErrors(t *testing.T) {
 	}
 	if _, err := loadDotEnv(filepath.Join(t.TempDir(), "missing"), os.Getenv); err != nil {
 		t.Errorf("loadDotEnv(no file) = %v, want nil", err)
+	}
+}
+
+func TestLoadConfigSides(t *testing.T) {
+	tests := []struct {
+		name              string
+		sales, marketing  string
+		wantSales, wantMk sides.List
+		errHas            string // "" for no error
+	}{
+		{name: "unset", wantSales: sides.List{}, wantMk: sides.List{}},
+		{
+			name: "users and groups", sales: "U0ANA, S0SALES", marketing: "W0MO,S0MKT,U0ANA",
+			wantSales: sides.List{Users: []string{"U0ANA"}, Groups: []string{"S0SALES"}},
+			wantMk:    sides.List{Users: []string{"W0MO", "U0ANA"}, Groups: []string{"S0MKT"}},
+		},
+		{
+			name: "spaces, empty items and duplicates", sales: " U0ANA ,, U0ANA ,S0SALES,S0SALES, ", marketing: " ",
+			wantSales: sides.List{Users: []string{"U0ANA"}, Groups: []string{"S0SALES"}},
+		},
+		{name: "channel in sales", sales: "C0LEADS", errHas: `SMARKETING_SALES: "C0LEADS" is not a user ID`},
+		{name: "name in marketing", marketing: "U0ANA,@mo", errHas: `SMARKETING_MARKETING: "@mo" is not a user ID`},
+		{name: "lower case", sales: "s0sales", errHas: "SMARKETING_SALES: \"s0sales\" is not a user ID (U0123ABCD) or a user group ID (S0123ABCD): IDs are in capitals"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{"SMARKETING_SALES": tc.sales, "SMARKETING_MARKETING": tc.marketing}
+			cfg, err := LoadConfig(func(k string) string { return env[k] })
+			if tc.errHas != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.errHas) || strings.Contains(err.Error(), "\n") {
+					t.Fatalf("LoadConfig = %v; want one line with %q", err, tc.errHas)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("LoadConfig: %v", err)
+			}
+			for _, c := range []struct {
+				name      string
+				got, want sides.List
+			}{{"Sales", cfg.Sales, tc.wantSales}, {"Marketing", cfg.Marketing, tc.wantMk}} {
+				if !slices.Equal(c.got.Users, c.want.Users) || !slices.Equal(c.got.Groups, c.want.Groups) {
+					t.Errorf("%s = %+v, want %+v", c.name, c.got, c.want)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadConfigReviewEvery(t *testing.T) {
+	const day = 24 * time.Hour
+	tests := []struct {
+		in     string
+		want   time.Duration
+		errHas string
+	}{
+		{"", 90 * day, ""},
+		{"90d", 90 * day, ""},
+		{" 30d ", 30 * day, ""},
+		{"13w", 91 * day, ""},
+		{"2160h", 90 * day, ""},
+		{"1h30m", 90 * time.Minute, ""},
+		{"0d", 0, "must be more than zero"},
+		{"0s", 0, "must be more than zero"},
+		{"-5d", 0, "must be more than zero"},
+		{"-1h", 0, "must be more than zero"},
+		{"1.5d", 0, "write whole days or weeks"},
+		{"d", 0, "write whole days or weeks"},
+		{"90 days", 0, "not a duration"},
+		{"3mo", 0, "not a duration"},
+		{"90D", 0, "not a duration"},
+		{"99999999999999999999d", 0, "too long"},
+		{"9999999999999w", 0, "too long"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			cfg, err := LoadConfig(func(k string) string {
+				if k == "SMARKETING_REVIEW_EVERY" {
+					return tc.in
+				}
+				return ""
+			})
+			if tc.errHas != "" {
+				if err == nil || !strings.Contains(err.Error(), "SMARKETING_REVIEW_EVERY must be a positive duration") ||
+					!strings.Contains(err.Error(), tc.errHas) || strings.Contains(err.Error(), "\n") {
+					t.Fatalf("LoadConfig = %v; want one line naming SMARKETING_REVIEW_EVERY with %q", err, tc.errHas)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("LoadConfig: %v", err)
+			}
+			if cfg.ReviewEvery != tc.want {
+				t.Fatalf("ReviewEvery = %v, want %v", cfg.ReviewEvery, tc.want)
+			}
+		})
 	}
 }

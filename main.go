@@ -26,6 +26,7 @@ import (
 	"smarketing/bot/probes"
 	"smarketing/commands"
 	"smarketing/commands/shell"
+	"smarketing/commands/sides"
 	"smarketing/commands/transfer"
 	"smarketing/schedules"
 	"smarketing/schedules/cronspec"
@@ -278,6 +279,9 @@ func handlerOptions(cfg Config) commands.Options {
 		Admins: cfg.Admins, Location: cfg.Location,
 		LeadsChannels: cfg.LeadsChannels, Reactions: cfg.Reactions, SLA: cfg.SLA,
 		RecapChannel: cfg.RecapChannel, MeetingReminder: cfg.MeetingReminder,
+		// Without Slack (shell, recap) only the users listed by ID count;
+		// serve resolves the groups too.
+		Sides: sides.NewRoster(cfg.Sales, cfg.Marketing, nil, sides.Options{}),
 	}
 }
 
@@ -285,7 +289,9 @@ func handlerOptions(cfg Config) commands.Options {
 // metrics.
 func serve(ctx context.Context, cfg Config, db store.Store, log *slog.Logger, metrics *probes.Metrics) error {
 	log.Info("starting", "version", buildVersion(), "db", db.Backend(), "instance", instance(), "api_url", cfg.APIURL,
-		"timezone", cfg.Location.String(), "leads_channels", len(cfg.LeadsChannels), "admins", len(cfg.Admins))
+		"timezone", cfg.Location.String(), "leads_channels", len(cfg.LeadsChannels), "admins", len(cfg.Admins),
+		"sales_users", len(cfg.Sales.Users), "sales_groups", len(cfg.Sales.Groups),
+		"marketing_users", len(cfg.Marketing.Users), "marketing_groups", len(cfg.Marketing.Groups))
 	b := bot.New(bot.Options{BotToken: cfg.BotToken, AppToken: cfg.AppToken, APIURL: cfg.APIURL, Log: log, Metrics: metrics})
 	if cfg.HTTPAddr != "" {
 		// Probes and metrics (SPEC §12): up from before Slack is reached,
@@ -318,6 +324,18 @@ func serve(ctx context.Context, cfg Config, db store.Store, log *slog.Logger, me
 	}
 	opts := handlerOptions(cfg)
 	opts.WorkspaceURL = self.URL
+	// Who is on which side: the user groups are resolved from Slack in
+	// the background (at once, then every 30 minutes), and stop with the
+	// bot.
+	roster := sides.NewRoster(cfg.Sales, cfg.Marketing, b, sides.Options{Log: log})
+	opts.Sides = roster
+	rosterCtx, stopRoster := context.WithCancel(ctx)
+	rosterDone := make(chan struct{})
+	go func() {
+		defer close(rosterDone)
+		_ = roster.Run(rosterCtx) // nil once stopped; each failed group is logged
+	}()
+	defer func() { stopRoster(); <-rosterDone }()
 	// A change that may move a reminder's due time sets its timer again
 	// (the wakes are set below, before anything is handled).
 	var wakeSLA, wakeMeetings func()

@@ -99,6 +99,9 @@ func TestConfigErrorsAreOneClearLine(t *testing.T) {
 		{"bad sla", with("SMARKETING_SLA", "tomorrow"), []string{"run"}, 1, "SMARKETING_SLA"},
 		{"bad reactions", with("SMARKETING_REACTIONS", "+1=great"), []string{"run"}, 1, "SMARKETING_REACTIONS"},
 		{"bad channel", with("SMARKETING_LEADS_CHANNELS", "#leads"), []string{"run"}, 1, "SMARKETING_LEADS_CHANNELS"},
+		{"bad sales", with("SMARKETING_SALES", "#sales"), []string{"run"}, 1, "SMARKETING_SALES: \"#sales\" is not a user ID"},
+		{"bad marketing", with("SMARKETING_MARKETING", "U0MO,@ana"), []string{"run"}, 1, "SMARKETING_MARKETING: \"@ana\" is not a user ID"},
+		{"bad review every", with("SMARKETING_REVIEW_EVERY", "quarterly"), []string{"run"}, 1, "SMARKETING_REVIEW_EVERY must be a positive duration"},
 		{"http addr without port", with("SMARKETING_HTTP_ADDR", "localhost"), []string{"run"}, 1, "SMARKETING_HTTP_ADDR must be HOST:PORT"},
 		{"http port out of range", with("SMARKETING_HTTP_ADDR", "127.0.0.1:70000"), []string{"run"}, 1, "SMARKETING_HTTP_ADDR must be HOST:PORT"},
 		{"http port not a number", with("SMARKETING_HTTP_ADDR", "127.0.0.1:http"), []string{"run"}, 1, "SMARKETING_HTTP_ADDR must be HOST:PORT"},
@@ -185,7 +188,11 @@ func TestRunOverSocketMode(t *testing.T) {
 		"SLACK_API_URL":   fake.APIURL(),
 		"SMARKETING_DB":   storetest.DSN(t),
 		"LOG_FORMAT":      "json",
+		// One group resolved, one unknown: both said in the log.
+		"SMARKETING_SALES":     "U0ANA,SSALES",
+		"SMARKETING_MARKETING": "SGONE",
 	}
+	fake.SetUserGroup("SSALES", "U0BEA", "U0CAL")
 	cmd := command(t, ctx, env, "run")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -196,6 +203,10 @@ func TestRunOverSocketMode(t *testing.T) {
 	go func() { exited <- cmd.Wait() }()
 	if err := fake.WaitConnected(ctx); err != nil {
 		t.Fatalf("binary never connected: %v\n%s", err, stderr.String())
+	}
+
+	if _, err := fake.WaitCall(ctx, "usergroups.users.list", func(c slackfake.Call) bool { return c.Params["usergroup"] == "SGONE" }); err != nil {
+		t.Fatalf("the user groups were not looked up at start: %v", err)
 	}
 
 	send := func(text string) (string, time.Duration) {
@@ -240,6 +251,9 @@ func TestRunOverSocketMode(t *testing.T) {
 	if strings.Contains(stderr.String(), slackfake.BotToken) || strings.Contains(stderr.String(), slackfake.AppToken) {
 		t.Fatal("a token appears in the logs")
 	}
+	mustHave(t, "log", stderr.String(),
+		`"sales_users":1,"sales_groups":1,"marketing_users":0,"marketing_groups":1`,
+		`"msg":"user group not found, its members count for no side","component":"sides","variable":"SMARKETING_MARKETING","group":"SGONE"`)
 }
 
 func TestRunRejectedTokenExits(t *testing.T) {

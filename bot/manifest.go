@@ -158,6 +158,7 @@ func Manifest(appName string, cmds []commands.Command) ([]byte, error) {
 			"groups:history",   // the same in private channels
 			"reactions:read",   // reaction_added and reaction_removed on leads
 			"files:write",      // the weekly chart in the recap
+			"usergroups:read",  // members of the user groups in SMARKETING_SALES and SMARKETING_MARKETING
 		}}},
 		Settings: settings{
 			EventSubscriptions: eventSubscriptions{BotEvents: []string{

@@ -232,7 +232,7 @@ func TestManifestContent(t *testing.T) {
 	}{
 		{
 			[]string{"oauth_config", "scopes", "bot"},
-			[]string{"channels:history", "chat:write", "commands", "files:write", "groups:history", "reactions:read"},
+			[]string{"channels:history", "chat:write", "commands", "files:write", "groups:history", "reactions:read", "usergroups:read"},
 		},
 		{
 			[]string{"settings", "event_subscriptions", "bot_events"},

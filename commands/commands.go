@@ -73,6 +73,10 @@ type Options struct {
 	RecapChannel    string        // default channel of meetings
 	MeetingReminder time.Duration // how long before a meeting its reminder goes out
 
+	// Sides says who is on the sales and the marketing side; nil puts
+	// no one on either.
+	Sides Sides
+
 	// Changed, if set, is told after a change that may move a timed
 	// job's next due time (a lead or a rating recorded, a meeting added
 	// or deleted), so that its timer is set again at once.
@@ -103,6 +107,7 @@ type Handler struct {
 	recapChannel    string
 	meetingReminder time.Duration
 	changed         func(Change)
+	sides           Sides
 }
 
 // dataStore is what the handlers need from the database.
@@ -146,7 +151,10 @@ func New(db dataStore, opt Options) *Handler {
 		leadChannels: map[string]bool{}, reactions: opt.Reactions, sla: opt.SLA,
 		workspaceURL: opt.WorkspaceURL, now: opt.Now,
 		recapChannel: opt.RecapChannel, meetingReminder: opt.MeetingReminder,
-		changed: opt.Changed,
+		changed: opt.Changed, sides: opt.Sides,
+	}
+	if h.sides == nil {
+		h.sides = nobody{}
 	}
 	if h.changed == nil {
 		h.changed = func(Change) {}

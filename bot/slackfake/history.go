@@ -43,6 +43,8 @@ type apiState struct {
 	files     int
 	allocated map[string]string // file id -> filename
 	uploads   map[string][]byte
+	groups    map[string][]string // user group id -> members
+	groupsErr string              // the error usergroups.users.list answers, if any
 }
 
 func (a *apiState) init() {
@@ -50,6 +52,7 @@ func (a *apiState) init() {
 	a.channels = make(map[string][]Message)
 	a.allocated = make(map[string]string)
 	a.uploads = make(map[string][]byte)
+	a.groups = make(map[string][]string)
 }
 
 // newTS returns a timestamp later than every one handed out or seeded so far,

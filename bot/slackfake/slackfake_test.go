@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -697,5 +698,56 @@ func TestCloseReleasesWaiters(t *testing.T) {
 	if err == nil {
 		resp.Body.Close()
 		t.Fatal("request after Close succeeded")
+	}
+}
+
+func TestUserGroups(t *testing.T) {
+	s := New()
+	defer s.Close()
+	ctx := testContext(t)
+	api := slack.New(BotToken, slack.OptionAPIURL(s.APIURL()))
+	s.SetUserGroup("SSALES", "UANA", "UBEA")
+	s.SetUserGroup("SEMPTY")
+
+	tests := []struct {
+		name    string
+		change  func()
+		group   string
+		want    []string
+		wantErr string
+	}{
+		{name: "members", group: "SSALES", want: []string{"UANA", "UBEA"}},
+		{name: "no members", group: "SEMPTY", want: []string{}},
+		{name: "unknown group", group: "SNONE", wantErr: "no_such_subteam"},
+		{name: "changed", change: func() { s.SetUserGroup("SSALES", "UCARL") }, group: "SSALES", want: []string{"UCARL"}},
+		{name: "failing", change: func() { s.FailUserGroups("ratelimited") }, group: "SSALES", wantErr: "ratelimited"},
+		{name: "failing no more", change: func() { s.FailUserGroups("") }, group: "SSALES", want: []string{"UCARL"}},
+		{name: "removed", change: func() { s.RemoveUserGroup("SSALES") }, group: "SSALES", wantErr: "no_such_subteam"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.change != nil {
+				tc.change()
+			}
+			got, err := api.GetUserGroupMembersContext(ctx, tc.group)
+			if tc.wantErr != "" {
+				if err == nil || err.Error() != tc.wantErr {
+					t.Fatalf("usergroups.users.list(%s) = %q, %v; want error %s", tc.group, got, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || !slices.Equal(got, tc.want) {
+				t.Fatalf("usergroups.users.list(%s) = %q, %v; want %q", tc.group, got, err, tc.want)
+			}
+		})
+	}
+	c := s.Calls("usergroups.users.list")
+	if len(c) != len(tests) || c[0].Params["usergroup"] != "SSALES" {
+		t.Fatalf("recorded %d calls (first %v), want %d with the usergroup param", len(c), c[0].Params, len(tests))
+	}
+
+	bad := slack.New("xoxb-wrong", slack.OptionAPIURL(s.APIURL()))
+	if _, err := bad.GetUserGroupMembersContext(ctx, "SEMPTY"); err == nil || err.Error() != "invalid_auth" {
+		t.Fatalf("wrong token: %v, want invalid_auth", err)
 	}
 }

@@ -342,6 +342,8 @@ func (s *Server) serveDefault(w http.ResponseWriter, r *http.Request, method, ke
 		s.completeUpload(w, p)
 	case "reactions.add":
 		writeJSON(w, obj{"ok": true})
+	case "usergroups.users.list":
+		s.userGroupUsers(w, p)
 	default:
 		writeError(w, "unknown_method")
 	}

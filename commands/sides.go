@@ -1,0 +1,20 @@
+package commands
+
+import "smarketing/commands/sides"
+
+// Sides tells which side of the company a user is on, for the approvals of
+// agreed definitions (SPEC §8). *sides.Roster is the real one: it answers
+// from memory and never waits for Slack.
+type Sides interface {
+	// SideOf reports whether userID is on the sales side and whether on
+	// the marketing side. Both can be true; an approval then counts for
+	// one side only, and the caller picks which.
+	SideOf(userID string) (sales, marketing bool)
+}
+
+var _ Sides = (*sides.Roster)(nil)
+
+// nobody is the [Sides] of a handler given none: no one is on either side.
+type nobody struct{}
+
+func (nobody) SideOf(string) (sales, marketing bool) { return false, false }
