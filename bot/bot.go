@@ -34,6 +34,7 @@ type Handler interface {
 	Event(ctx context.Context, ev any) (commands.Followup, error)
 	Fetched(ctx context.Context, ref commands.MessageRef, m *commands.Message) (commands.Followup, error)
 	PendingFetches(ctx context.Context) ([]commands.MessageRef, error)
+	Answered(ctx context.Context) ([]commands.DM, error)
 }
 
 var _ Handler = (*commands.Handler)(nil)
@@ -221,6 +222,13 @@ func (b *Bot) Run(ctx context.Context, h Handler) error {
 	sockErr := make(chan error, 1)
 	go func() { sockErr <- b.client.RunContext(sockCtx) }()
 	b.go_(func() { b.fetchPending(work) })
+	answeredCtx, stopAnswered := context.WithCancel(ctx)
+	answeredDone := make(chan struct{})
+	go func() {
+		defer close(answeredDone)
+		b.answeredLoop(answeredCtx, work)
+	}()
+	defer func() { stopAnswered(); <-answeredDone }()
 
 	var runErr error
 loop:

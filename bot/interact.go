@@ -52,9 +52,73 @@ func (b *Bot) slash(cmd slack.SlashCommand) (any, func(context.Context)) {
 	msg := render(resp)
 	// Marshalled once here; the ack sends these bytes as they are.
 	if js, err := json.Marshal(msg); err == nil && len(js) < maxAckPayload {
-		return json.RawMessage(js), nil
+		return json.RawMessage(js), b.afterAnswer(resp, nil)
 	}
-	return nil, func(ctx context.Context) { b.respond(ctx, cmd.ResponseURL, msg) }
+	return nil, b.afterAnswer(resp, func(ctx context.Context) { b.respond(ctx, cmd.ResponseURL, msg) })
+}
+
+// afterAnswer is the work after the ack of an answer: then (sending it,
+// if it did not ride in the ack), its deferred write, and the direct
+// messages it may have made due. Nil if there is none.
+func (b *Bot) afterAnswer(resp commands.Response, then func(context.Context)) func(context.Context) {
+	if then == nil && resp.Later == nil && !resp.Notify {
+		return nil
+	}
+	return func(ctx context.Context) {
+		if then != nil {
+			then(ctx)
+		}
+		if resp.Later != nil {
+			if err := resp.Later(ctx); err != nil {
+				b.log.Error("write after answer", "err", err)
+			}
+		}
+		if resp.Notify {
+			b.sendAnswered(ctx)
+		}
+	}
+}
+
+// sendAnswered sends the direct messages owed to those who asked for a
+// definition that is now in the glossary. The requests are taken before
+// the messages go out: a message that fails is logged, not retried.
+func (b *Bot) sendAnswered(ctx context.Context) {
+	dms, err := b.handler.Answered(ctx)
+	if err != nil {
+		b.log.Error("answered requests", "err", err)
+	}
+	for _, dm := range dms {
+		msg := render(dm.Message)
+		// channel = the user ID: the app's DM with that user.
+		if _, _, err := b.api.PostMessageContext(ctx, dm.User,
+			slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...)); err != nil {
+			b.log.Error("definition DM", "user", dm.User, "err", err)
+		}
+	}
+}
+
+// answeredEvery is how often the bot looks for requests answered by terms
+// that came another way than its own answers (an import, another instance
+// that stopped before sending).
+const answeredEvery = time.Minute
+
+// answeredLoop sends the owed definition DMs at start and then every
+// answeredEvery until ctx is done; the messages are sent with work.
+func (b *Bot) answeredLoop(ctx, work context.Context) {
+	t := time.NewTicker(answeredEvery)
+	defer t.Stop()
+	for {
+		func() {
+			ctx, cancel := context.WithTimeout(work, time.Minute)
+			defer cancel()
+			b.sendAnswered(ctx)
+		}()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // logError logs an internal error; a UserError is an answer, not a failure.
@@ -100,14 +164,14 @@ func (b *Bot) blockAction(cb slack.InteractionCallback) func(context.Context) {
 		meta := formContext{Channel: cb.Channel.ID, ResponseURL: cb.ResponseURL}
 		return func(ctx context.Context) { b.openModal(ctx, cb.TriggerID, resp.Modal, meta) }
 	}
-	return func(ctx context.Context) {
+	return b.afterAnswer(resp, func(ctx context.Context) {
 		msg := render(resp)
 		if !b.respond(ctx, cb.ResponseURL, msg) || !resp.InChannel {
 			return
 		}
 		// Shared: the ephemeral original has served its purpose.
 		b.respond(ctx, cb.ResponseURL, message{DeleteOriginal: true})
-	}
+	})
 }
 
 func (b *Bot) viewSubmission(cb slack.InteractionCallback) (any, func(context.Context)) {
@@ -148,7 +212,7 @@ func (b *Bot) viewSubmission(cb slack.InteractionCallback) (any, func(context.Co
 		return slack.NewErrorsViewSubmissionResponse(res.Errors), nil
 	}
 	msg := render(res.Reply)
-	return nil, func(ctx context.Context) { b.tell(ctx, meta, cb.User.ID, msg) }
+	return nil, b.afterAnswer(res.Reply, func(ctx context.Context) { b.tell(ctx, meta, cb.User.ID, msg) })
 }
 
 // formContext is what a modal must remember about where it was opened, so

@@ -124,6 +124,7 @@ type dataStore interface {
 	DeleteTerm(ctx context.Context, id int64) error
 	TermHistory(ctx context.Context, id int64) ([]store.Revision[store.Term], error)
 	SearchTerms(ctx context.Context, text string, limit int) ([]store.Term, error)
+	store.Gaps // commands/gaps.go
 
 	Persona(ctx context.Context, name string) (store.Persona, error)
 	PersonaByID(ctx context.Context, id int64) (store.Persona, error)
@@ -256,8 +257,11 @@ const maxCommandText = 8000
 
 // Act handles a button click.
 func (h *Handler) Act(ctx context.Context, a Action) (Response, error) {
-	if a.ActionID == ActionReason {
+	switch a.ActionID {
+	case ActionReason:
 		return h.reasonAction(ctx, a)
+	case ActionRequest:
+		return h.requestDefinition(ctx, a)
 	}
 	cmd, text, _ := strings.Cut(a.Value, " ")
 	req := Request{Command: cmd, Text: text, UserID: a.UserID, UserName: a.UserName, ChannelID: a.ChannelID}

@@ -54,6 +54,12 @@ func (h *Handler) Recap(ctx context.Context, at time.Time) (Recap, error) {
 	}
 	blocks = append(blocks, Divider{}, Section{Text: changesText(changes)})
 
+	glossary, err := h.recapGlossary(ctx, cur.From)
+	if err != nil {
+		return Recap{}, err
+	}
+	blocks = append(blocks, glossary...)
+
 	meetings, err := h.recapMeetings(ctx, at)
 	if err != nil {
 		return Recap{}, err

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"strings"
 	"unicode/utf8"
 )
@@ -15,6 +16,21 @@ type Response struct {
 	Replace bool
 	// Modal, when set, is a form to open for the caller instead of a message.
 	Modal *Modal
+	// Later, if set, is a write that need not delay the answer (counting a
+	// lookup that found nothing): the bot runs it after the ack, the shell
+	// after printing. Losing it to a crash loses a statistic, nothing more.
+	Later func(ctx context.Context) error
+	// Notify reports whether the answer may have defined a term someone
+	// asked for: the bot then asks [Handler.Answered] for the direct
+	// messages owed, after the ack.
+	Notify bool
+}
+
+// DM is a direct message owed to a user: the bot posts it with the user's
+// ID as the channel.
+type DM struct {
+	User    string
+	Message Response
 }
 
 // Block is one Block Kit block: [Header], [Section], [Context], [Divider] or
@@ -62,6 +78,9 @@ const (
 	// ActionShare posts the answer to the read-only command line in Value to
 	// the channel, for everyone.
 	ActionShare = "share"
+	// ActionRequest asks for a DM when a term named Value (a key made by
+	// [store.Key]) is added.
+	ActionRequest = "request_definition"
 )
 
 // Modal is a form. Its submission comes back as a [Submission] with the same

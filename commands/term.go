@@ -48,6 +48,7 @@ const termUsage = "*`/term` — the shared glossary*\n" +
 	"• `/term delete NAME` — delete (the person who added it, or an admin)\n" +
 	"• `/term list` — all terms by category\n" +
 	"• `/term search TEXT` — full-text search, best match first\n" +
+	"• `/term gaps` — the most-asked missing terms of the last 30 days\n" +
 	"Example: `/term add Marketing Qualified Lead (MQL) = A lead marketing judges ready for sales to contact`"
 
 func (h *Handler) term(ctx context.Context, req Request, shared bool) (Response, error) {
@@ -62,6 +63,8 @@ func (h *Handler) term(ctx context.Context, req Request, shared bool) (Response,
 		return h.termSearch(ctx, rest, shared)
 	case "history":
 		return h.termHistory(ctx, rest, shared)
+	case "gaps":
+		return h.termGaps(ctx, shared)
 	}
 	if shared {
 		// Only the read-only answers can be shared; anything else is a lookup.
@@ -119,7 +122,11 @@ func (h *Handler) termShow(ctx context.Context, typed string, shared bool) (Resp
 		return textResponse(termUsage), nil
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		return h.termMissing(ctx, name, shared)
+		resp, err := h.termMissing(ctx, name, shared)
+		if err == nil && !shared {
+			resp.Later = h.countGap(name)
+		}
+		return resp, err
 	}
 	if err != nil {
 		return Response{}, err
@@ -171,7 +178,8 @@ func (h *Handler) termMissing(ctx context.Context, name string, shared bool) (Re
 	}
 	if utf8.RuneCountInString(name) <= MaxTermName {
 		buttons = append(buttons, Button{ActionID: ActionRun, Text: truncateEscaped("Add "+name, 75), Value: "/term add " + nameRef(name), Primary: len(sugg) == 0})
-		msg += fmt.Sprintf("\nAdd it with `/term add %s = DEFINITION`.", Escape(name))
+		msg += fmt.Sprintf("\nAdd it with `/term add %s = DEFINITION`, or ask for someone to define it.", Escape(name))
+		buttons = append(buttons, Button{ActionID: ActionRequest, Text: "Request a definition", Value: store.Key(name)})
 	}
 	blocks := []Block{Section{Text: msg}}
 	if len(buttons) > 0 && !shared {
@@ -299,7 +307,10 @@ func (h *Handler) saved(verb string, t store.Term) Response {
 	if verb == "Updated" {
 		note = fmt.Sprintf(":white_check_mark: Updated *%s*.", Escape(t.Name))
 	}
-	return savedNote(note, h.termCard(t, false))
+	resp := savedNote(note, h.termCard(t, false))
+	// Its name or a new alias may be what someone asked for.
+	resp.Notify = true
+	return resp
 }
 
 func (h *Handler) termEdit(ctx context.Context, req Request, rest string) (Response, error) {

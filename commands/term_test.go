@@ -468,13 +468,14 @@ func TestTermLookupMiss(t *testing.T) {
 	mustAddTerm(t, db, store.Term{Name: "Churn", Definition: "d"}, "UANN")
 
 	resp := slash(t, h, "UBOB", "mqll")
-	wantText := "No term *mqll* in the glossary yet. Did you mean *MQL* (Marketing Qualified Lead)?\nAdd it with `/term add mqll = DEFINITION`."
+	wantText := "No term *mqll* in the glossary yet. Did you mean *MQL* (Marketing Qualified Lead)?\nAdd it with `/term add mqll = DEFINITION`, or ask for someone to define it."
 	if resp.Text != wantText {
 		t.Errorf("Text = %q, want %q", resp.Text, wantText)
 	}
 	wantButtons := []Button{
 		{ActionID: ActionRun, Text: "MQL", Value: "/term " + idRef(1)},
 		{ActionID: ActionRun, Text: "Add mqll", Value: "/term add " + nameRef("mqll")},
+		{ActionID: ActionRequest, Text: "Request a definition", Value: "mqll"},
 	}
 	if got := findButtons(resp); !slices.Equal(got, wantButtons) {
 		t.Errorf("buttons = %+v, want %+v", got, wantButtons)
@@ -485,7 +486,10 @@ func TestTermLookupMiss(t *testing.T) {
 	if strings.Contains(resp.Text, "Did you mean") {
 		t.Errorf("Text = %q, want no suggestions", resp.Text)
 	}
-	wantButtons = []Button{{ActionID: ActionRun, Text: "Add Net Promoter Score", Value: "/term add " + nameRef("Net Promoter Score"), Primary: true}}
+	wantButtons = []Button{
+		{ActionID: ActionRun, Text: "Add Net Promoter Score", Value: "/term add " + nameRef("Net Promoter Score"), Primary: true},
+		{ActionID: ActionRequest, Text: "Request a definition", Value: "net promoter score"},
+	}
 	if got := findButtons(resp); !slices.Equal(got, wantButtons) {
 		t.Errorf("buttons = %+v, want %+v", got, wantButtons)
 	}
@@ -512,6 +516,7 @@ func TestTermLookupMissAtMostFiveSuggestions(t *testing.T) {
 		switch {
 		case strings.HasPrefix(b.Value, "/term add "):
 			adds++
+		case b.ActionID == ActionRequest:
 		case strings.HasPrefix(b.Text, "Lead source ") && strings.HasPrefix(b.Value, "/term "+refPrefix):
 			suggestions++
 		default:

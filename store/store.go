@@ -215,6 +215,7 @@ type Transfer interface {
 // Store is everything the bot keeps.
 type Store interface {
 	Glossary
+	Gaps
 	Personas
 	Leads
 	Meetings

@@ -81,6 +81,8 @@ func Schema() []Table {
 			"added_by_name", Text, "added_at", Int, "cleared_at", NullInt)},
 		{Name: "claims", Columns: cols("key", Text, "owner", Text, "state", Text, "claimed_at", Int,
 			"expires_at", Int, "attempts", Int, "updated_at", Int)},
+		{Name: "term_gaps", Columns: cols("key", Text, "day", Text, "asked", Int)},
+		{Name: "gap_requests", Columns: cols("key", Text, "user_id", Text, "requested_at", Int)},
 	}
 }
 

@@ -266,6 +266,11 @@ func (ses *session) answer(ctx context.Context, resp commands.Response, err erro
 		return ses.form(ctx, resp.Modal)
 	}
 	ses.show(ctx, resp)
+	if resp.Later != nil {
+		if err := resp.Later(ctx); err != nil {
+			ses.say("  (%s)", sanitize(err.Error()))
+		}
+	}
 	return false
 }
 

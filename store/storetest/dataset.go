@@ -131,6 +131,9 @@ func seed(tb testing.TB, db *tdb) (heldKey string) {
 		tb.Fatalf("poison event: %+v, %v", res, err)
 	}
 
+	db.mustCount(tb, "lead velocity", "2026-11-23", 2)
+	db.mustRequest(tb, "lead velocity", "UANA")
+
 	m := db.mustAddMeeting(tb, "Pipeline review", "0 10 * * TUE", "C1")
 	db.mustAddMeeting(tb, "Funnel retro", "@weekly", "C2")
 	it := db.mustAddItem(tb, m.ID, "cleared", ann)

@@ -41,6 +41,7 @@ func Run(t *testing.T, o Opener) {
 		tests []subtest
 	}{
 		{"Glossary", glossaryTests},
+		{"Gaps", gapTests},
 		{"GlossaryCopy", glossaryCopyTests},
 		{"Personas", personaTests},
 		{"Changes", changesTests},

@@ -111,7 +111,7 @@ func testReadTables(t *testing.T, s *suite) {
 		t.Fatalf("rows read per table = %v, CountRows = %v", counts, want)
 	}
 	for _, name := range []string{"terms", "term_keys", "personas", "revisions", "leads", "lead_reactions", "feedback",
-		"seen_events", "failed_events", "metrics", "meetings", "meeting_agenda", "claims"} {
+		"seen_events", "failed_events", "metrics", "meetings", "meeting_agenda", "claims", "term_gaps", "gap_requests"} {
 		if counts[slices.IndexFunc(tables, func(t store.Table) bool { return t.Name == name })] == 0 {
 			t.Errorf("the seeded store has no rows in %s: the seed misses something", name)
 		}
