@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -16,25 +14,6 @@ import (
 	"smarketing/bot/slackfake"
 	"smarketing/store/storetest"
 )
-
-// lockedBuffer is a bytes.Buffer the binary writes to while the test
-// reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // freeAddr returns a 127.0.0.1 address with a port nobody listens on now.
 func freeAddr(tb testing.TB) string {
@@ -115,7 +94,7 @@ func TestRunServesProbesAndMetrics(t *testing.T) {
 		"SMARKETING_HTTP_ADDR":      addr,
 	}
 	cmd := command(t, ctx, env, "run")
-	stderr := &lockedBuffer{}
+	stderr := &syncBuffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
