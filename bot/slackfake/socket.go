@@ -429,14 +429,18 @@ func (s *Server) connDone(c *conn, failed *frame, rest []frame) {
 				s.sock.current = o
 			}
 		}
-		if o := s.sock.current; o != nil && s.sock.redeliver {
-			for _, rec := range s.sock.order {
-				if rec.on == c && !rec.acked && rec.queued == 0 {
-					rec.env.RetryAttempt++
-					rec.env.RetryReason = "timeout"
-					rec.queued++
-					left = append(left, frame{kind: frameEnvelope, envID: rec.env.EnvelopeID, data: MustJSON(rec.env)})
-				}
+	}
+	// Whatever c was given and never acked is retried on the live socket,
+	// also when that socket was attached before c was seen to die (it then
+	// skipped them as still in c's hands). With no live socket, the next
+	// one to attach redelivers them.
+	if o := s.sock.current; o != nil && s.sock.redeliver {
+		for _, rec := range s.sock.order {
+			if rec.on == c && !rec.acked && rec.queued == 0 {
+				rec.env.RetryAttempt++
+				rec.env.RetryReason = "timeout"
+				rec.queued++
+				left = append(left, frame{kind: frameEnvelope, envID: rec.env.EnvelopeID, data: MustJSON(rec.env)})
 			}
 		}
 	}
