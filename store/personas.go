@@ -24,11 +24,15 @@ type Persona struct {
 	UpdatedBy     string    `json:",omitzero"`
 	UpdatedByName string    `json:",omitzero"`
 	UpdatedAt     time.Time `json:",omitzero"`
+	// Agreement is its version, owner and sign-offs (agreement.go).
+	Agreement `json:"-"`
 }
 
 // SameContent reports whether p and o say the same things.
 func (p Persona) SameContent(o Persona) bool {
-	return p.Content() == o.Content()
+	a, b := p.Content(), o.Content()
+	return a.Name == b.Name && a.Role == b.Role && a.Summary == b.Summary && a.Goals == b.Goals &&
+		a.Pains == b.Pains && a.Objections == b.Objections && a.Channels == b.Channels && a.Questions == b.Questions
 }
 
 // Content is the persona without id and bookkeeping: what a revision keeps.

@@ -217,6 +217,7 @@ type Store interface {
 	Glossary
 	Gaps
 	Personas
+	Agreements
 	Leads
 	Meetings
 	Metrics
@@ -254,6 +255,18 @@ type Options struct {
 	// Observer is told how events ended and of database errors, for the
 	// metrics; nil observes nothing.
 	Observer Observer
+	// ReviewEvery is how long an agreed version stays verified before it
+	// is due for review (SMARKETING_REVIEW_EVERY), for the status an
+	// export writes; 0 means [DefaultReviewEvery].
+	ReviewEvery time.Duration
+}
+
+// Review returns o.ReviewEvery, or [DefaultReviewEvery].
+func (o Options) Review() time.Duration {
+	if o.ReviewEvery <= 0 {
+		return DefaultReviewEvery
+	}
+	return o.ReviewEvery
 }
 
 // Observer is told what the store did, for metrics: main wires it to the

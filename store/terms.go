@@ -21,6 +21,8 @@ type Term struct {
 	UpdatedBy     string    `json:",omitzero"`
 	UpdatedByName string    `json:",omitzero"`
 	UpdatedAt     time.Time `json:",omitzero"`
+	// Agreement is its version, owner and sign-offs (agreement.go).
+	Agreement `json:"-"`
 }
 
 // Content is what a term revision keeps: the content, not the bookkeeping.
@@ -60,6 +62,7 @@ type TermKey struct {
 // Revision is one saved version of a record: a [Term] or a [Persona] as it
 // was after the change, and who made the change when.
 type Revision[T any] struct {
+	Version      int    // 1 for the first; each edit one more
 	Action       string // "created" or "edited"
 	Value        T
 	EditedBy     string
