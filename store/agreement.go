@@ -80,9 +80,10 @@ type Standing struct {
 	Sales, Marketing *Signoff
 	// Dispute is the dispute in force (Status disputed), else nil.
 	Dispute *Signoff
-	// AgreedAt is when both sides had approved the current version (as
-	// renewed by the latest approval of each side): the reviewed_at of
-	// the export. Zero unless Status is agreed or due for review.
+	// AgreedAt is when the current version was last agreed: the approval
+	// that made the pair (a sales and a marketing approval by two people),
+	// at first or at its latest review. It is the reviewed_at of the
+	// export; zero unless Status is agreed or due for review.
 	AgreedAt time.Time
 	// DueAt is when it becomes (or became) due for review: AgreedAt plus
 	// the review period; zero when AgreedAt is.
@@ -122,44 +123,78 @@ func latestByUser(approvals []Signoff) []Signoff {
 	return out
 }
 
-// sides returns the latest approval of each side in a round, counting each
-// user's latest approval only.
-func sides(approvals []Signoff) (sales, marketing *Signoff) {
+// pair returns the latest approval of each side among approvals, counting
+// each user's latest one only (so the two are by different people).
+func pair(approvals []Signoff) (sales, marketing *Signoff) {
 	for _, s := range latestByUser(approvals) {
 		s := s
 		switch s.Side {
 		case SideSales:
-			if sales == nil || !s.At.Before(sales.At) {
-				sales = &s
-			}
+			sales = &s
 		case SideMarketing:
-			if marketing == nil || !s.At.Before(marketing.At) {
-				marketing = &s
-			}
+			marketing = &s
 		}
 	}
 	return sales, marketing
+}
+
+// cycle is one pass at agreeing on the current version: from its start
+// (the round's first approval, or the time the last agreement became due
+// for review), the approvals made since, and when they made a pair.
+type cycle struct {
+	start     time.Time
+	approvals []Signoff
+	agreedAt  time.Time // zero: no pair yet
+}
+
+// cycles splits a round's approvals into the agreement it reached and the
+// cycle still open: an agreement lasts every (forever if every <= 0), and
+// then both sides are asked again — only approvals made after it became
+// due renew it. done is the last agreement reached (agreedAt zero if
+// none); open holds the approvals since, not yet a pair.
+func cycles(approvals []Signoff, every time.Duration) (done, open cycle) {
+	for {
+		cur := cycle{start: open.start}
+		for _, s := range approvals {
+			if s.At.Before(cur.start) {
+				continue
+			}
+			cur.approvals = append(cur.approvals, s)
+			if sales, marketing := pair(cur.approvals); sales != nil && marketing != nil {
+				cur.agreedAt = s.At
+				break
+			}
+		}
+		if cur.agreedAt.IsZero() {
+			return done, cur
+		}
+		done = cur
+		if every <= 0 {
+			return done, cycle{} // agreed for good
+		}
+		open = cycle{start: done.agreedAt.Add(every)}
+	}
 }
 
 // Standing returns where the current version stands at now, when an agreed
 // version is due for review after every (never if every <= 0).
 func (a Agreement) Standing(now time.Time, every time.Duration) Standing {
 	approvals, dispute := a.round()
+	done, open := cycles(approvals, every)
 	var st Standing
-	st.Sales, st.Marketing = sides(approvals)
-	switch {
-	case st.Sales != nil && st.Marketing != nil:
-		st.AgreedAt = st.Sales.At
-		if st.Marketing.At.Before(st.AgreedAt) {
-			st.AgreedAt = st.Marketing.At
-		}
-		st.Status = StatusAgreed
+	if !done.agreedAt.IsZero() {
+		st.Sales, st.Marketing = pair(done.approvals)
+		st.AgreedAt, st.Status = done.agreedAt, StatusAgreed
 		if every > 0 {
-			st.DueAt = st.AgreedAt.Add(every)
+			st.DueAt = done.agreedAt.Add(every)
 			if !now.Before(st.DueAt) {
 				st.Status = StatusDue
 			}
 		}
+		return st
+	}
+	st.Sales, st.Marketing = pair(open.approvals)
+	switch {
 	case dispute != nil:
 		st.Status, st.Dispute = StatusDisputed, dispute
 	case st.Sales != nil:
@@ -172,14 +207,19 @@ func (a Agreement) Standing(now time.Time, every time.Duration) Standing {
 	return st
 }
 
-// Approved reports whether user's approval of the current version counts
-// now: made since its latest dispute, and, when the version is due for
-// review, made after it became due (a review asks both sides again).
+// Approved reports whether user has approved the current version in the
+// way that counts now: in the agreement it reached, or — while it is not
+// agreed, or due for review — since its latest dispute or since it became
+// due (a review asks both sides again).
 func (a Agreement) Approved(user string, now time.Time, every time.Duration) bool {
-	st := a.Standing(now, every)
 	approvals, _ := a.round()
-	for _, s := range approvals {
-		if s.User == user && (st.Status != StatusDue || !s.At.Before(st.DueAt)) {
+	done, open := cycles(approvals, every)
+	in := open.approvals
+	if !done.agreedAt.IsZero() && (every <= 0 || now.Before(done.agreedAt.Add(every))) {
+		in = done.approvals
+	}
+	for _, s := range in {
+		if s.User == user {
 			return true
 		}
 	}
