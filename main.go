@@ -184,7 +184,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		defer unlock()
 	}
-	storeOpts := store.Options{Log: log}
+	storeOpts := store.Options{Log: log, ReviewEvery: cfg.ReviewEvery}
 	var metrics *probes.Metrics // nil, a no-op, but for run
 	if sub == "run" {
 		metrics = probes.NewMetrics()
@@ -279,6 +279,7 @@ func handlerOptions(cfg Config) commands.Options {
 		Admins: cfg.Admins, Location: cfg.Location,
 		LeadsChannels: cfg.LeadsChannels, Reactions: cfg.Reactions, SLA: cfg.SLA,
 		RecapChannel: cfg.RecapChannel, MeetingReminder: cfg.MeetingReminder,
+		ReviewEvery: cfg.ReviewEvery,
 		// Without Slack (shell, recap) only the users listed by ID count;
 		// serve resolves the groups too.
 		Sides: sides.NewRoster(cfg.Sales, cfg.Marketing, nil, sides.Options{}),
@@ -358,6 +359,11 @@ func serve(ctx context.Context, cfg Config, db store.Store, log *slog.Logger, me
 	wakeSLA = sched.AddTimer("sla", 0, sla.Next, sla.Run)
 	meetings := &schedules.MeetingReminders{Store: db, Once: once, Messages: h, Poster: b, Before: cfg.MeetingReminder, Log: log}
 	wakeMeetings = sched.AddTimer("meeting-reminders", 0, meetings.Next, meetings.Run)
+	// The owner of a term or persona hears once when it falls due for
+	// review: a timer set to the next one due, looked at every minute for
+	// what another instance agreed meanwhile.
+	reviews := &schedules.Reviews{Store: db, Once: once, Messages: h, Poster: b, Every: cfg.ReviewEvery, Log: log}
+	sched.AddTimer("reviews", time.Minute, reviews.Next, reviews.Run)
 	if cfg.RecapChannel != "" {
 		recapJob := &schedules.Recap{Once: once, Build: h.Recap, Poster: b, Uploader: b, Channel: cfg.RecapChannel, Log: log}
 		spec, err := cronspec.Parse(cfg.RecapSchedule)

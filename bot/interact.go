@@ -61,7 +61,7 @@ func (b *Bot) slash(cmd slack.SlashCommand) (any, func(context.Context)) {
 // if it did not ride in the ack), its deferred write, and the direct
 // messages it may have made due. Nil if there is none.
 func (b *Bot) afterAnswer(resp commands.Response, then func(context.Context)) func(context.Context) {
-	if then == nil && resp.Later == nil && !resp.Notify {
+	if then == nil && resp.Later == nil && !resp.Notify && len(resp.DMs) == 0 {
 		return nil
 	}
 	return func(ctx context.Context) {
@@ -76,6 +76,7 @@ func (b *Bot) afterAnswer(resp commands.Response, then func(context.Context)) fu
 		if resp.Notify {
 			b.sendAnswered(ctx)
 		}
+		b.sendDMs(ctx, "answer DM", resp.DMs)
 	}
 }
 
@@ -87,12 +88,18 @@ func (b *Bot) sendAnswered(ctx context.Context) {
 	if err != nil {
 		b.log.Error("answered requests", "err", err)
 	}
+	b.sendDMs(ctx, "definition DM", dms)
+}
+
+// sendDMs sends direct messages, each with the user's ID as the channel
+// (the app's DM with that user); one that fails is logged as what, not
+// retried.
+func (b *Bot) sendDMs(ctx context.Context, what string, dms []commands.DM) {
 	for _, dm := range dms {
 		msg := render(dm.Message)
-		// channel = the user ID: the app's DM with that user.
 		if _, _, err := b.api.PostMessageContext(ctx, dm.User,
 			slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...)); err != nil {
-			b.log.Error("definition DM", "user", dm.User, "err", err)
+			b.log.Error(what, "user", dm.User, "err", err)
 		}
 	}
 }

@@ -76,6 +76,9 @@ type Options struct {
 	// Sides says who is on the sales and the marketing side; nil puts
 	// no one on either.
 	Sides Sides
+	// ReviewEvery is how long an agreed version stays verified before
+	// it is due for review; [store.DefaultReviewEvery] if 0.
+	ReviewEvery time.Duration
 
 	// Changed, if set, is told after a change that may move a timed
 	// job's next due time (a lead or a rating recorded, a meeting added
@@ -108,6 +111,7 @@ type Handler struct {
 	meetingReminder time.Duration
 	changed         func(Change)
 	sides           Sides
+	reviewEvery     time.Duration
 }
 
 // dataStore is what the handlers need from the database.
@@ -124,7 +128,8 @@ type dataStore interface {
 	DeleteTerm(ctx context.Context, id int64) error
 	TermHistory(ctx context.Context, id int64) ([]store.Revision[store.Term], error)
 	SearchTerms(ctx context.Context, text string, limit int) ([]store.Term, error)
-	store.Gaps // commands/gaps.go
+	store.Gaps       // commands/gaps.go
+	store.Agreements // commands/agreement.go
 
 	Persona(ctx context.Context, name string) (store.Persona, error)
 	PersonaByID(ctx context.Context, id int64) (store.Persona, error)
@@ -152,7 +157,10 @@ func New(db dataStore, opt Options) *Handler {
 		leadChannels: map[string]bool{}, reactions: opt.Reactions, sla: opt.SLA,
 		workspaceURL: opt.WorkspaceURL, now: opt.Now,
 		recapChannel: opt.RecapChannel, meetingReminder: opt.MeetingReminder,
-		changed: opt.Changed, sides: opt.Sides,
+		changed: opt.Changed, sides: opt.Sides, reviewEvery: opt.ReviewEvery,
+	}
+	if h.reviewEvery <= 0 {
+		h.reviewEvery = store.DefaultReviewEvery
 	}
 	if h.sides == nil {
 		h.sides = nobody{}

@@ -325,7 +325,7 @@ func fzRenderAll(t *testing.T, h *Handler, db *storetest.DB, s string) {
 	check("shared /term history")(h.Act(ctx, Action{ActionID: ActionShare, Value: "/term history " + ref, UserID: fzAnn}))
 	check("/term delete by someone else")(h.Slash(ctx, fzRequest("/term", "delete "+ref, "UBOB")))
 	check("term search")(h.termSearch(ctx, s, false))
-	check("term lookup")(h.termShow(ctx, s, false))
+	check("term lookup")(h.termShow(ctx, s, "UANN", false))
 	check("term miss")(h.termMissing(ctx, s, false))
 
 	p, err := ValidatePersona(store.Persona{Name: "P " + Truncate(s, 70), Role: Truncate(s, 140), Summary: "S " + Truncate(s, 2990),

@@ -50,7 +50,7 @@ func (h *Handler) requestDefinition(ctx context.Context, a Action) (Response, er
 	}
 	if t, err := h.db.Term(ctx, key); err == nil {
 		// Defined since the answer with the button was shown.
-		return savedNote(fmt.Sprintf("Someone defined *%s* in the meantime:", Escape(key)), h.termCard(t, false)), nil
+		return savedNote(fmt.Sprintf("Someone defined *%s* in the meantime:", Escape(key)), h.termCard(t, a.UserID, false)), nil
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return Response{}, err
 	}
@@ -90,7 +90,7 @@ func (h *Handler) Answered(ctx context.Context) ([]DM, error) {
 		} else {
 			seen[o] = true
 		}
-		card := h.termCard(t, false)
+		card := h.termCard(t, r.User, false)
 		note := fmt.Sprintf(":bulb: You asked for a definition of *%s*: here it is.", truncateEscaped(r.Key, 100))
 		dms = append(dms, DM{User: r.User, Message: savedNote(note, card)})
 	}
@@ -130,12 +130,24 @@ func gapLines(gaps []store.Gap) []string {
 	return lines
 }
 
-// recapGlossary is the recap's Glossary part: the most-asked missing
-// terms of the recap's week (the seven days from the day it starts on),
-// or nothing when there are none.
+// recapGlossary is the recap's Glossary part (SPEC §8): how many terms
+// and personas are agreed, pending, disputed and due for review, and the
+// most-asked missing terms of the recap's week (the seven days from the
+// day it starts on); nothing when there is no term, persona or gap.
 func (h *Handler) recapGlossary(ctx context.Context, from time.Time) ([]Block, error) {
 	var parts []string
-	// (The status counts of §8 go here, before the gaps.)
+	for _, k := range []kindOps{termOps, personaOps} {
+		all, err := k.all(ctx, h)
+		if err != nil {
+			return nil, err
+		}
+		if len(all) == 0 {
+			continue
+		}
+		agreed, pending, disputed, due := h.statusCounts(all)
+		parts = append(parts, fmt.Sprintf("%s: %d agreed · %d pending · %d disputed · %d due for review",
+			map[string]string{store.KindTerm: "Terms", store.KindPersona: "Personas"}[k.kind], agreed, pending, disputed, due))
+	}
 	first := from.In(h.loc)
 	gaps, total, err := h.db.Gaps(ctx, h.day(first), h.day(first.AddDate(0, 0, 6)), recapGaps)
 	if err != nil {

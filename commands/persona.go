@@ -53,7 +53,10 @@ const personaUsage = "*`/persona` — the buyer personas both teams agreed on*\n
 	"• `/persona edit NAME` — edit every field in a form; `/persona edit NAME = SUMMARY` changes the summary\n" +
 	"• `/persona history NAME` — every version, newest first\n" +
 	"• `/persona delete NAME` — delete (the person who added it, or an admin)\n" +
-	"• `/persona list` — all personas\n" +
+	"• `/persona list` — all personas; `/persona list agreed|pending|disputed|due` by status\n" +
+	"• `/persona approve NAME` — approve the current version for your side; both sides approving makes it *agreed*\n" +
+	"• `/persona dispute NAME REASON` — challenge it; `/persona owner NAME @someone` — who answers for it\n" +
+	"• `/persona review` — what needs you: waiting for your side, disputed, due for review\n" +
 	"Example: `/persona add Sally Supermom = Runs a busy household and buys what saves her time`"
 
 func (h *Handler) persona(ctx context.Context, req Request, shared bool) (Response, error) {
@@ -63,12 +66,18 @@ func (h *Handler) persona(ctx context.Context, req Request, shared bool) (Respon
 	case "", "help", "-h", "--help", "?":
 		return textResponse(personaUsage), nil
 	case "list":
+		if rest != "" {
+			return h.listByStatus(ctx, personaOps, rest, shared)
+		}
 		return h.personaList(ctx, shared)
 	case "history":
 		return h.personaHistory(ctx, rest, shared)
 	}
 	if shared {
-		return h.personaShow(ctx, text, true)
+		return h.personaShow(ctx, text, "", true)
+	}
+	if resp, ok, err := h.agreementSub(ctx, personaOps, req, strings.ToLower(sub), rest); ok {
+		return resp, err
 	}
 	switch strings.ToLower(sub) {
 	case "add", "new":
@@ -78,7 +87,7 @@ func (h *Handler) persona(ctx context.Context, req Request, shared bool) (Respon
 	case "delete", "remove", "rm":
 		return h.personaDelete(ctx, req, rest)
 	}
-	return h.personaShow(ctx, text, false)
+	return h.personaShow(ctx, text, req.UserID, false)
 }
 
 // findPersona resolves what the user typed to one persona. When it does not,
@@ -146,7 +155,7 @@ func (h *Handler) personaMissing(ctx context.Context, name string) (Response, er
 	return Response{Text: msg, Blocks: []Block{Section{Text: msg}, Actions{Buttons: buttons}}}, nil
 }
 
-func (h *Handler) personaShow(ctx context.Context, typed string, shared bool) (Response, error) {
+func (h *Handler) personaShow(ctx context.Context, typed, viewer string, shared bool) (Response, error) {
 	if cleanName(typed) == "" {
 		return textResponse(personaUsage), nil
 	}
@@ -154,10 +163,11 @@ func (h *Handler) personaShow(ctx context.Context, typed string, shared bool) (R
 	if !ok || err != nil {
 		return resp, err
 	}
-	return h.personaCard(p, shared), nil
+	return h.personaCard(p, viewer, shared), nil
 }
 
-func (h *Handler) personaCard(p store.Persona, shared bool) Response {
+// personaCard is a persona's card as viewer sees it (see [Handler.termCard]).
+func (h *Handler) personaCard(p store.Persona, viewer string, shared bool) Response {
 	blocks := []Block{Header{Text: truncateEscaped(p.Name, 150)}}
 	if p.Role != "" {
 		blocks = append(blocks, Context{Texts: []string{"_" + Escape(p.Role) + "_"}})
@@ -173,9 +183,10 @@ func (h *Handler) personaCard(p store.Persona, shared bool) Response {
 		blocks = append(blocks, Section{Text: head + truncateEscaped(v, 3000-len(head))})
 		text = append(text, head+truncateEscaped(v, 300))
 	}
-	blocks = append(blocks, Context{Texts: []string{fmt.Sprintf("Last edited by %s, %s", byline(p.UpdatedBy, p.UpdatedByName, shared), h.when(p.UpdatedAt))}})
+	blocks = append(blocks, Context{Texts: []string{fmt.Sprintf("Last edited by %s, %s", byline(p.UpdatedBy, p.UpdatedByName, shared), h.when(p.UpdatedAt))}},
+		h.agreementLine(personaSigned(p), shared))
 	if !shared {
-		blocks = append(blocks, cardActions("/persona", p.ID))
+		blocks = append(blocks, h.withApprove(cardActions("/persona", p.ID), "/persona", personaSigned(p), viewer))
 	}
 	return Response{Text: Truncate(strings.Join(text, "\n"), 3900), Blocks: blocks}
 }
@@ -250,15 +261,25 @@ func (h *Handler) personaAdd(ctx context.Context, req Request, rest string) (Res
 	if err != nil {
 		return Response{}, personaError(err)
 	}
-	return h.personaSaved("Added", saved), nil
+	return h.personaSaved(ctx, "Added", saved, req.UserID)
 }
 
-func (h *Handler) personaSaved(verb string, p store.Persona) Response {
+// personaSaved is the answer after a persona was written by by (see
+// [Handler.saved]).
+func (h *Handler) personaSaved(ctx context.Context, verb string, p store.Persona, by string) (Response, error) {
 	note := fmt.Sprintf(":white_check_mark: %s the persona *%s*.", verb, Escape(p.Name))
 	if verb == "Added" {
 		note += fmt.Sprintf(" Fill in goals, pains and the rest with `/persona edit %s`.", Escape(p.Name))
 	}
-	return savedNote(note, h.personaCard(p, false))
+	resp := savedNote(note, h.personaCard(p, by, false))
+	if verb == "Updated" {
+		dms, err := h.editedDMs(ctx, personaOps, personaSigned(p), by)
+		if err != nil {
+			return Response{}, err
+		}
+		resp.DMs = dms
+	}
+	return resp, nil
 }
 
 // personaError turns the expected store errors of a write into user messages.
@@ -296,12 +317,12 @@ func (h *Handler) personaEdit(ctx context.Context, req Request, rest string) (Re
 func (h *Handler) updatePersona(ctx context.Context, p store.Persona, by store.Actor) (Response, error) {
 	saved, err := h.db.UpdatePersona(ctx, p, by)
 	if errors.Is(err, store.ErrUnchanged) {
-		return savedNote(fmt.Sprintf("Nothing to change: *%s* already says exactly that.", Escape(saved.Name)), h.personaCard(saved, false)), nil
+		return savedNote(fmt.Sprintf("Nothing to change: *%s* already says exactly that.", Escape(saved.Name)), h.personaCard(saved, by.ID, false)), nil
 	}
 	if err != nil {
 		return Response{}, err
 	}
-	return h.personaSaved("Updated", saved), nil
+	return h.personaSaved(ctx, "Updated", saved, by.ID)
 }
 
 func (h *Handler) personaDelete(ctx context.Context, req Request, rest string) (Response, error) {
@@ -336,7 +357,7 @@ func (h *Handler) personaHistory(ctx context.Context, rest string, shared bool) 
 		return b + "\n" + truncateEscaped(v.Summary, 2500)
 	}
 	summary := func(v store.Persona) string { return truncateEscaped(v.Summary, 300) }
-	return renderHistory(h, p.Name, revs, body, summary, shared, "/persona history "+idRef(p.ID)), nil
+	return renderHistory(h, p.Name, revs, p.Agreement, body, summary, shared, "/persona history "+idRef(p.ID)), nil
 }
 
 func (h *Handler) personaList(ctx context.Context, shared bool) (Response, error) {
@@ -377,7 +398,8 @@ func (h *Handler) submitPersona(ctx context.Context, s Submission) (SubmitResult
 		if err != nil {
 			return SubmitResult{}, err
 		}
-		return SubmitResult{Reply: h.personaSaved("Added", saved)}, nil
+		reply, err := h.personaSaved(ctx, "Added", saved, by.ID)
+		return SubmitResult{Reply: reply}, err
 	}
 	id, err := strconv.ParseInt(s.Metadata, 10, 64)
 	if err != nil {

@@ -124,7 +124,7 @@ func shareActions(line string) Actions {
 // renderHistory lists a record's versions, newest first, the ten latest in
 // full. body renders one version's content (escaped mrkdwn) and summary a
 // one-line form of it for the text fallback.
-func renderHistory[T any](h *Handler, name string, revs []store.Revision[T], body, summary func(T) string, shared bool, shareLine string) Response {
+func renderHistory[T any](h *Handler, name string, revs []store.Revision[T], a store.Agreement, body, summary func(T) string, shared bool, shareLine string) Response {
 	const shown = 10
 	title := fmt.Sprintf("History of *%s* (%d version%s, newest first)", Escape(name), len(revs), plural(len(revs)))
 	blocks := []Block{Section{Text: title}}
@@ -137,8 +137,15 @@ func renderHistory[T any](h *Handler, name string, revs []store.Revision[T], bod
 			break
 		}
 		head := fmt.Sprintf("%s by %s, %s", r.Action, byline(r.EditedBy, r.EditedByName, shared), h.when(r.EditedAt))
+		if r.Version > 0 {
+			head = fmt.Sprintf("Version %d, %s", r.Version, head)
+		}
 		blocks = append(blocks, Divider{}, Context{Texts: []string{head}}, Section{Text: body(r.Value)})
 		lines = append(lines, head+": "+summary(r.Value))
+		if signs := h.signoffLines(a, r.Version, shared); r.Version > 0 && signs != "" {
+			blocks = append(blocks, Context{Texts: []string{signs}})
+			lines = append(lines, "  "+signs)
+		}
 	}
 	if !shared {
 		blocks = append(blocks, shareActions(shareLine))
@@ -195,6 +202,7 @@ func packLines(lines []string, maxSections int) (blocks []Block, omitted int) {
 var subcommands = map[string]bool{
 	"": true, "help": true, "-h": true, "--help": true, "?": true, "list": true, "search": true, "find": true,
 	"history": true, "add": true, "new": true, "edit": true, "update": true, "delete": true, "remove": true, "rm": true,
+	"approve": true, "dispute": true, "owner": true, "review": true, "gaps": true,
 }
 
 // typeable reports whether name, typed after a subcommand ("/term edit

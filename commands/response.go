@@ -24,6 +24,10 @@ type Response struct {
 	// asked for: the bot then asks [Handler.Answered] for the direct
 	// messages owed, after the ack.
 	Notify bool
+	// DMs are direct messages the answer makes due (an edit tells those
+	// who approved the previous version; a dispute tells the owner): the
+	// bot sends them after the answer, the shell prints them.
+	DMs []DM
 }
 
 // DM is a direct message owed to a user: the bot posts it with the user's

@@ -49,6 +49,11 @@ const termUsage = "*`/term` — the shared glossary*\n" +
 	"• `/term list` — all terms by category\n" +
 	"• `/term search TEXT` — full-text search, best match first\n" +
 	"• `/term gaps` — the most-asked missing terms of the last 30 days\n" +
+	"• `/term approve NAME` — approve the current version for your side (sales or marketing); both sides approving makes it *agreed*\n" +
+	"• `/term dispute NAME REASON` — challenge it; the reason shows on the card until it is edited or approved again\n" +
+	"• `/term owner NAME @someone` — who answers for it (DMs when disputed or due for review)\n" +
+	"• `/term review` — what needs you: waiting for your side, disputed, due for review\n" +
+	"• `/term list agreed|pending|disputed|due` — the terms with that status\n" +
 	"Example: `/term add Marketing Qualified Lead (MQL) = A lead marketing judges ready for sales to contact`"
 
 func (h *Handler) term(ctx context.Context, req Request, shared bool) (Response, error) {
@@ -58,6 +63,9 @@ func (h *Handler) term(ctx context.Context, req Request, shared bool) (Response,
 	case "", "help", "-h", "--help", "?":
 		return textResponse(termUsage), nil
 	case "list":
+		if rest != "" {
+			return h.listByStatus(ctx, termOps, rest, shared)
+		}
 		return h.termList(ctx, shared)
 	case "search", "find":
 		return h.termSearch(ctx, rest, shared)
@@ -68,7 +76,10 @@ func (h *Handler) term(ctx context.Context, req Request, shared bool) (Response,
 	}
 	if shared {
 		// Only the read-only answers can be shared; anything else is a lookup.
-		return h.termShow(ctx, text, true)
+		return h.termShow(ctx, text, "", true)
+	}
+	if resp, ok, err := h.agreementSub(ctx, termOps, req, strings.ToLower(sub), rest); ok {
+		return resp, err
 	}
 	switch strings.ToLower(sub) {
 	case "add", "new":
@@ -78,7 +89,7 @@ func (h *Handler) term(ctx context.Context, req Request, shared bool) (Response,
 	case "delete", "remove", "rm":
 		return h.termDelete(ctx, req, rest)
 	}
-	return h.termShow(ctx, text, false)
+	return h.termShow(ctx, text, req.UserID, false)
 }
 
 // splitWord returns the first word of s and the trimmed rest.
@@ -116,7 +127,7 @@ func (h *Handler) findTerm(ctx context.Context, typed string) (store.Term, strin
 	return t, name, err
 }
 
-func (h *Handler) termShow(ctx context.Context, typed string, shared bool) (Response, error) {
+func (h *Handler) termShow(ctx context.Context, typed, viewer string, shared bool) (Response, error) {
 	t, name, err := h.findTerm(ctx, typed)
 	if name == "" && errors.Is(err, store.ErrNotFound) {
 		return textResponse(termUsage), nil
@@ -131,10 +142,12 @@ func (h *Handler) termShow(ctx context.Context, typed string, shared bool) (Resp
 	if err != nil {
 		return Response{}, err
 	}
-	return h.termCard(t, shared), nil
+	return h.termCard(t, viewer, shared), nil
 }
 
-func (h *Handler) termCard(t store.Term, shared bool) Response {
+// termCard is a term's card as viewer sees it: with the Approve button if
+// they can approve this version (none when shared in a channel).
+func (h *Handler) termCard(t store.Term, viewer string, shared bool) Response {
 	var meta []string
 	if len(t.Aliases) > 0 {
 		meta = append(meta, "Also: "+Escape(strings.Join(t.Aliases, ", ")))
@@ -147,9 +160,10 @@ func (h *Handler) termCard(t store.Term, shared bool) Response {
 		Header{Text: truncateEscaped(t.Name, 150)},
 		Section{Text: truncateEscaped(t.Definition, 3000)},
 		Context{Texts: []string{strings.Join(meta, "  ·  ")}},
+		h.agreementLine(termSigned(t), shared),
 	}
 	if !shared {
-		blocks = append(blocks, cardActions("/term", t.ID))
+		blocks = append(blocks, h.withApprove(cardActions("/term", t.ID), "/term", termSigned(t), viewer))
 	}
 	return Response{
 		Text:   fmt.Sprintf("*%s*: %s", Escape(t.Name), truncateEscaped(t.Definition, 3000)),
@@ -298,19 +312,27 @@ func (h *Handler) termAdd(ctx context.Context, req Request, rest string) (Respon
 	if err != nil {
 		return Response{}, err
 	}
-	return h.saved("Added", saved), nil
+	return h.saved(ctx, "Added", saved, req.UserID)
 }
 
-// saved is the answer after a term was written: a short note and its card.
-func (h *Handler) saved(verb string, t store.Term) Response {
+// saved is the answer after a term was written by by: a short note and its
+// card; after an edit, DMs to those who approved the version before.
+func (h *Handler) saved(ctx context.Context, verb string, t store.Term, by string) (Response, error) {
 	note := fmt.Sprintf(":white_check_mark: %s *%s* to the glossary.", verb, Escape(t.Name))
 	if verb == "Updated" {
 		note = fmt.Sprintf(":white_check_mark: Updated *%s*.", Escape(t.Name))
 	}
-	resp := savedNote(note, h.termCard(t, false))
+	resp := savedNote(note, h.termCard(t, by, false))
 	// Its name or a new alias may be what someone asked for.
 	resp.Notify = true
-	return resp
+	if verb == "Updated" {
+		dms, err := h.editedDMs(ctx, termOps, termSigned(t), by)
+		if err != nil {
+			return Response{}, err
+		}
+		resp.DMs = dms
+	}
+	return resp, nil
 }
 
 func (h *Handler) termEdit(ctx context.Context, req Request, rest string) (Response, error) {
@@ -376,7 +398,7 @@ func keepTypedAlias(given []string, typed string, old store.Term) []string {
 func (h *Handler) updateTerm(ctx context.Context, t store.Term, by store.Actor) (Response, error) {
 	saved, err := h.db.UpdateTerm(ctx, t, by)
 	if errors.Is(err, store.ErrUnchanged) {
-		resp := h.termCard(saved, false)
+		resp := h.termCard(saved, by.ID, false)
 		note := fmt.Sprintf("Nothing to change: *%s* already says exactly that.", Escape(saved.Name))
 		resp.Blocks = append([]Block{Section{Text: note}}, resp.Blocks...)
 		resp.Text = note
@@ -385,7 +407,7 @@ func (h *Handler) updateTerm(ctx context.Context, t store.Term, by store.Actor) 
 	if err != nil {
 		return Response{}, err
 	}
-	return h.saved("Updated", saved), nil
+	return h.saved(ctx, "Updated", saved, by.ID)
 }
 
 // termError turns the expected store errors of a write into user messages.
@@ -447,7 +469,7 @@ func (h *Handler) termHistory(ctx context.Context, rest string, shared bool) (Re
 		return b + "\n" + truncateEscaped(v.Definition, 2500)
 	}
 	summary := func(v store.Term) string { return truncateEscaped(v.Definition, 300) }
-	return renderHistory(h, t.Name, revs, body, summary, shared, "/term history "+idRef(t.ID)), nil
+	return renderHistory(h, t.Name, revs, t.Agreement, body, summary, shared, "/term history "+idRef(t.ID)), nil
 }
 
 func (h *Handler) termList(ctx context.Context, shared bool) (Response, error) {
@@ -598,7 +620,8 @@ func (h *Handler) submitTerm(ctx context.Context, s Submission) (SubmitResult, e
 		if err != nil {
 			return SubmitResult{}, err
 		}
-		return SubmitResult{Reply: h.saved("Added", saved)}, nil
+		reply, err := h.saved(ctx, "Added", saved, by.ID)
+		return SubmitResult{Reply: reply}, err
 	}
 	id, err := strconv.ParseInt(s.Metadata, 10, 64)
 	if err != nil {

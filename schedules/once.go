@@ -43,7 +43,7 @@ type Once struct {
 }
 
 // PostCounter counts timed posts by kind (recap, meeting_reminder,
-// sla_reminder) and result (posted, failed, already: found in Slack by its
+// sla_reminder, review_dm) and result (posted, failed, already: found in Slack by its
 // mark); *probes.Metrics is the real one.
 type PostCounter interface {
 	Post(kind, result string)
@@ -54,6 +54,7 @@ const (
 	kindRecap           = "recap"
 	kindMeetingReminder = "meeting_reminder"
 	kindSLAReminder     = "sla_reminder"
+	kindReviewDM        = "review_dm"
 )
 
 // Do runs work under the claim of key, and returns the claim as it stands

@@ -271,7 +271,18 @@ func (ses *session) answer(ctx context.Context, resp commands.Response, err erro
 			ses.say("  (%s)", sanitize(err.Error()))
 		}
 	}
+	for _, dm := range resp.DMs {
+		// No Slack here: say who would get which message, in short.
+		text, _ := ses.r.Response(commands.Response{Text: dm.Message.Text})
+		ses.say("%s", ses.r.style(dim, noBold, "(In Slack, "+sanitize(dm.User)+" would get a DM: ")+firstLine(text)+ses.r.style(dim, noBold, ")"))
+	}
 	return false
+}
+
+// firstLine is the first line of s.
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }
 
 // show prints a response and numbers its buttons.
