@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -194,7 +195,7 @@ func TestRecordsOf(t *testing.T) {
 		CreatedBy: "U1", CreatedAt: at, UpdatedAt: at.Add(1)}.PersonaOf()
 	want := store.Persona{Name: "n", Role: "r", Summary: "s", Goals: "g", Pains: "p", Objections: "o", Channels: "c", Questions: "q",
 		CreatedBy: "U1", CreatedAt: at, UpdatedAt: at.Add(1)}
-	if p != want {
+	if !reflect.DeepEqual(p, want) {
 		t.Errorf("PersonaOf = %+v, want %+v", p, want)
 	}
 }
