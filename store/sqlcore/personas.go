@@ -9,13 +9,15 @@ import (
 )
 
 const personaColumns = `id, name, role, summary, goals, pains, objections, channels, questions,
-	created_by, created_by_name, created_at, updated_by, updated_by_name, updated_at`
+	created_by, created_by_name, created_at, updated_by, updated_by_name, updated_at, version, owner, owner_name`
 
+// scanPersona reads a row of personaColumns: the persona without its
+// sign-offs.
 func scanPersona(sc Row) (store.Persona, error) {
 	var p store.Persona
 	var created, updated int64
 	err := sc.Scan(&p.ID, &p.Name, &p.Role, &p.Summary, &p.Goals, &p.Pains, &p.Objections, &p.Channels, &p.Questions,
-		&p.CreatedBy, &p.CreatedByName, &created, &p.UpdatedBy, &p.UpdatedByName, &updated)
+		&p.CreatedBy, &p.CreatedByName, &created, &p.UpdatedBy, &p.UpdatedByName, &updated, &p.Version, &p.Owner, &p.OwnerName)
 	p.CreatedAt, p.UpdatedAt = FromNanos(created), FromNanos(updated)
 	return p, err
 }
@@ -26,16 +28,25 @@ func (db *DB) Persona(ctx context.Context, name string) (store.Persona, error) {
 	if !db.d.Storable(name) {
 		return store.Persona{}, store.ErrNotFound
 	}
-	return PersonaWhere(ctx, db.pool(), "key = ?", store.Key(name))
+	return db.personaWhere(ctx, "key = ?", store.Key(name))
 }
 
 // PersonaByID returns the persona with that id, or [store.ErrNotFound].
 func (db *DB) PersonaByID(ctx context.Context, id int64) (store.Persona, error) {
-	return PersonaWhere(ctx, db.pool(), "id = ?", id)
+	return db.personaWhere(ctx, "id = ?", id)
 }
 
-// PersonaWhere reads the persona where says (one ? for arg), or returns
-// [store.ErrNotFound].
+// personaWhere reads a persona and its sign-offs in one snapshot.
+func (db *DB) personaWhere(ctx context.Context, where string, arg any) (p store.Persona, err error) {
+	err = db.read(ctx, func(tx *Tx) error {
+		p, err = PersonaWhere(ctx, tx, where, arg)
+		return err
+	})
+	return p, err
+}
+
+// PersonaWhere reads the persona where says (one ? for arg) with its
+// sign-offs, or returns [store.ErrNotFound].
 func PersonaWhere(ctx context.Context, q Querier, where string, arg any) (store.Persona, error) {
 	p, err := scanPersona(q.QueryRow(ctx, "SELECT "+personaColumns+" FROM personas WHERE "+where, arg))
 	if IsNoRows(err) {
@@ -44,15 +55,24 @@ func PersonaWhere(ctx context.Context, q Querier, where string, arg any) (store.
 	if err != nil {
 		return store.Persona{}, fmt.Errorf("read persona: %w", err)
 	}
+	if p.Signoffs, err = signoffsOf(ctx, q, store.KindPersona, p.ID); err != nil {
+		return store.Persona{}, err
+	}
 	return p, nil
 }
 
 // Personas returns every persona ordered by name.
-func (db *DB) Personas(ctx context.Context) ([]store.Persona, error) {
-	return ListPersonas(ctx, db.pool())
+func (db *DB) Personas(ctx context.Context) (ps []store.Persona, err error) {
+	// Personas and sign-offs in one snapshot.
+	err = db.read(ctx, func(tx *Tx) error {
+		ps, err = ListPersonas(ctx, tx)
+		return err
+	})
+	return ps, err
 }
 
-// ListPersonas reads every persona, ordered by name (by key, then id).
+// ListPersonas reads every persona with its sign-offs, ordered by name (by
+// key, then id): two queries, whatever their number.
 func ListPersonas(ctx context.Context, q Querier) ([]store.Persona, error) {
 	rows, err := q.Query(ctx, "SELECT "+personaColumns+" FROM personas ORDER BY key, id")
 	if err != nil {
@@ -67,13 +87,27 @@ func ListPersonas(ctx context.Context, q Querier) ([]store.Persona, error) {
 		}
 		out = append(out, p)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list personas: %w", err)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("list personas: %w", err)
+	}
+	signoffs, err := signoffsWhere(ctx, q, store.KindPersona, "")
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Signoffs = signoffs[out[i].ID]
+	}
+	return out, nil
 }
 
 // AddPersona saves a new persona created by by and returns it as stored. It
 // returns a [*store.ConflictError] if the name is taken.
 func (db *DB) AddPersona(ctx context.Context, p store.Persona, by store.Actor) (store.Persona, error) {
 	var id int64
+	p.Version = 1 // a new persona's; only an import restores another
 	err := db.write(ctx, func(tx *Tx) (err error) {
 		id, err = AddPersona(ctx, tx, p, by)
 		return err
@@ -85,7 +119,8 @@ func (db *DB) AddPersona(ctx context.Context, p store.Persona, by store.Actor) (
 }
 
 // AddPersona inserts p within tx and returns its id. Times and authors left
-// empty default to now and by.
+// empty default to now and by; its version is p.Version (at least 1) and
+// its owner p.Owner, and it has no sign-offs (an import adds them).
 func AddPersona(ctx context.Context, tx *Tx, p store.Persona, by store.Actor) (int64, error) {
 	if err := personaNameFree(ctx, tx, p.Name, 0); err != nil {
 		return 0, err
@@ -102,15 +137,18 @@ func AddPersona(ctx context.Context, tx *Tx, p store.Persona, by store.Actor) (i
 	if p.UpdatedBy == "" {
 		p.UpdatedBy, p.UpdatedByName = p.CreatedBy, p.CreatedByName
 	}
+	p.Version = max(p.Version, 1)
 	err := tx.QueryRow(ctx, `INSERT INTO personas (name, key, role, summary, goals, pains, objections,
-		channels, questions, created_by, created_by_name, created_at, updated_by, updated_by_name, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		channels, questions, created_by, created_by_name, created_at, updated_by, updated_by_name, updated_at,
+		version, owner, owner_name)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		p.Name, store.Key(p.Name), p.Role, p.Summary, p.Goals, p.Pains, p.Objections, p.Channels, p.Questions,
-		p.CreatedBy, p.CreatedByName, Nanos(p.CreatedAt), p.UpdatedBy, p.UpdatedByName, Nanos(p.UpdatedAt)).Scan(&p.ID)
+		p.CreatedBy, p.CreatedByName, Nanos(p.CreatedAt), p.UpdatedBy, p.UpdatedByName, Nanos(p.UpdatedAt),
+		p.Version, p.Owner, p.OwnerName).Scan(&p.ID)
 	if err != nil {
 		return 0, fmt.Errorf("add persona: %w", err)
 	}
-	if err := writeRevision(ctx, tx, kindPersona, p.ID, "created", p.Content(), store.Actor{ID: p.UpdatedBy, Name: p.UpdatedByName}, p.UpdatedAt); err != nil {
+	if err := writeRevision(ctx, tx, kindPersona, p.ID, p.Version, "created", p.Content(), store.Actor{ID: p.UpdatedBy, Name: p.UpdatedByName}, p.UpdatedAt); err != nil {
 		return 0, err
 	}
 	return p.ID, nil
@@ -133,6 +171,7 @@ func personaNameFree(ctx context.Context, q Querier, name string, self int64) er
 // [store.ErrUnchanged] when nothing differs, or a [*store.ConflictError] when
 // the new name is another persona's.
 func (db *DB) UpdatePersona(ctx context.Context, p store.Persona, by store.Actor) (store.Persona, error) {
+	p.Version = 0 // the next one; only an import sets another
 	err := db.write(ctx, func(tx *Tx) error { return UpdatePersona(ctx, tx, p, by) })
 	if err != nil && !errors.Is(err, store.ErrUnchanged) {
 		return store.Persona{}, fmt.Errorf("update persona: %w", err)
@@ -145,7 +184,8 @@ func (db *DB) UpdatePersona(ctx context.Context, p store.Persona, by store.Actor
 }
 
 // UpdatePersona changes the persona p.ID within tx, edited by by;
-// p.UpdatedAt, if set, is when. It returns the errors of [DB.UpdatePersona].
+// p.UpdatedAt, if set, is when. The edit makes a new version, as
+// [UpdateTerm]'s does. It returns the errors of [DB.UpdatePersona].
 func UpdatePersona(ctx context.Context, tx *Tx, p store.Persona, by store.Actor) error {
 	old, err := PersonaWhere(ctx, tx, "id = ?", p.ID)
 	if err != nil {
@@ -154,6 +194,7 @@ func UpdatePersona(ctx context.Context, tx *Tx, p store.Persona, by store.Actor)
 	if old.SameContent(p) {
 		return store.ErrUnchanged
 	}
+	version := max(old.Version+1, p.Version)
 	if err := personaNameFree(ctx, tx, p.Name, p.ID); err != nil {
 		return err
 	}
@@ -162,16 +203,17 @@ func UpdatePersona(ctx context.Context, tx *Tx, p store.Persona, by store.Actor)
 		at = tx.Now
 	}
 	if _, err := tx.Exec(ctx, `UPDATE personas SET name = ?, key = ?, role = ?, summary = ?, goals = ?,
-		pains = ?, objections = ?, channels = ?, questions = ?, updated_by = ?, updated_by_name = ?, updated_at = ?
+		pains = ?, objections = ?, channels = ?, questions = ?, updated_by = ?, updated_by_name = ?, updated_at = ?,
+		version = ?, agreed_at = NULL
 		WHERE id = ?`, p.Name, store.Key(p.Name), p.Role, p.Summary, p.Goals, p.Pains, p.Objections, p.Channels, p.Questions,
-		by.ID, by.Name, Nanos(at), p.ID); err != nil {
+		by.ID, by.Name, Nanos(at), version, p.ID); err != nil {
 		return fmt.Errorf("update persona: %w", err)
 	}
-	return writeRevision(ctx, tx, kindPersona, p.ID, "edited", p.Content(), by, at)
+	return writeRevision(ctx, tx, kindPersona, p.ID, version, "edited", p.Content(), by, at)
 }
 
-// DeletePersona removes the persona with that id and its history, or returns
-// [store.ErrNotFound].
+// DeletePersona removes the persona with that id, its history and its
+// sign-offs, or returns [store.ErrNotFound].
 func (db *DB) DeletePersona(ctx context.Context, id int64) error {
 	return db.write(ctx, func(tx *Tx) error {
 		n, err := tx.Exec(ctx, "DELETE FROM personas WHERE id = ?", id)
@@ -180,6 +222,9 @@ func (db *DB) DeletePersona(ctx context.Context, id int64) error {
 		}
 		if n == 0 {
 			return store.ErrNotFound
+		}
+		if err := deleteSignoffs(ctx, tx, kindPersona, id); err != nil {
+			return err
 		}
 		return deleteRevisions(ctx, tx, kindPersona, id)
 	})

@@ -10,13 +10,15 @@ import (
 )
 
 const termColumns = `t.id, t.name, t.category, t.definition, t.created_by, t.created_by_name,
-	t.created_at, t.updated_by, t.updated_by_name, t.updated_at`
+	t.created_at, t.updated_by, t.updated_by_name, t.updated_at, t.version, t.owner, t.owner_name`
 
+// scanTerm reads a row of termColumns: the term without its aliases and
+// sign-offs.
 func scanTerm(sc Row) (store.Term, error) {
 	var t store.Term
 	var created, updated int64
 	err := sc.Scan(&t.ID, &t.Name, &t.Category, &t.Definition, &t.CreatedBy, &t.CreatedByName,
-		&created, &t.UpdatedBy, &t.UpdatedByName, &updated)
+		&created, &t.UpdatedBy, &t.UpdatedByName, &updated, &t.Version, &t.Owner, &t.OwnerName)
 	t.CreatedAt, t.UpdatedAt = FromNanos(created), FromNanos(updated)
 	return t, err
 }
@@ -44,7 +46,7 @@ func (db *DB) TermByID(ctx context.Context, id int64) (store.Term, error) {
 }
 
 // TermWhere reads the term where says (one ? for arg; the table is t) with
-// its aliases, or returns [store.ErrNotFound].
+// its aliases and sign-offs, or returns [store.ErrNotFound].
 func TermWhere(ctx context.Context, q Querier, where string, arg any) (store.Term, error) {
 	t, err := scanTerm(q.QueryRow(ctx, "SELECT "+termColumns+" FROM terms t WHERE "+where, arg))
 	if IsNoRows(err) {
@@ -55,6 +57,9 @@ func TermWhere(ctx context.Context, q Querier, where string, arg any) (store.Ter
 	}
 	t.Aliases, err = aliases(ctx, q, t.ID)
 	if err != nil {
+		return store.Term{}, err
+	}
+	if t.Signoffs, err = signoffsOf(ctx, q, store.KindTerm, t.ID); err != nil {
 		return store.Term{}, err
 	}
 	return t, nil
@@ -90,8 +95,8 @@ func (db *DB) Terms(ctx context.Context) ([]store.Term, error) {
 	return terms, err
 }
 
-// ListTerms reads every term with its aliases, ordered as [store.SortTerms]
-// orders them.
+// ListTerms reads every term with its aliases and sign-offs, ordered as
+// [store.SortTerms] orders them.
 func ListTerms(ctx context.Context, q Querier) ([]store.Term, error) {
 	rows, err := q.Query(ctx, "SELECT "+termColumns+" FROM terms t")
 	if err != nil {
@@ -133,12 +138,23 @@ func ListTerms(ctx context.Context, q Querier) ([]store.Term, error) {
 	if err := arows.Err(); err != nil {
 		return nil, fmt.Errorf("list aliases: %w", err)
 	}
+	// And one for every sign-off.
+	signoffs, err := signoffsWhere(ctx, q, store.KindTerm, "")
+	if err != nil {
+		return nil, err
+	}
+	for id, ss := range signoffs {
+		if i, ok := index[id]; ok {
+			terms[i].Signoffs = ss
+		}
+	}
 	store.SortTerms(terms)
 	return terms, nil
 }
 
 // TermsByID reads the terms with those ids, in that order, leaving out
-// any that is gone: two queries per chunk of ids rather than two per term.
+// any that is gone: three queries per chunk of ids (terms, aliases,
+// sign-offs) rather than three per term.
 func TermsByID(ctx context.Context, q Querier, ids []int64) ([]store.Term, error) {
 	const chunk = 500 // well under SQLite's limit on parameters
 	var all []store.Term
@@ -190,6 +206,15 @@ func TermsByID(ctx context.Context, q Querier, ids []int64) ([]store.Term, error
 		if err := arows.Err(); err != nil {
 			return nil, err
 		}
+		signoffs, err := signoffsIn(ctx, q, store.KindTerm, args)
+		if err != nil {
+			return nil, err
+		}
+		for id, ss := range signoffs {
+			if i, ok := index[id]; ok {
+				all[i].Signoffs = ss
+			}
+		}
 	}
 	out := make([]store.Term, 0, len(ids))
 	for _, id := range ids {
@@ -223,6 +248,7 @@ func (db *DB) TermKeys(ctx context.Context) ([]store.TermKey, error) {
 // a [*store.ConflictError] if its name or an alias already names a term.
 func (db *DB) AddTerm(ctx context.Context, t store.Term, by store.Actor) (store.Term, error) {
 	var id int64
+	t.Version = 1 // a new term's; only an import restores another
 	err := db.write(ctx, func(tx *Tx) (err error) {
 		id, err = AddTerm(ctx, tx, db.d, t, by)
 		return err
@@ -234,9 +260,10 @@ func (db *DB) AddTerm(ctx context.Context, t store.Term, by store.Actor) (store.
 }
 
 // AddTerm inserts t within tx, indexed as d indexes terms, and returns its
-// id. Times and authors left empty default to now and by. It returns a
-// [*store.ConflictError], having written nothing, if a name or alias of t
-// is taken.
+// id. Times and authors left empty default to now and by; its version is
+// t.Version (at least 1) and its owner t.Owner, and it has no sign-offs
+// (an import adds them). It returns a [*store.ConflictError], having
+// written nothing, if a name or alias of t is taken.
 func AddTerm(ctx context.Context, tx *Tx, d Dialect, t store.Term, by store.Actor) (int64, error) {
 	if err := termKeysFree(ctx, tx, t, 0); err != nil {
 		return 0, err
@@ -254,18 +281,19 @@ func AddTerm(ctx context.Context, tx *Tx, d Dialect, t store.Term, by store.Acto
 	if t.UpdatedBy == "" {
 		t.UpdatedBy, t.UpdatedByName = t.CreatedBy, t.CreatedByName
 	}
+	t.Version = max(t.Version, 1)
 	err := tx.QueryRow(ctx, `INSERT INTO terms (name, category, definition, created_by, created_by_name,
-		created_at, updated_by, updated_by_name, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		RETURNING id`,
+		created_at, updated_by, updated_by_name, updated_at, version, owner, owner_name)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		t.Name, t.Category, t.Definition, t.CreatedBy, t.CreatedByName, Nanos(t.CreatedAt),
-		t.UpdatedBy, t.UpdatedByName, Nanos(t.UpdatedAt)).Scan(&t.ID)
+		t.UpdatedBy, t.UpdatedByName, Nanos(t.UpdatedAt), t.Version, t.Owner, t.OwnerName).Scan(&t.ID)
 	if err != nil {
 		return 0, fmt.Errorf("add term: %w", err)
 	}
 	if err := writeTermKeys(ctx, tx, t); err != nil {
 		return 0, err
 	}
-	if err := writeRevision(ctx, tx, kindTerm, t.ID, "created", t.Content(), store.Actor{ID: t.UpdatedBy, Name: t.UpdatedByName}, t.UpdatedAt); err != nil {
+	if err := writeRevision(ctx, tx, kindTerm, t.ID, t.Version, "created", t.Content(), store.Actor{ID: t.UpdatedBy, Name: t.UpdatedByName}, t.UpdatedAt); err != nil {
 		return 0, err
 	}
 	if err := d.IndexTerm(ctx, tx, t); err != nil {
@@ -279,6 +307,7 @@ func AddTerm(ctx context.Context, tx *Tx, d Dialect, t store.Term, by store.Acto
 // stored. It returns [store.ErrNotFound], [store.ErrUnchanged] when nothing
 // differs, or a [*store.ConflictError].
 func (db *DB) UpdateTerm(ctx context.Context, t store.Term, by store.Actor) (store.Term, error) {
+	t.Version = 0 // the next one; only an import sets another
 	err := db.write(ctx, func(tx *Tx) error { return UpdateTerm(ctx, tx, db.d, t, by) })
 	if err != nil && !errors.Is(err, store.ErrUnchanged) {
 		return store.Term{}, fmt.Errorf("update term: %w", err)
@@ -291,9 +320,12 @@ func (db *DB) UpdateTerm(ctx context.Context, t store.Term, by store.Actor) (sto
 }
 
 // UpdateTerm changes the term t.ID within tx, edited by by and indexed
-// again as d indexes terms; t.UpdatedAt, if set, is when. It returns the
-// errors of [DB.UpdateTerm]; [store.ErrNotFound], [store.ErrUnchanged] and a
-// [*store.ConflictError] come before anything is written.
+// again as d indexes terms; t.UpdatedAt, if set, is when. The edit makes a
+// new version, one more than the stored one or t.Version if that is more
+// (an import), not agreed by anyone yet: the sign-offs stay, history. It
+// returns the errors of [DB.UpdateTerm]; [store.ErrNotFound],
+// [store.ErrUnchanged] and a [*store.ConflictError] come before anything
+// is written.
 func UpdateTerm(ctx context.Context, tx *Tx, d Dialect, t store.Term, by store.Actor) error {
 	old, err := TermWhere(ctx, tx, "t.id = ?", t.ID)
 	if err != nil {
@@ -302,6 +334,7 @@ func UpdateTerm(ctx context.Context, tx *Tx, d Dialect, t store.Term, by store.A
 	if old.SameContent(t) {
 		return store.ErrUnchanged
 	}
+	version := max(old.Version+1, t.Version)
 	if err := termKeysFree(ctx, tx, t, t.ID); err != nil {
 		return err
 	}
@@ -311,8 +344,8 @@ func UpdateTerm(ctx context.Context, tx *Tx, d Dialect, t store.Term, by store.A
 		at = tx.Now
 	}
 	if _, err := tx.Exec(ctx, `UPDATE terms SET name = ?, category = ?, definition = ?,
-		updated_by = ?, updated_by_name = ?, updated_at = ? WHERE id = ?`,
-		t.Name, t.Category, t.Definition, by.ID, by.Name, Nanos(at), t.ID); err != nil {
+		updated_by = ?, updated_by_name = ?, updated_at = ?, version = ?, agreed_at = NULL WHERE id = ?`,
+		t.Name, t.Category, t.Definition, by.ID, by.Name, Nanos(at), version, t.ID); err != nil {
 		return fmt.Errorf("update term: %w", err)
 	}
 	if _, err := tx.Exec(ctx, "DELETE FROM term_keys WHERE term_id = ?", t.ID); err != nil {
@@ -321,7 +354,7 @@ func UpdateTerm(ctx context.Context, tx *Tx, d Dialect, t store.Term, by store.A
 	if err := writeTermKeys(ctx, tx, t); err != nil {
 		return err
 	}
-	if err := writeRevision(ctx, tx, kindTerm, t.ID, "edited", t.Content(), by, at); err != nil {
+	if err := writeRevision(ctx, tx, kindTerm, t.ID, version, "edited", t.Content(), by, at); err != nil {
 		return err
 	}
 	if err := d.UnindexTerm(ctx, tx, t.ID); err != nil {
@@ -330,8 +363,8 @@ func UpdateTerm(ctx context.Context, tx *Tx, d Dialect, t store.Term, by store.A
 	return d.IndexTerm(ctx, tx, t)
 }
 
-// DeleteTerm removes the term with that id and its history, or returns
-// [store.ErrNotFound].
+// DeleteTerm removes the term with that id, its history and its
+// sign-offs, or returns [store.ErrNotFound].
 func (db *DB) DeleteTerm(ctx context.Context, id int64) error {
 	return db.write(ctx, func(tx *Tx) error {
 		n, err := tx.Exec(ctx, "DELETE FROM terms WHERE id = ?", id)
@@ -343,6 +376,9 @@ func (db *DB) DeleteTerm(ctx context.Context, id int64) error {
 		}
 		tx.TermsChanged = true
 		if err := db.d.UnindexTerm(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := deleteSignoffs(ctx, tx, kindTerm, id); err != nil {
 			return err
 		}
 		return deleteRevisions(ctx, tx, kindTerm, id)

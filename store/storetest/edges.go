@@ -63,7 +63,7 @@ func testEmptyStrings(t *testing.T, s *suite) {
 		t.Errorf("Term(bare) = %+v, %v; want %+v", got, ok, tm)
 	}
 	p := db.mustAddPersona(t, store.Persona{Name: "Nobody"}, store.Actor{ID: "U1"})
-	if p.Content() != (store.Persona{Name: "Nobody"}) || p.CreatedBy != "U1" || p.CreatedByName != "" {
+	if !reflect.DeepEqual(p.Content(), store.Persona{Name: "Nobody"}) || p.CreatedBy != "U1" || p.CreatedByName != "" {
 		t.Errorf("bare persona = %+v", p)
 	}
 	db.mustLead(t, "CL", tsAt(Start, 1), "")

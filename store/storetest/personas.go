@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -60,7 +61,7 @@ func testAddPersonaReturnsStored(t *testing.T, s *suite) {
 	if got.ID == 0 {
 		t.Fatalf("ID = 0, want a database id")
 	}
-	if got.Content() != sally() {
+	if !reflect.DeepEqual(got.Content(), sally()) {
 		t.Errorf("AddPersona content = %+v, want %+v", got.Content(), sally())
 	}
 	if got.CreatedBy != "UANN" || got.CreatedByName != "Ann" || got.UpdatedBy != "UANN" || got.UpdatedByName != "Ann" {
@@ -70,7 +71,7 @@ func testAddPersonaReturnsStored(t *testing.T, s *suite) {
 		t.Errorf("CreatedAt, UpdatedAt = %v, %v, want %v UTC", got.CreatedAt, got.UpdatedAt, Start)
 	}
 	byID, err := db.PersonaByID(ctx, got.ID)
-	if err != nil || byID != got {
+	if err != nil || !reflect.DeepEqual(byID, got) {
 		t.Errorf("PersonaByID = %+v, %v; want %+v", byID, err, got)
 	}
 }
@@ -109,7 +110,7 @@ func testPersonaConflict(t *testing.T, s *suite) {
 	if !errors.As(err, &ce) || ce.Owner != "Sally Supermom" {
 		t.Fatalf("UpdatePersona(renamed to another's name) err = %v, want a *ConflictError", err)
 	}
-	if got, _ := db.PersonaByID(ctx, dan.ID); got != dan {
+	if got, _ := db.PersonaByID(ctx, dan.ID); !reflect.DeepEqual(got, dan) {
 		t.Fatalf("after a failed rename: %+v, want %+v", got, dan)
 	}
 	if ps := db.mustPersonas(t); len(ps) != 2 {
@@ -140,7 +141,7 @@ func testUpdatePersona(t *testing.T, s *suite) {
 	if err != nil {
 		t.Fatalf("UpdatePersona: %v", err)
 	}
-	if got.Content() != change.Content() {
+	if !reflect.DeepEqual(got.Content(), change.Content()) {
 		t.Errorf("UpdatePersona content = %+v, want %+v", got.Content(), change.Content())
 	}
 	if got.UpdatedBy != "UBOB" || got.UpdatedByName != "Bob" || !got.UpdatedAt.Equal(later) {
@@ -152,7 +153,7 @@ func testUpdatePersona(t *testing.T, s *suite) {
 	if _, err := db.Persona(ctx, "Sally Supermom"); !isNotFound(err) {
 		t.Errorf("Persona(old name) err = %v, want ErrNotFound", err)
 	}
-	if byName, err := db.Persona(ctx, "sally the supermom"); err != nil || byName != got {
+	if byName, err := db.Persona(ctx, "sally the supermom"); err != nil || !reflect.DeepEqual(byName, got) {
 		t.Errorf("Persona(new name) = %+v, %v; want %+v", byName, err, got)
 	}
 	// A set UpdatedAt is the time of the edit (imports).
@@ -169,7 +170,7 @@ func testUpdatePersonaUnchanged(t *testing.T, s *suite) {
 	p := db.mustAddPersona(t, sally(), ann)
 	db.set(Start.Add(time.Hour))
 	got, err := db.UpdatePersona(ctx, p, bob)
-	if !errors.Is(err, store.ErrUnchanged) || got != p {
+	if !errors.Is(err, store.ErrUnchanged) || !reflect.DeepEqual(got, p) {
 		t.Fatalf("UpdatePersona(identical) = %+v, %v; want the stored persona and ErrUnchanged", got, err)
 	}
 	if h, _ := db.PersonaHistory(ctx, p.ID); len(h) != 1 {
@@ -204,10 +205,10 @@ func testPersonaHistory(t *testing.T, s *suite) {
 	if err != nil || len(h) != 2 {
 		t.Fatalf("PersonaHistory = %+v, %v; want 2 versions", h, err)
 	}
-	if h[0].Action != "edited" || h[0].Value != edit.Content() || h[0].EditedBy != "UBOB" || h[0].EditedByName != "Bob" || !h[0].EditedAt.Equal(t1) {
+	if h[0].Action != "edited" || !reflect.DeepEqual(h[0].Value, edit.Content()) || h[0].EditedBy != "UBOB" || h[0].EditedByName != "Bob" || !h[0].EditedAt.Equal(t1) {
 		t.Errorf("PersonaHistory[0] = %+v, want the edit by Bob at %v", h[0], t1)
 	}
-	if h[1].Action != "created" || h[1].Value != sally() || h[1].EditedBy != "UANN" || !h[1].EditedAt.Equal(Start) {
+	if h[1].Action != "created" || !reflect.DeepEqual(h[1].Value, sally()) || h[1].EditedBy != "UANN" || !h[1].EditedAt.Equal(Start) {
 		t.Errorf("PersonaHistory[1] = %+v, want the creation by Ann at %v", h[1], Start)
 	}
 	if h, err := db.PersonaHistory(ctx, p.ID+100); err != nil || len(h) != 0 {
