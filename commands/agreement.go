@@ -184,9 +184,9 @@ func (h *Handler) statusText(s signed, shared bool) string {
 }
 
 // agreementLine is the card's line about agreement: status, version, owner.
-func (h *Handler) agreementLine(s signed, shared bool) Context {
+func (h *Handler) agreementLine(s signed, shared bool) string {
 	id, name := s.owner()
-	return Context{Texts: []string{fmt.Sprintf("%s  ·  version %d  ·  owner %s", h.statusText(s, shared), max(s.Version, 1), byline(id, name, shared))}}
+	return fmt.Sprintf("%s  ·  version %d  ·  owner %s", h.statusText(s, shared), max(s.Version, 1), byline(id, name, shared))
 }
 
 // canApprove reports whether viewer may approve the current version now:
@@ -584,7 +584,14 @@ func (h *Handler) ReviewDue(ctx context.Context, r store.DueReview) (msg Respons
 // formatDays shows a review period: "90 days", or hours below a day.
 func formatDays(d time.Duration) string {
 	if d < 24*time.Hour || d%(24*time.Hour) != 0 {
-		return strings.TrimSuffix(strings.TrimSuffix(d.String(), "0s"), "0m")
+		s := d.String() // "36h0m0s", "1h30m0s"
+		if strings.HasSuffix(s, "m0s") {
+			s = strings.TrimSuffix(s, "0s")
+		}
+		if strings.HasSuffix(s, "h0m") {
+			s = strings.TrimSuffix(s, "0m")
+		}
+		return s
 	}
 	n := int(d / (24 * time.Hour))
 	return fmt.Sprintf("%d day%s", n, plural(n))

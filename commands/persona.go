@@ -183,8 +183,10 @@ func (h *Handler) personaCard(p store.Persona, viewer string, shared bool) Respo
 		blocks = append(blocks, Section{Text: head + truncateEscaped(v, 3000-len(head))})
 		text = append(text, head+truncateEscaped(v, 300))
 	}
-	blocks = append(blocks, Context{Texts: []string{fmt.Sprintf("Last edited by %s, %s", byline(p.UpdatedBy, p.UpdatedByName, shared), h.when(p.UpdatedAt))}},
-		h.agreementLine(personaSigned(p), shared))
+	blocks = append(blocks, Context{Texts: []string{
+		fmt.Sprintf("Last edited by %s, %s", byline(p.UpdatedBy, p.UpdatedByName, shared), h.when(p.UpdatedAt)),
+		h.agreementLine(personaSigned(p), shared),
+	}})
 	if !shared {
 		blocks = append(blocks, h.withApprove(cardActions("/persona", p.ID), "/persona", personaSigned(p), viewer))
 	}

@@ -159,8 +159,7 @@ func (h *Handler) termCard(t store.Term, viewer string, shared bool) Response {
 	blocks := []Block{
 		Header{Text: truncateEscaped(t.Name, 150)},
 		Section{Text: truncateEscaped(t.Definition, 3000)},
-		Context{Texts: []string{strings.Join(meta, "  ·  ")}},
-		h.agreementLine(termSigned(t), shared),
+		Context{Texts: []string{strings.Join(meta, "  ·  "), h.agreementLine(termSigned(t), shared)}},
 	}
 	if !shared {
 		blocks = append(blocks, h.withApprove(cardActions("/term", t.ID), "/term", termSigned(t), viewer))

@@ -433,8 +433,9 @@ func TestTermLookup(t *testing.T) {
 				t.Errorf("Blocks[1] = %+v, want the definition", resp.Blocks[1])
 			}
 			wantMeta := "Also: MQL, M.Q.L.  ·  Category: Funnel  ·  Last edited by <@UANN>, " + fixedWhen
-			if c, ok := resp.Blocks[2].(Context); !ok || len(c.Texts) != 1 || c.Texts[0] != wantMeta {
-				t.Errorf("Blocks[2] = %+v, want Context %q", resp.Blocks[2], wantMeta)
+			wantStatus := ":white_circle: Draft: nobody approved version 1 yet  ·  version 1  ·  owner <@UANN>"
+			if c, ok := resp.Blocks[2].(Context); !ok || len(c.Texts) != 2 || c.Texts[0] != wantMeta || c.Texts[1] != wantStatus {
+				t.Errorf("Blocks[2] = %+v, want Context %q, %q", resp.Blocks[2], wantMeta, wantStatus)
 			}
 			wantButtons := []Button{
 				{ActionID: ActionShare, Text: "Share in channel", Value: "/term " + idRef(1), Primary: true},
@@ -590,9 +591,9 @@ func TestTermHistory(t *testing.T) {
 	resp := slash(t, h, "UBOB", "history Sales Accepted Lead")
 	wantText := strings.Join([]string{
 		"History of *SAL* (3 versions, newest first)",
-		"edited by <@UANN>, 5 Mar 2024 16:30 UTC: third version",
-		"edited by <@UBOB>, 5 Mar 2024 15:30 UTC: second version",
-		"created by <@UANN>, 5 Mar 2024 14:30 UTC: first version",
+		"Version 3, edited by <@UANN>, 5 Mar 2024 16:30 UTC: third version",
+		"Version 2, edited by <@UBOB>, 5 Mar 2024 15:30 UTC: second version",
+		"Version 1, created by <@UANN>, 5 Mar 2024 14:30 UTC: first version",
 	}, "\n")
 	if resp.Text != wantText {
 		t.Errorf("Text =\n%s\nwant\n%s", resp.Text, wantText)
