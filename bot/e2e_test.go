@@ -30,7 +30,9 @@ const (
 	leadsChannel = "CLEADS"
 )
 
-func start(tb testing.TB) *env {
+// start runs a bot over a fresh database against a fake Slack; opts may
+// change the handler's options.
+func start(tb testing.TB, opts ...func(*commands.Options)) *env {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	tb.Cleanup(cancel)
@@ -47,11 +49,15 @@ func start(tb testing.TB) *env {
 	if err != nil {
 		tb.Fatalf("identify: %v", err)
 	}
-	h := commands.New(db, commands.Options{
+	o := commands.Options{
 		Admins: []string{admin}, Location: time.UTC, LeadsChannels: []string{leadsChannel}, SLA: time.Hour,
 		Reactions:    map[string]string{"+1": "good", "thumbsup": "good", "-1": "poor", "x": "poor", "fire": "hot"},
 		WorkspaceURL: self.URL,
-	})
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	h := commands.New(db, o)
 	serve(tb, ctx, b, h, fake)
 	return &env{fake: fake, db: db, ctx: ctx, bot: b}
 }

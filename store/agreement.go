@@ -138,49 +138,34 @@ func pair(approvals []Signoff) (sales, marketing *Signoff) {
 	return sales, marketing
 }
 
-// cycle is one pass at agreeing on the current version: from its start
-// (the round's first approval, or the time the last agreement became due
-// for review), the approvals made since, and when they made a pair.
+// cycle is one pass at agreeing on the current version: the approvals
+// made since the last pair (or since the round began), and when they
+// made a pair themselves.
 type cycle struct {
-	start     time.Time
 	approvals []Signoff
 	agreedAt  time.Time // zero: no pair yet
 }
 
-// cycles splits a round's approvals into the agreement it reached and the
-// cycle still open: an agreement lasts every (forever if every <= 0), and
-// then both sides are asked again — only approvals made after it became
-// due renew it. done is the last agreement reached (agreedAt zero if
-// none); open holds the approvals since, not yet a pair.
-func cycles(approvals []Signoff, every time.Duration) (done, open cycle) {
-	for {
-		cur := cycle{start: open.start}
-		for _, s := range approvals {
-			if s.At.Before(cur.start) {
-				continue
-			}
-			cur.approvals = append(cur.approvals, s)
-			if sales, marketing := pair(cur.approvals); sales != nil && marketing != nil {
-				cur.agreedAt = s.At
-				break
-			}
+// cycles splits a round's approvals into the last agreement reached (a
+// sales and a marketing approval by two people; agreedAt zero if none)
+// and the approvals made since, not yet a pair. A review is both sides
+// approving again after an agreement: that pair is the new agreement.
+func cycles(approvals []Signoff) (done, open cycle) {
+	for _, s := range approvals {
+		open.approvals = append(open.approvals, s)
+		if sales, marketing := pair(open.approvals); sales != nil && marketing != nil {
+			open.agreedAt = s.At
+			done, open = open, cycle{}
 		}
-		if cur.agreedAt.IsZero() {
-			return done, cur
-		}
-		done = cur
-		if every <= 0 {
-			return done, cycle{} // agreed for good
-		}
-		open = cycle{start: done.agreedAt.Add(every)}
 	}
+	return done, open
 }
 
 // Standing returns where the current version stands at now, when an agreed
 // version is due for review after every (never if every <= 0).
 func (a Agreement) Standing(now time.Time, every time.Duration) Standing {
 	approvals, dispute := a.round()
-	done, open := cycles(approvals, every)
+	done, open := cycles(approvals)
 	var st Standing
 	if !done.agreedAt.IsZero() {
 		st.Sales, st.Marketing = pair(done.approvals)
@@ -208,14 +193,14 @@ func (a Agreement) Standing(now time.Time, every time.Duration) Standing {
 }
 
 // Approved reports whether user has approved the current version in the
-// way that counts now: in the agreement it reached, or — while it is not
-// agreed, or due for review — since its latest dispute or since it became
-// due (a review asks both sides again).
+// way that counts now: in the agreement it reached while that holds; else
+// (not agreed yet, or due for review) since its latest dispute or its
+// last agreement — a review asks both sides again.
 func (a Agreement) Approved(user string, now time.Time, every time.Duration) bool {
 	approvals, _ := a.round()
-	done, open := cycles(approvals, every)
+	done, open := cycles(approvals)
 	in := open.approvals
-	if !done.agreedAt.IsZero() && (every <= 0 || now.Before(done.agreedAt.Add(every))) {
+	if st := a.Standing(now, every); st.Status == StatusAgreed {
 		in = done.approvals
 	}
 	for _, s := range in {
