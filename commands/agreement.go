@@ -394,9 +394,9 @@ func (h *Handler) dispute(ctx context.Context, k kindOps, req Request, rest stri
 	return out, nil
 }
 
-// userMention reads the "@user" Slack sends for a mention in a slash
-// command ("<@U123|ana>", or "<@U123>").
-var userMention = regexp.MustCompile(`^<@([UW][A-Z0-9]{2,})(?:\|([^>]*))?>$`)
+// userMention reads a person named in a command: a mention as Slack
+// escapes it ("<@U123|ana>", "<@U123>"), or a member ID ("U123", "@U123").
+var userMention = regexp.MustCompile(`^(?:<@([UW][A-Z0-9]{2,})(?:\|([^>]*))?>|@?([UW][A-Z0-9]{2,}))$`)
 
 func (h *Handler) setOwner(ctx context.Context, k kindOps, req Request, rest string) (Response, error) {
 	usage := fmt.Sprintf("Use `%s owner NAME @someone`, mentioning who answers for it.", k.command)
@@ -406,7 +406,10 @@ func (h *Handler) setOwner(ctx context.Context, k kindOps, req Request, rest str
 	}
 	m := userMention.FindStringSubmatch(words[len(words)-1])
 	if m == nil {
-		return Response{}, &UserError{Msg: "Mention the new owner so that Slack links them (type @ and pick the person). " + usage}
+		return Response{}, &UserError{Msg: "Name the new owner by mention or by member ID (their profile → ⋯ → *Copy member ID*), e.g. `" + k.command + " owner NAME U0123ABCD`. " + usage}
+	}
+	if m[1] == "" {
+		m[1] = m[3]
 	}
 	rec, resp, ok, err := k.find(ctx, h, strings.Join(words[:len(words)-1], " "))
 	if !ok || err != nil {

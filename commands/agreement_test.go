@@ -222,7 +222,7 @@ func TestOwner(t *testing.T) {
 	h, _ := agreeHandler(t)
 	mustRun(t, h, "/persona", "UEVE", "add Sally Supermom = Buys what saves time")
 	mustUserError(t, h, "/persona", "UANA", "owner sally <@UMO|mo>", "only <@UEVE> (who answers for *Sally Supermom*) or an admin")
-	mustUserError(t, h, "/persona", "UEVE", "owner sally @mo", "Mention the new owner")
+	mustUserError(t, h, "/persona", "UEVE", "owner sally @mo", "Name the new owner by mention or by member ID")
 	mustUserError(t, h, "/persona", "UEVE", "owner sally", "Use `/persona owner NAME @someone`")
 	resp := mustRun(t, h, "/persona", "UEVE", "owner sally <@UMO|mo>")
 	if !strings.Contains(resp.Text, "<@UMO> now answers for *Sally Supermom*") || !strings.Contains(statusOf(t, resp), "owner <@UMO>") {
@@ -232,8 +232,12 @@ func TestOwner(t *testing.T) {
 	if resp := mustRun(t, h, "/persona", "UANA", "dispute sally pains miss price"); len(resp.DMs) != 1 || resp.DMs[0].User != "UMO" {
 		t.Errorf("dispute DMs = %+v, want the new owner", resp.DMs)
 	}
-	// An admin may hand it over too.
-	mustRun(t, h, "/persona", "UADMIN", "owner Sally Supermom <@UANA>")
+	// An admin may hand it over too, naming the owner by member ID.
+	for _, who := range []string{"<@UANA>", "UANA", "@UANA"} {
+		if resp := mustRun(t, h, "/persona", "UADMIN", "owner Sally Supermom "+who); !strings.Contains(statusOf(t, resp), "owner <@UANA>") {
+			t.Errorf("owner %s: %q", who, statusOf(t, resp))
+		}
+	}
 }
 
 func TestListByStatusAndReview(t *testing.T) {
