@@ -399,19 +399,37 @@ func (h *Handler) dispute(ctx context.Context, k kindOps, req Request, rest stri
 var userMention = regexp.MustCompile(`^(?:<@([UW][A-Z0-9]{2,})(?:\|([^>]*))?>|@?([UW][A-Z0-9]{2,}))$`)
 
 func (h *Handler) setOwner(ctx context.Context, k kindOps, req Request, rest string) (Response, error) {
-	usage := fmt.Sprintf("Use `%s owner NAME @someone`, mentioning who answers for it.", k.command)
+	usage := fmt.Sprintf("Use `%s owner NAME @someone`, naming who answers for it.", k.command)
 	words := strings.Fields(rest)
 	if len(words) < 2 {
 		return Response{}, &UserError{Msg: usage}
 	}
-	m := userMention.FindStringSubmatch(words[len(words)-1])
-	if m == nil {
-		return Response{}, &UserError{Msg: "Name the new owner by mention or by member ID (their profile → ⋯ → *Copy member ID*), e.g. `" + k.command + " owner NAME U0123ABCD`. " + usage}
+	// The person is the last word (a mention or a member ID), or from the
+	// last word starting with "@" on: display names may have spaces.
+	owner, ownerName, at := "", "", len(words)-1
+	if m := userMention.FindStringSubmatch(words[at]); m != nil {
+		owner, ownerName = m[1]+m[3], m[2]
+	} else {
+		for at = len(words) - 1; at > 0 && !strings.HasPrefix(words[at], "@"); at-- {
+		}
+		typed := strings.Join(words[at:], " ")
+		if at == 0 || !strings.HasPrefix(typed, "@") {
+			return Response{}, &UserError{Msg: usage}
+		}
+		id, found, err := h.users.FindUser(ctx, typed)
+		if err != nil {
+			return Response{}, err
+		}
+		if !found {
+			return Response{}, userErrorf("I can't tell who *%s* is (nobody, or more than one person, goes by that name). Give their member ID instead (their profile → ⋯ → *Copy member ID*), e.g. `%s owner NAME U0123ABCD`.", truncateEscaped(typed, 80), k.command)
+		}
+		owner, ownerName = id, strings.TrimPrefix(typed, "@")
 	}
-	if m[1] == "" {
-		m[1] = m[3]
+	words = words[:at]
+	if len(words) == 0 {
+		return Response{}, &UserError{Msg: usage}
 	}
-	rec, resp, ok, err := k.find(ctx, h, strings.Join(words[:len(words)-1], " "))
+	rec, resp, ok, err := k.find(ctx, h, strings.Join(words, " "))
 	if !ok || err != nil {
 		return resp, err
 	}
@@ -419,7 +437,7 @@ func (h *Handler) setOwner(ctx context.Context, k kindOps, req Request, rest str
 	if req.UserID != cur && req.UserID != rec.createdBy && !h.IsAdmin(req.UserID) {
 		return Response{}, userErrorf("Sorry, only %s (who answers for *%s*) or an admin can hand it over.", byline(cur, curName, false), Escape(rec.name))
 	}
-	if err := h.db.SetOwner(ctx, rec.ref, actor(m[1], m[2])); errors.Is(err, store.ErrNotFound) {
+	if err := h.db.SetOwner(ctx, rec.ref, actor(owner, ownerName)); errors.Is(err, store.ErrNotFound) {
 		return Response{}, userErrorf("That %s was deleted in the meantime.", k.noun)
 	} else if err != nil {
 		return Response{}, err
@@ -428,7 +446,7 @@ func (h *Handler) setOwner(ctx context.Context, k kindOps, req Request, rest str
 	if err != nil {
 		return Response{}, err
 	}
-	return savedNote(fmt.Sprintf(":bust_in_silhouette: %s now answers for *%s*: they get a DM when it is disputed or due for review.", mention(m[1]), Escape(rec.name)), c), nil
+	return savedNote(fmt.Sprintf(":bust_in_silhouette: %s now answers for *%s*: they get a DM when it is disputed or due for review.", mention(owner), Escape(rec.name)), c), nil
 }
 
 // statusFilters are the words /term list and /persona list filter by.

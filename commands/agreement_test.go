@@ -222,7 +222,8 @@ func TestOwner(t *testing.T) {
 	h, _ := agreeHandler(t)
 	mustRun(t, h, "/persona", "UEVE", "add Sally Supermom = Buys what saves time")
 	mustUserError(t, h, "/persona", "UANA", "owner sally <@UMO|mo>", "only <@UEVE> (who answers for *Sally Supermom*) or an admin")
-	mustUserError(t, h, "/persona", "UEVE", "owner sally @mo", "Name the new owner by mention or by member ID")
+	mustUserError(t, h, "/persona", "UEVE", "owner sally @mo", "I can't tell who *@mo* is")
+	mustUserError(t, h, "/persona", "UEVE", "owner sally mo", "Use `/persona owner NAME @someone`")
 	mustUserError(t, h, "/persona", "UEVE", "owner sally", "Use `/persona owner NAME @someone`")
 	resp := mustRun(t, h, "/persona", "UEVE", "owner sally <@UMO|mo>")
 	if !strings.Contains(resp.Text, "<@UMO> now answers for *Sally Supermom*") || !strings.Contains(statusOf(t, resp), "owner <@UMO>") {
@@ -357,4 +358,33 @@ func TestFormatDays(t *testing.T) {
 			t.Errorf("formatDays(%v) = %q, want %q", tt.d, got, tt.want)
 		}
 	}
+}
+
+// fakeDirectory knows people by lower-case display name.
+type fakeDirectory map[string]string
+
+func (d fakeDirectory) FindUser(_ context.Context, typed string) (string, bool, error) {
+	id, ok := d[strings.ToLower(strings.TrimPrefix(typed, "@"))]
+	return id, ok, nil
+}
+
+// "@name" as typed (the command does not escape mentions) is looked up.
+func TestOwnerByTypedName(t *testing.T) {
+	db := MustOpenDB(t)
+	h := New(db, Options{Admins: []string{"UADMIN"}, Location: time.UTC, Sides: testSides, Now: db.Clock.Now,
+		Users: fakeDirectory{"mo": "UMO", "mo salah": "UMS"}})
+	mustRun(t, h, "/term", "UEVE", "add Sales Accepted Lead = Sales agreed to work it")
+	tests := []struct{ typed, want string }{
+		{"@mo", "UMO"},
+		{"@Mo Salah", "UMS"},
+		{"<@UANA|ana>", "UANA"},
+	}
+	for _, tt := range tests {
+		resp := mustRun(t, h, "/term", "UEVE", "owner Sales Accepted Lead "+tt.typed)
+		if !strings.Contains(statusOf(t, resp), "owner <@"+tt.want+">") {
+			t.Errorf("owner %s: %q, want <@%s>", tt.typed, statusOf(t, resp), tt.want)
+		}
+		mustRun(t, h, "/term", "UADMIN", "owner Sales Accepted Lead UEVE")
+	}
+	mustUserError(t, h, "/term", "UEVE", "owner Sales Accepted Lead @nobody", "I can't tell who *@nobody* is")
 }

@@ -76,6 +76,9 @@ type Options struct {
 	// Sides says who is on the sales and the marketing side; nil puts
 	// no one on either.
 	Sides Sides
+	// Users finds people named as "@name" (/term owner); nil finds
+	// nobody, and only mentions and member IDs work.
+	Users Directory
 	// ReviewEvery is how long an agreed version stays verified before
 	// it is due for review; [store.DefaultReviewEvery] if 0.
 	ReviewEvery time.Duration
@@ -112,6 +115,7 @@ type Handler struct {
 	changed         func(Change)
 	sides           Sides
 	reviewEvery     time.Duration
+	users           Directory
 }
 
 // dataStore is what the handlers need from the database.
@@ -157,7 +161,10 @@ func New(db dataStore, opt Options) *Handler {
 		leadChannels: map[string]bool{}, reactions: opt.Reactions, sla: opt.SLA,
 		workspaceURL: opt.WorkspaceURL, now: opt.Now,
 		recapChannel: opt.RecapChannel, meetingReminder: opt.MeetingReminder,
-		changed: opt.Changed, sides: opt.Sides, reviewEvery: opt.ReviewEvery,
+		changed: opt.Changed, sides: opt.Sides, reviewEvery: opt.ReviewEvery, users: opt.Users,
+	}
+	if h.users == nil {
+		h.users = noDirectory{}
 	}
 	if h.reviewEvery <= 0 {
 		h.reviewEvery = store.DefaultReviewEvery

@@ -1,6 +1,10 @@
 package commands
 
-import "smarketing/commands/sides"
+import (
+	"context"
+
+	"smarketing/commands/sides"
+)
 
 // Sides tells which side of the company a user is on, for the approvals of
 // agreed definitions (SPEC §8). *sides.Roster is the real one: it answers
@@ -18,3 +22,17 @@ var _ Sides = (*sides.Roster)(nil)
 type nobody struct{}
 
 func (nobody) SideOf(string) (sales, marketing bool) { return false, false }
+
+// Directory finds the Slack user someone named by typing "@name" (slash
+// commands that do not escape mentions receive the text as typed);
+// *bot.Bot is the real one. ok is false when no one, or more than one
+// person, goes by that name.
+type Directory interface {
+	FindUser(ctx context.Context, typed string) (id string, ok bool, err error)
+}
+
+// noDirectory is the [Directory] of a handler given none (the shell): it
+// finds nobody.
+type noDirectory struct{}
+
+func (noDirectory) FindUser(context.Context, string) (string, bool, error) { return "", false, nil }
