@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -133,7 +134,7 @@ func TestPermissionMatrix(t *testing.T) {
 			return
 		}
 		mustRefuse(t, err, "Sorry, only <@UANN> (who added *Sally Supermom*) or an admin can delete it.", "`/persona edit Sally Supermom`")
-		if lookupErr != nil || got != fx.persona {
+		if lookupErr != nil || !reflect.DeepEqual(got, fx.persona) {
 			t.Fatalf("persona after a refused delete: %+v, %v; want it unchanged: %+v", got, lookupErr, fx.persona)
 		}
 		mustRevisions(t, db, "persona", fx.persona.ID, 1)

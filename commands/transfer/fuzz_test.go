@@ -13,6 +13,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -98,7 +99,7 @@ func checkImport(t *testing.T, target importTarget, read func([]byte) ([]record,
 	for i, in := range p.personas {
 		want := store.Persona{Name: in.Name, Role: in.Role, Summary: in.Summary, Goals: in.Goals, Pains: in.Pains,
 			Objections: in.Objections, Channels: in.Channels, Questions: in.Questions}
-		if got, err := commands.ValidatePersona(want); err != nil || got != want {
+		if got, err := commands.ValidatePersona(want); err != nil || !reflect.DeepEqual(got, want) {
 			t.Fatalf("accepted persona %+v: ValidatePersona = %+v, %v; want it unchanged", want, got, err)
 		}
 		if !inFile(p.personaLines[i]) {
