@@ -36,7 +36,13 @@ type TermRecord struct {
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedBy  string    `json:"updated_by"`
 	UpdatedAt  time.Time `json:"updated_at"`
-	AgreementRecord
+	// The agreement (SPEC §8), as [AgreementRecord] has it.
+	Status     Status           `json:"status"`
+	ReviewedAt time.Time        `json:"reviewed_at,omitzero"`
+	Version    int              `json:"version"`
+	Owner      string           `json:"owner"`
+	Approvals  []ApprovalRecord `json:"approvals"`
+	Disputes   []DisputeRecord  `json:"disputes"`
 }
 
 // PersonaRecord is a persona in the export format.
@@ -52,13 +58,20 @@ type PersonaRecord struct {
 	CreatedBy  string    `json:"created_by"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
-	AgreementRecord
+	// The agreement (SPEC §8), as [AgreementRecord] has it.
+	Status     Status           `json:"status"`
+	ReviewedAt time.Time        `json:"reviewed_at,omitzero"`
+	Version    int              `json:"version"`
+	Owner      string           `json:"owner"`
+	Approvals  []ApprovalRecord `json:"approvals"`
+	Disputes   []DisputeRecord  `json:"disputes"`
 }
 
 // AgreementRecord is the agreement of a term or persona in the export
-// format (SPEC §8): its fields are the record's own. An export written
-// before agreed definitions has none of them, and imports as version 1,
-// a draft without owner.
+// format (SPEC §8): the fields a [TermRecord] or [PersonaRecord] has
+// beside its content (written out there, so that the fields of a record
+// are one flat list). An export written before agreed definitions has
+// none of them, and imports as version 1, a draft without owner.
 type AgreementRecord struct {
 	// Status and ReviewedAt are what the approvals and disputes amounted
 	// to when exported ([Agreement.Standing]: its status words, and its
@@ -157,6 +170,22 @@ func (r AgreementRecord) Agreement() (Agreement, error) {
 	}
 	return a, nil
 }
+
+// AgreementRecord is r's agreement fields.
+func (r TermRecord) AgreementRecord() AgreementRecord {
+	return AgreementRecord{Status: r.Status, ReviewedAt: r.ReviewedAt, Version: r.Version, Owner: r.Owner, Approvals: r.Approvals, Disputes: r.Disputes}
+}
+
+// AgreementRecord is r's agreement fields.
+func (r PersonaRecord) AgreementRecord() AgreementRecord {
+	return AgreementRecord{Status: r.Status, ReviewedAt: r.ReviewedAt, Version: r.Version, Owner: r.Owner, Approvals: r.Approvals, Disputes: r.Disputes}
+}
+
+// Agreement is the agreement r describes ([AgreementRecord.Agreement]).
+func (r TermRecord) Agreement() (Agreement, error) { return r.AgreementRecord().Agreement() }
+
+// Agreement is the agreement r describes ([AgreementRecord.Agreement]).
+func (r PersonaRecord) Agreement() (Agreement, error) { return r.AgreementRecord().Agreement() }
 
 // AgreementMerge is what importing a record's agreement does to a
 // term or persona: see [MergeAgreement].
@@ -635,18 +664,20 @@ func ExportOf(terms []Term, personas []Persona, leads []LeadRecord, meetings []M
 		if aliases == nil {
 			aliases = []string{}
 		}
+		a := RecordOf(t.Agreement, now, every)
 		ds.Terms = append(ds.Terms, TermRecord{
 			Name: t.Name, Aliases: aliases, Category: t.Category, Definition: t.Definition,
 			CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt, UpdatedBy: t.UpdatedBy, UpdatedAt: t.UpdatedAt,
-			AgreementRecord: RecordOf(t.Agreement, now, every),
+			Status: a.Status, ReviewedAt: a.ReviewedAt, Version: a.Version, Owner: a.Owner, Approvals: a.Approvals, Disputes: a.Disputes,
 		})
 	}
 	for _, p := range SortedByKey(personas, func(p Persona) string { return p.Name }) {
+		a := RecordOf(p.Agreement, now, every)
 		ds.Personas = append(ds.Personas, PersonaRecord{
 			Name: p.Name, Role: p.Role, Summary: p.Summary, Goals: p.Goals, Pains: p.Pains,
 			Objections: p.Objections, Channels: p.Channels, Questions: p.Questions,
 			CreatedBy: p.CreatedBy, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
-			AgreementRecord: RecordOf(p.Agreement, now, every),
+			Status: a.Status, ReviewedAt: a.ReviewedAt, Version: a.Version, Owner: a.Owner, Approvals: a.Approvals, Disputes: a.Disputes,
 		})
 	}
 	for _, m := range metrics {

@@ -85,7 +85,7 @@ func agreementFields(r store.AgreementRecord) []string {
 // agreement by [store.MergeAgreement].
 func (im Importer) ImportTerm(ctx context.Context, r store.TermRecord, opt store.ImportOptions) (store.Outcome, error) {
 	fields := append([]string{r.Name, r.Category, r.Definition, r.CreatedBy, r.UpdatedBy}, r.Aliases...)
-	if err := im.storable(append(fields, agreementFields(r.AgreementRecord)...)...); err != nil {
+	if err := im.storable(append(fields, agreementFields(r.AgreementRecord())...)...); err != nil {
 		return 0, err
 	}
 	file, err := r.Agreement()
@@ -137,7 +137,7 @@ func (im Importer) ImportTerm(ctx context.Context, r store.TermRecord, opt store
 // agreement by [store.MergeAgreement].
 func (im Importer) ImportPersona(ctx context.Context, r store.PersonaRecord, opt store.ImportOptions) (store.Outcome, error) {
 	fields := []string{r.Name, r.Role, r.Summary, r.Goals, r.Pains, r.Objections, r.Channels, r.Questions, r.CreatedBy}
-	if err := im.storable(append(fields, agreementFields(r.AgreementRecord)...)...); err != nil {
+	if err := im.storable(append(fields, agreementFields(r.AgreementRecord())...)...); err != nil {
 		return 0, err
 	}
 	file, err := r.Agreement()

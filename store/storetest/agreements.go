@@ -671,10 +671,10 @@ func testAgreementExportRecords(t *testing.T, s *suite) {
 		t.Errorf("the edited term's approvals = %+v", e.Approvals)
 	}
 	if p := ds.Personas[0]; p.Name != "Developer Dan" || p.Status != store.StatusAgreed || p.Owner != "UOWN" || !p.ReviewedAt.Equal(at(8)) {
-		t.Errorf("persona Dan exported as %+v", p.AgreementRecord)
+		t.Errorf("persona Dan exported as %+v", p.AgreementRecord())
 	}
 	if p := ds.Personas[1]; p.Status != store.StatusWaitingSales || p.Version != 1 || len(p.Approvals) != 1 {
-		t.Errorf("persona Sally exported as %+v", p.AgreementRecord)
+		t.Errorf("persona Sally exported as %+v", p.AgreementRecord())
 	}
 	js := jsonOf(t, ds)
 	for _, want := range []string{`"status": "waiting for sales"`, `"approvals": []`, `"disputes": []`, `"reviewed_at": "2026-11-23T09:00:00Z"`,
@@ -847,15 +847,15 @@ func testAgreementImportNewerContent(t *testing.T, s *suite) {
 	newer := Start.Add(time.Hour)
 	ds := store.Dataset{
 		Terms: []store.TermRecord{{Name: "MQL", Definition: "newer", CreatedBy: ann.ID, CreatedAt: Start, UpdatedBy: bob.ID, UpdatedAt: newer,
-			AgreementRecord: store.AgreementRecord{Version: 3, Owner: "UOWN",
-				Approvals: []store.ApprovalRecord{
-					{User: kim, Side: store.SideSales, Version: 2, At: Start.Add(10 * time.Minute)},
-					{User: sal, Side: store.SideSales, Version: 3, At: newer},
-					{User: mo, Side: store.SideMarketing, Version: 3, At: newer.Add(time.Minute)},
-				}}}},
+			Version: 3, Owner: "UOWN",
+			Approvals: []store.ApprovalRecord{
+				{User: kim, Side: store.SideSales, Version: 2, At: Start.Add(10 * time.Minute)},
+				{User: sal, Side: store.SideSales, Version: 3, At: newer},
+				{User: mo, Side: store.SideMarketing, Version: 3, At: newer.Add(time.Minute)},
+			}}},
 		Personas: []store.PersonaRecord{{Name: p.Name, Summary: "newer", CreatedBy: ann.ID, CreatedAt: Start, UpdatedAt: newer,
-			AgreementRecord: store.AgreementRecord{Version: 1,
-				Approvals: []store.ApprovalRecord{{User: mo, Side: store.SideMarketing, Version: 1, At: newer}}}}},
+			Version:   1,
+			Approvals: []store.ApprovalRecord{{User: mo, Side: store.SideMarketing, Version: 1, At: newer}}}},
 	}
 	db.set(newer.Add(time.Hour))
 	if rep := db.mustImport(t, ds); rep.Updated != 2 {
@@ -892,8 +892,8 @@ func testAgreementImportStale(t *testing.T, s *suite) {
 	db.set(Start.Add(time.Hour))
 	tm := db.mustAdd(t, store.Term{Name: "MQL", Definition: "stored"}, ann)
 	ds := store.Dataset{Terms: []store.TermRecord{{Name: "MQL", Definition: "older", UpdatedAt: Start,
-		AgreementRecord: store.AgreementRecord{Version: 1, Owner: "UOWN",
-			Approvals: []store.ApprovalRecord{{User: sal, Side: store.SideSales, Version: 1, At: Start}}}}}}
+		Version: 1, Owner: "UOWN",
+		Approvals: []store.ApprovalRecord{{User: sal, Side: store.SideSales, Version: 1, At: Start}}}}}
 	rep := db.mustImport(t, ds)
 	if len(rep.Kept) != 1 || rep.Updated+rep.Unchanged != 0 {
 		t.Fatalf("Import = %+v, want the record kept back", rep)
@@ -926,7 +926,8 @@ func testAgreementImportRejects(t *testing.T, s *suite) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ds := store.Dataset{Terms: []store.TermRecord{{Name: "T " + tc.name, Definition: "d", AgreementRecord: tc.rec}}}
+			ds := store.Dataset{Terms: []store.TermRecord{{Name: "T " + tc.name, Definition: "d",
+				Version: tc.rec.Version, Approvals: tc.rec.Approvals, Disputes: tc.rec.Disputes}}}
 			rep := db.mustImport(t, ds)
 			if len(rep.Rejected) != 1 || rep.Created != 0 {
 				t.Fatalf("Import = %+v, want the record rejected", rep)
