@@ -36,6 +36,13 @@ type TermRecord struct {
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedBy  string    `json:"updated_by"`
 	UpdatedAt  time.Time `json:"updated_at"`
+	// The agreement (SPEC §8), as [AgreementRecord] has it.
+	Status     Status           `json:"status"`
+	ReviewedAt time.Time        `json:"reviewed_at,omitzero"`
+	Version    int              `json:"version"`
+	Owner      string           `json:"owner"`
+	Approvals  []ApprovalRecord `json:"approvals"`
+	Disputes   []DisputeRecord  `json:"disputes"`
 }
 
 // PersonaRecord is a persona in the export format.
@@ -51,6 +58,212 @@ type PersonaRecord struct {
 	CreatedBy  string    `json:"created_by"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
+	// The agreement (SPEC §8), as [AgreementRecord] has it.
+	Status     Status           `json:"status"`
+	ReviewedAt time.Time        `json:"reviewed_at,omitzero"`
+	Version    int              `json:"version"`
+	Owner      string           `json:"owner"`
+	Approvals  []ApprovalRecord `json:"approvals"`
+	Disputes   []DisputeRecord  `json:"disputes"`
+}
+
+// AgreementRecord is the agreement of a term or persona in the export
+// format (SPEC §8): the fields a [TermRecord] or [PersonaRecord] has
+// beside its content (written out there, so that the fields of a record
+// are one flat list). An export written before agreed definitions has
+// none of them, and imports as version 1, a draft without owner.
+type AgreementRecord struct {
+	// Status and ReviewedAt are what the approvals and disputes amounted
+	// to when exported ([Agreement.Standing]: its status words, and its
+	// AgreedAt, left out unless agreed). They are there to be read:
+	// an import derives both again from the approvals and disputes.
+	Status     Status    `json:"status"`
+	ReviewedAt time.Time `json:"reviewed_at,omitzero"`
+	// Version is the current version; 0 (none) is 1.
+	Version   int              `json:"version"`
+	Owner     string           `json:"owner"`
+	Approvals []ApprovalRecord `json:"approvals"`
+	Disputes  []DisputeRecord  `json:"disputes"`
+}
+
+// ApprovalRecord is one approval of a version in the export format.
+type ApprovalRecord struct {
+	User    string    `json:"user"`
+	Side    string    `json:"side"` // SideSales or SideMarketing
+	Version int       `json:"version"`
+	At      time.Time `json:"at"`
+}
+
+// DisputeRecord is one dispute of a version in the export format.
+type DisputeRecord struct {
+	User    string    `json:"user"`
+	Reason  string    `json:"reason"`
+	Version int       `json:"version"`
+	At      time.Time `json:"at"`
+}
+
+// RecordOf is a's record at now, when an agreed version is due for review
+// after every: approvals and disputes oldest first, as lists even when
+// empty.
+func RecordOf(a Agreement, now time.Time, every time.Duration) AgreementRecord {
+	st := a.Standing(now, every)
+	r := AgreementRecord{Status: st.Status, ReviewedAt: st.AgreedAt, Version: a.Version, Owner: a.Owner,
+		Approvals: []ApprovalRecord{}, Disputes: []DisputeRecord{}}
+	for _, s := range a.Signoffs {
+		if s.Dispute {
+			r.Disputes = append(r.Disputes, DisputeRecord{User: s.User, Reason: s.Reason, Version: s.Version, At: s.At.UTC()})
+		} else {
+			r.Approvals = append(r.Approvals, ApprovalRecord{User: s.User, Side: s.Side, Version: s.Version, At: s.At.UTC()})
+		}
+	}
+	return r
+}
+
+// Agreement is the agreement r describes: its version (1 if none), owner,
+// and its approvals (each for its one side: not [Signoff.Dual]) and
+// disputes as sign-offs in one list, oldest first (each list keeps its
+// order; of an approval and a dispute made at the same time, the approval
+// comes first). Status and ReviewedAt play no part. It returns a
+// [*RecordError] for a sign-off without a user or a time, an approval for
+// neither side, or a sign-off of a version the record does not have.
+func (r AgreementRecord) Agreement() (Agreement, error) {
+	a := Agreement{Version: max(r.Version, 1), Owner: strings.TrimSpace(r.Owner)}
+	if r.Version < 0 {
+		return Agreement{}, &RecordError{fmt.Sprintf("version %d must be 1 or more", r.Version)}
+	}
+	check := func(what, user string, version int, at time.Time) error {
+		switch {
+		case strings.TrimSpace(user) == "":
+			return &RecordError{fmt.Sprintf("each %s needs a user", what)}
+		case at.IsZero():
+			return &RecordError{fmt.Sprintf("each %s needs its time (at)", what)}
+		case version < 1 || version > a.Version:
+			return &RecordError{fmt.Sprintf("a %s of version %d: the record has versions 1 to %d", what, version, a.Version)}
+		}
+		return nil
+	}
+	approvals := make([]Signoff, 0, len(r.Approvals))
+	for _, x := range r.Approvals {
+		if err := check("approval", x.User, x.Version, x.At); err != nil {
+			return Agreement{}, err
+		}
+		if x.Side != SideSales && x.Side != SideMarketing {
+			return Agreement{}, &RecordError{fmt.Sprintf("approval side %q must be %s or %s", x.Side, SideSales, SideMarketing)}
+		}
+		approvals = append(approvals, Signoff{Version: x.Version, User: strings.TrimSpace(x.User), Side: x.Side, At: x.At.UTC()})
+	}
+	disputes := make([]Signoff, 0, len(r.Disputes))
+	for _, x := range r.Disputes {
+		if err := check("dispute", x.User, x.Version, x.At); err != nil {
+			return Agreement{}, err
+		}
+		disputes = append(disputes, Signoff{Version: x.Version, User: strings.TrimSpace(x.User), Dispute: true, Reason: x.Reason, At: x.At.UTC()})
+	}
+	// Merge the two lists by time, each in its own order: the export
+	// wrote them from one list, in that order.
+	for len(approvals) > 0 || len(disputes) > 0 {
+		if len(disputes) == 0 || (len(approvals) > 0 && !disputes[0].At.Before(approvals[0].At)) {
+			a.Signoffs, approvals = append(a.Signoffs, approvals[0]), approvals[1:]
+		} else {
+			a.Signoffs, disputes = append(a.Signoffs, disputes[0]), disputes[1:]
+		}
+	}
+	return a, nil
+}
+
+// AgreementRecord is r's agreement fields.
+func (r TermRecord) AgreementRecord() AgreementRecord {
+	return AgreementRecord{Status: r.Status, ReviewedAt: r.ReviewedAt, Version: r.Version, Owner: r.Owner, Approvals: r.Approvals, Disputes: r.Disputes}
+}
+
+// AgreementRecord is r's agreement fields.
+func (r PersonaRecord) AgreementRecord() AgreementRecord {
+	return AgreementRecord{Status: r.Status, ReviewedAt: r.ReviewedAt, Version: r.Version, Owner: r.Owner, Approvals: r.Approvals, Disputes: r.Disputes}
+}
+
+// Agreement is the agreement r describes ([AgreementRecord.Agreement]).
+func (r TermRecord) Agreement() (Agreement, error) { return r.AgreementRecord().Agreement() }
+
+// Agreement is the agreement r describes ([AgreementRecord.Agreement]).
+func (r PersonaRecord) Agreement() (Agreement, error) { return r.AgreementRecord().Agreement() }
+
+// AgreementMerge is what importing a record's agreement does to a
+// term or persona: see [MergeAgreement].
+type AgreementMerge struct {
+	// Version is the version the record has after the import.
+	Version int
+	// Owner is the owner it has after the import; SetOwner reports
+	// whether that is a change.
+	Owner    string
+	SetOwner bool
+	// Add are the sign-offs to add, oldest first, of their versions here.
+	Add []Signoff
+}
+
+// Changed reports whether the merge changes anything but the content.
+func (m AgreementMerge) Changed() bool { return m.SetOwner || len(m.Add) > 0 }
+
+// MergeAgreement decides what importing file (a record's [AgreementRecord.Agreement])
+// does to the stored agreement of the same record, stored being nil for a
+// record the import creates and edited telling whether the import changes
+// the stored content (it is newer, or overwrites it). The rules, in one
+// place for every backend:
+//
+//   - The version: a new record gets the file's; an edit makes
+//     max(stored+1, file's), as any edit makes one more; otherwise the
+//     stored version stays.
+//   - Sign-offs are merged as a union: the file's sign-offs of its current
+//     version, which are of the content it holds, count for the version
+//     that holds that content here; those of earlier versions are history
+//     and come as they are if that version is earlier than the record's
+//     here (one the store has not reached yet they would approve in
+//     advance: they are left out). A sign-off is the same as a stored one
+//     if it is an approval or a dispute alike, by the same user, of the
+//     same version, at the same time: it is not added twice, so importing
+//     a file again adds nothing.
+//   - The owner: the file's, if it names one, when the record is new, the
+//     import edits it, or none is stored.
+//
+// The stored record is left alone altogether when the import keeps it
+// ([*StaleError]): the caller does not merge then.
+func MergeAgreement(stored *Agreement, file Agreement, edited bool) AgreementMerge {
+	m := AgreementMerge{Version: file.Version, Owner: file.Owner, SetOwner: file.Owner != ""}
+	var have []Signoff
+	if stored != nil {
+		have = stored.Signoffs
+		m.Version, m.Owner, m.SetOwner = stored.Version, stored.Owner, false
+		if edited {
+			m.Version = max(stored.Version+1, file.Version)
+		}
+		if file.Owner != "" && file.Owner != stored.Owner && (edited || stored.Owner == "") {
+			m.Owner, m.SetOwner = file.Owner, true
+		}
+	}
+	type key struct {
+		dispute bool
+		user    string
+		version int
+		at      int64
+	}
+	seen := map[key]bool{}
+	for _, s := range have {
+		seen[key{s.Dispute, s.User, s.Version, s.At.UnixNano()}] = true
+	}
+	for _, s := range file.Signoffs {
+		switch {
+		case s.Version == file.Version:
+			s.Version = m.Version
+		case s.Version >= m.Version:
+			continue
+		}
+		k := key{s.Dispute, s.User, s.Version, s.At.UnixNano()}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		m.Add = append(m.Add, s)
+	}
+	return m
 }
 
 // LeadRecord is a lead in the export format, with its feedback.
@@ -208,21 +421,26 @@ func MergeMetric(r MetricRecord, stored *Metric, by Actor, now time.Time) (Metri
 	return m, Updated, nil
 }
 
-// TermOf is the term a record describes.
+// TermOf is the term a record describes: its content, authors and times,
+// its version (1 if none) and owner; not its sign-offs
+// ([AgreementRecord.Agreement]).
 func (r TermRecord) TermOf() Term {
 	t := Term{Name: r.Name, Aliases: r.Aliases, Category: r.Category, Definition: r.Definition,
-		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, UpdatedBy: r.UpdatedBy, UpdatedAt: r.UpdatedAt}
+		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, UpdatedBy: r.UpdatedBy, UpdatedAt: r.UpdatedAt,
+		Agreement: Agreement{Version: max(r.Version, 1), Owner: strings.TrimSpace(r.Owner)}}
 	if len(t.Aliases) == 0 {
 		t.Aliases = nil
 	}
 	return t
 }
 
-// PersonaOf is the persona a record describes.
+// PersonaOf is the persona a record describes, as [TermRecord.TermOf]
+// describes a term.
 func (r PersonaRecord) PersonaOf() Persona {
 	return Persona{Name: r.Name, Role: r.Role, Summary: r.Summary, Goals: r.Goals, Pains: r.Pains,
 		Objections: r.Objections, Channels: r.Channels, Questions: r.Questions,
-		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		Agreement: Agreement{Version: max(r.Version, 1), Owner: strings.TrimSpace(r.Owner)}}
 }
 
 // StaleError reports an imported term or persona that differs from the
@@ -416,9 +634,9 @@ func readRecord(b []byte, fields any, times []recordTime) error {
 // [ParseRecordTime] reads them, authors trimmed, unknown fields refused.
 func (r *TermRecord) UnmarshalJSON(b []byte) error {
 	type plain TermRecord // the fields, without this method
-	var created, updated time.Time
-	err := readRecord(b, (*plain)(r), []recordTime{{"created_at", &created}, {"updated_at", &updated}})
-	r.CreatedAt, r.UpdatedAt = created, updated
+	var created, updated, reviewed time.Time
+	err := readRecord(b, (*plain)(r), []recordTime{{"created_at", &created}, {"updated_at", &updated}, {"reviewed_at", &reviewed}})
+	r.CreatedAt, r.UpdatedAt, r.ReviewedAt = created, updated, reviewed
 	r.CreatedBy, r.UpdatedBy = strings.TrimSpace(r.CreatedBy), strings.TrimSpace(r.UpdatedBy)
 	return err
 }
@@ -427,33 +645,39 @@ func (r *TermRecord) UnmarshalJSON(b []byte) error {
 // [TermRecord.UnmarshalJSON] reads a term.
 func (r *PersonaRecord) UnmarshalJSON(b []byte) error {
 	type plain PersonaRecord
-	var created, updated time.Time
-	err := readRecord(b, (*plain)(r), []recordTime{{"created_at", &created}, {"updated_at", &updated}})
-	r.CreatedAt, r.UpdatedAt = created, updated
+	var created, updated, reviewed time.Time
+	err := readRecord(b, (*plain)(r), []recordTime{{"created_at", &created}, {"updated_at", &updated}, {"reviewed_at", &reviewed}})
+	r.CreatedAt, r.UpdatedAt, r.ReviewedAt = created, updated, reviewed
 	r.CreatedBy = strings.TrimSpace(r.CreatedBy)
 	return err
 }
 
 // ExportOf assembles an export from what a backend read in one snapshot:
 // terms and personas in any order (they are sorted here by [Key]), leads,
-// meetings and metrics in the order the format has them.
-func ExportOf(terms []Term, personas []Persona, leads []LeadRecord, meetings []MeetingRecord, metrics []Metric) Dataset {
+// meetings and metrics in the order the format has them. The status of a
+// term or persona is its standing at now, an agreed version being due for
+// review after every.
+func ExportOf(terms []Term, personas []Persona, leads []LeadRecord, meetings []MeetingRecord, metrics []Metric, now time.Time, every time.Duration) Dataset {
 	ds := Dataset{Version: DatasetVersion, Leads: leads, Meetings: meetings}
 	for _, t := range SortedByKey(terms, func(t Term) string { return t.Name }) {
 		aliases := t.Aliases
 		if aliases == nil {
 			aliases = []string{}
 		}
+		a := RecordOf(t.Agreement, now, every)
 		ds.Terms = append(ds.Terms, TermRecord{
 			Name: t.Name, Aliases: aliases, Category: t.Category, Definition: t.Definition,
 			CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt, UpdatedBy: t.UpdatedBy, UpdatedAt: t.UpdatedAt,
+			Status: a.Status, ReviewedAt: a.ReviewedAt, Version: a.Version, Owner: a.Owner, Approvals: a.Approvals, Disputes: a.Disputes,
 		})
 	}
 	for _, p := range SortedByKey(personas, func(p Persona) string { return p.Name }) {
+		a := RecordOf(p.Agreement, now, every)
 		ds.Personas = append(ds.Personas, PersonaRecord{
 			Name: p.Name, Role: p.Role, Summary: p.Summary, Goals: p.Goals, Pains: p.Pains,
 			Objections: p.Objections, Channels: p.Channels, Questions: p.Questions,
 			CreatedBy: p.CreatedBy, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+			Status: a.Status, ReviewedAt: a.ReviewedAt, Version: a.Version, Owner: a.Owner, Approvals: a.Approvals, Disputes: a.Disputes,
 		})
 	}
 	for _, m := range metrics {

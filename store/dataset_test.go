@@ -194,7 +194,7 @@ func TestRecordsOf(t *testing.T) {
 	p := store.PersonaRecord{Name: "n", Role: "r", Summary: "s", Goals: "g", Pains: "p", Objections: "o", Channels: "c", Questions: "q",
 		CreatedBy: "U1", CreatedAt: at, UpdatedAt: at.Add(1)}.PersonaOf()
 	want := store.Persona{Name: "n", Role: "r", Summary: "s", Goals: "g", Pains: "p", Objections: "o", Channels: "c", Questions: "q",
-		CreatedBy: "U1", CreatedAt: at, UpdatedAt: at.Add(1)}
+		CreatedBy: "U1", CreatedAt: at, UpdatedAt: at.Add(1), Agreement: store.Agreement{Version: 1}} // a record without a version is version 1
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("PersonaOf = %+v, want %+v", p, want)
 	}

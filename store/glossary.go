@@ -222,6 +222,7 @@ func (s *glossarySnapshot) term(id int64) (Term, bool, bool) {
 		return Term{}, false, true
 	}
 	t.Aliases = slices.Clone(t.Aliases) // the caller's to change
+	t.Signoffs = slices.Clone(t.Signoffs)
 	return t, true, true
 }
 
@@ -232,5 +233,9 @@ func termSize(t Term) int {
 	for _, a := range t.Aliases {
 		n += 16 + len(a)
 	}
+	for _, s := range t.Signoffs {
+		n += 128 + len(s.User) + len(s.UserName) + len(s.Reason)
+	}
+	n += len(t.Owner) + len(t.OwnerName)
 	return n
 }

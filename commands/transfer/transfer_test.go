@@ -482,7 +482,7 @@ func TestImportJSONReportsLines(t *testing.T) {
 	_, out, err := runImport(t, db, file)
 	want := []string{
 		file + `:6: term "Bad Time": The updated_at "tomorrow" is not an RFC 3339 time such as 2024-03-05T14:30:00Z.`,
-		file + `:7: term "Typo": Unknown field "defintion"; a term has name, aliases, category, definition, created_by, created_at, updated_by, updated_at.`,
+		file + `:7: term "Typo": Unknown field "defintion"; a term has name, aliases, category, definition, created_by, created_at, updated_by, updated_at, status, reviewed_at, version, owner, approvals, disputes.`,
 		file + `:8: term "Wrong Type": The aliases must be a list of text (["…", "…"]), not a JSON string.`,
 		file + `:9: term (no name): Each term must be an object like {"name": "…", …}, not a JSON string.`,
 		file + `:10: term "lead": Duplicate of line 5.`,

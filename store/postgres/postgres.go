@@ -90,7 +90,7 @@ func Open(ctx context.Context, dsn string, opt store.Options) (*DB, error) {
 		return nil, fmt.Errorf("open database %s: %w", shown, err)
 	}
 	db := &DB{url: shown, pool: pool, now: opt.Clock(), log: opt.Logger().With("component", "store")}
-	db.DB = sqlcore.New(sqlcore.NewEngine(db.read, db.write, querier{db.pool}), dialect{}, opt.Observer)
+	db.DB = sqlcore.New(sqlcore.NewEngine(db.read, db.write, querier{db.pool}), dialect{}, opt)
 	fail := func(what string, err error) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open database %s: %s%w", shown, what, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -147,6 +148,69 @@ func TestMigrationsConcurrently(t *testing.T) {
 	db := open(t, dsn, store.Options{})
 	if v, err := db.SchemaVersion(ctx); err != nil || v != max {
 		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, max)
+	}
+}
+
+// A database made before agreed definitions (migration 0003) numbers the
+// versions it has, as SQLite's migration 0011 does: each revision its
+// place in its record's history, each record as many versions as
+// revisions (at least one).
+func TestMigrationNumbersVersions(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	c := conn(t, dsn)
+	if _, err := c.Exec(ctx, `CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for v, name := range map[int]string{1: "0001_init.sql", 2: "0002_gaps.sql"} {
+		body, err := os.ReadFile(filepath.Join("migrations", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Exec(ctx, string(body)); err != nil {
+			t.Fatalf("migration %s: %v", name, err)
+		}
+		if _, err := c.Exec(ctx, "INSERT INTO schema_migrations VALUES ($1, 0)", v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{
+		`INSERT INTO terms (id, name, definition, created_by, created_at, updated_by, updated_at) VALUES
+			(1, 'Edited', 'd3', 'U1', 0, 'U1', 0), (2, 'Once', 'd', 'U1', 0, 'U1', 0), (3, 'Bare', 'd', 'U1', 0, 'U1', 0)`,
+		`INSERT INTO term_keys (key, term_id, label, position) VALUES ('edited', 1, 'Edited', 0), ('once', 2, 'Once', 0), ('bare', 3, 'Bare', 0)`,
+		`INSERT INTO personas (id, name, key, created_by, created_at, updated_by, updated_at) VALUES (1, 'Sally', 'sally', 'U1', 0, 'U1', 0)`,
+		`INSERT INTO revisions (id, kind, record_id, action, data, edited_by, edited_at) VALUES
+			(1, 'term', 1, 'created', '{"Name":"Edited","Definition":"d1"}', 'U1', 0),
+			(2, 'term', 2, 'created', '{"Name":"Once","Definition":"d"}', 'U1', 0),
+			(3, 'persona', 1, 'created', '{"Name":"Sally"}', 'U1', 0),
+			(4, 'term', 1, 'edited', '{"Name":"Edited","Definition":"d2"}', 'U1', 1),
+			(5, 'persona', 1, 'edited', '{"Name":"Sally","Goals":"g"}', 'U1', 1),
+			(6, 'term', 1, 'edited', '{"Name":"Edited","Definition":"d3"}', 'U1', 2)`,
+	} {
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db := open(t, dsn, store.Options{})
+	for _, tc := range []struct {
+		id      int64
+		version int
+		history string
+	}{{1, 3, "[3 2 1]"}, {2, 1, "[1]"}, {3, 1, "[]"}} {
+		tm, err := db.TermByID(ctx, tc.id)
+		if err != nil || tm.Version != tc.version {
+			t.Errorf("term %d after the migration = %+v, %v; want version %d", tc.id, tm.Agreement, err, tc.version)
+		}
+		h, err := db.TermHistory(ctx, tc.id)
+		versions := []int{}
+		for _, r := range h {
+			versions = append(versions, r.Version)
+		}
+		if err != nil || fmt.Sprint(versions) != tc.history {
+			t.Errorf("term %d history versions = %v, %v; want %s", tc.id, versions, err, tc.history)
+		}
+	}
+	if p, err := db.PersonaByID(ctx, 1); err != nil || p.Version != 2 {
+		t.Errorf("persona after the migration = %+v, %v; want version 2", p.Agreement, err)
 	}
 }
 

@@ -35,7 +35,7 @@ func (db *DB) Export(ctx context.Context) (store.Dataset, error) {
 		if err != nil {
 			return err
 		}
-		ds = store.ExportOf(terms, personas, leads, meetings, metrics)
+		ds = store.ExportOf(terms, personas, leads, meetings, metrics, tx.Now, db.review)
 		return nil
 	})
 	return ds, err
@@ -68,9 +68,28 @@ func (im Importer) storable(fields ...string) error {
 	return nil
 }
 
-// ImportTerm adds or updates the term named like r.
+// agreementFields are the texts of a record's agreement, for
+// [Importer.storable].
+func agreementFields(r store.AgreementRecord) []string {
+	fields := []string{r.Owner}
+	for _, a := range r.Approvals {
+		fields = append(fields, a.User)
+	}
+	for _, d := range r.Disputes {
+		fields = append(fields, d.User, d.Reason)
+	}
+	return fields
+}
+
+// ImportTerm adds or updates the term named like r, and merges its
+// agreement by [store.MergeAgreement].
 func (im Importer) ImportTerm(ctx context.Context, r store.TermRecord, opt store.ImportOptions) (store.Outcome, error) {
-	if err := im.storable(append([]string{r.Name, r.Category, r.Definition, r.CreatedBy, r.UpdatedBy}, r.Aliases...)...); err != nil {
+	fields := append([]string{r.Name, r.Category, r.Definition, r.CreatedBy, r.UpdatedBy}, r.Aliases...)
+	if err := im.storable(append(fields, agreementFields(r.AgreementRecord())...)...); err != nil {
+		return 0, err
+	}
+	file, err := r.Agreement()
+	if err != nil {
 		return 0, err
 	}
 	t := r.TermOf()
@@ -78,46 +97,122 @@ func (im Importer) ImportTerm(ctx context.Context, r store.TermRecord, opt store
 	// not a rename of that term.
 	old, err := TermWhere(ctx, im.Tx, "t.id = (SELECT term_id FROM term_keys WHERE key = ? AND position = 0)", store.Key(t.Name))
 	if errors.Is(err, store.ErrNotFound) {
-		_, err := AddTerm(ctx, im.Tx, im.D, t, opt.By)
-		return store.Created, err
+		m := store.MergeAgreement(nil, file, false)
+		t.Version, t.Owner = m.Version, m.Owner
+		id, err := AddTerm(ctx, im.Tx, im.D, t, opt.By)
+		if err != nil {
+			return 0, err
+		}
+		return store.Created, im.mergeSignoffs(ctx, store.KindTerm, id, store.Agreement{Version: m.Version}, m)
 	}
 	if err != nil {
 		return 0, err
 	}
-	if old.SameContent(t) {
-		return store.Unchanged, nil
+	out := store.Unchanged
+	edited := !old.SameContent(t)
+	if edited {
+		// A stale record is kept whole, its sign-offs too: they are of the
+		// content kept back.
+		var editor store.Actor
+		if t.UpdatedAt, editor, err = store.EditByImport(r.UpdatedAt, old.UpdatedAt, r.UpdatedBy, opt.By, opt.Overwrite); err != nil {
+			return 0, err
+		}
+		out = store.Updated
+		m := store.MergeAgreement(&old.Agreement, file, true)
+		t.ID, t.Version = old.ID, m.Version
+		if err := UpdateTerm(ctx, im.Tx, im.D, t, editor); err != nil {
+			return 0, err
+		}
+		return out, im.merge(ctx, store.KindTerm, old.ID, old.Agreement, m)
 	}
-	t.ID = old.ID
-	var editor store.Actor
-	if t.UpdatedAt, editor, err = store.EditByImport(r.UpdatedAt, old.UpdatedAt, r.UpdatedBy, opt.By, opt.Overwrite); err != nil {
-		return 0, err
+	m := store.MergeAgreement(&old.Agreement, file, false)
+	if m.Changed() {
+		out = store.Updated
+		im.Tx.TermsChanged = true // the glossary copy shows the sign-offs
 	}
-	return store.Updated, UpdateTerm(ctx, im.Tx, im.D, t, editor)
+	return out, im.merge(ctx, store.KindTerm, old.ID, old.Agreement, m)
 }
 
-// ImportPersona adds or updates the persona named like r.
+// ImportPersona adds or updates the persona named like r, and merges its
+// agreement by [store.MergeAgreement].
 func (im Importer) ImportPersona(ctx context.Context, r store.PersonaRecord, opt store.ImportOptions) (store.Outcome, error) {
-	if err := im.storable(r.Name, r.Role, r.Summary, r.Goals, r.Pains, r.Objections, r.Channels, r.Questions, r.CreatedBy); err != nil {
+	fields := []string{r.Name, r.Role, r.Summary, r.Goals, r.Pains, r.Objections, r.Channels, r.Questions, r.CreatedBy}
+	if err := im.storable(append(fields, agreementFields(r.AgreementRecord())...)...); err != nil {
+		return 0, err
+	}
+	file, err := r.Agreement()
+	if err != nil {
 		return 0, err
 	}
 	p := r.PersonaOf()
 	old, err := PersonaWhere(ctx, im.Tx, "key = ?", store.Key(p.Name))
 	if errors.Is(err, store.ErrNotFound) {
-		_, err := AddPersona(ctx, im.Tx, p, opt.By)
-		return store.Created, err
+		m := store.MergeAgreement(nil, file, false)
+		p.Version, p.Owner = m.Version, m.Owner
+		id, err := AddPersona(ctx, im.Tx, p, opt.By)
+		if err != nil {
+			return 0, err
+		}
+		return store.Created, im.mergeSignoffs(ctx, store.KindPersona, id, store.Agreement{Version: m.Version}, m)
 	}
 	if err != nil {
 		return 0, err
 	}
-	if old.SameContent(p) {
-		return store.Unchanged, nil
+	if !old.SameContent(p) {
+		var editor store.Actor
+		if p.UpdatedAt, editor, err = store.EditByImport(r.UpdatedAt, old.UpdatedAt, "", opt.By, opt.Overwrite); err != nil {
+			return 0, err
+		}
+		m := store.MergeAgreement(&old.Agreement, file, true)
+		p.ID, p.Version = old.ID, m.Version
+		if err := UpdatePersona(ctx, im.Tx, p, editor); err != nil {
+			return 0, err
+		}
+		return store.Updated, im.merge(ctx, store.KindPersona, old.ID, old.Agreement, m)
 	}
-	p.ID = old.ID
-	var editor store.Actor
-	if p.UpdatedAt, editor, err = store.EditByImport(r.UpdatedAt, old.UpdatedAt, "", opt.By, opt.Overwrite); err != nil {
-		return 0, err
+	m := store.MergeAgreement(&old.Agreement, file, false)
+	out := store.Unchanged
+	if m.Changed() {
+		out = store.Updated
 	}
-	return store.Updated, UpdatePersona(ctx, im.Tx, p, editor)
+	return out, im.merge(ctx, store.KindPersona, old.ID, old.Agreement, m)
+}
+
+// merge applies m to the stored record kind id, whose agreement was
+// stored: its owner, then its sign-offs.
+func (im Importer) merge(ctx context.Context, kind string, id int64, stored store.Agreement, m store.AgreementMerge) error {
+	if m.SetOwner {
+		table, err := recordTable(kind)
+		if err != nil {
+			return err
+		}
+		// The file names the owner by id only.
+		if _, err := im.Tx.Exec(ctx, "UPDATE "+table+" SET owner = ?, owner_name = '' WHERE id = ?", m.Owner, id); err != nil {
+			return fmt.Errorf("import %s owner: %w", kind, err)
+		}
+	}
+	stored.Version = m.Version
+	return im.mergeSignoffs(ctx, kind, id, stored, m)
+}
+
+// mergeSignoffs adds m.Add to the record kind id, whose agreement (at its
+// version after the import) is a, and writes its agreed_at again. Without
+// sign-offs to add nothing is written: agreed_at is as it was, or NULL
+// after an edit (no stored sign-off is of a version newer than the stored
+// one, which [store.MergeAgreement] keeps true).
+func (im Importer) mergeSignoffs(ctx context.Context, kind string, id int64, a store.Agreement, m store.AgreementMerge) error {
+	if len(m.Add) == 0 {
+		return nil
+	}
+	for _, s := range m.Add {
+		sid, err := insertSignoff(ctx, im.Tx, kind, id, s)
+		if err != nil {
+			return err
+		}
+		s.ID = sid
+		a.Signoffs = append(a.Signoffs, s)
+	}
+	return storeAgreedAt(ctx, im.Tx, kind, id, a)
 }
 
 // ImportLead merges r into the lead at its channel and ts.

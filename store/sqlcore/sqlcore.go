@@ -147,13 +147,17 @@ type DB struct {
 	// obs is told of database errors and, through events, how each event
 	// ended.
 	obs store.Observer
+	// review is how long an agreed version stays verified, for the status
+	// an export writes.
+	review time.Duration
 }
 
-// New returns the shared methods over e and d, which tell obs (nil:
-// nobody) of the database errors they return and, once
-// [DB.StartEvents] is called, how each event ended.
-func New(e Engine, d Dialect, obs store.Observer) *DB {
-	return &DB{e: e, d: d, obs: store.Options{Observer: obs}.Observe()}
+// New returns the shared methods over e and d, which tell opt.Observer
+// (nil: nobody) of the database errors they return and, once
+// [DB.StartEvents] is called, how each event ended; an export writes the
+// status of terms and personas with opt.Review().
+func New(e Engine, d Dialect, opt store.Options) *DB {
+	return &DB{e: e, d: d, obs: opt.Observe(), review: opt.Review()}
 }
 
 // read and write are the way into a transaction of every shared method,

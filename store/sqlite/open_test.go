@@ -440,3 +440,81 @@ func TestDoneClaimsPruned(t *testing.T) {
 		t.Fatalf("recent done claim = %+v, %v; want kept", c, ok)
 	}
 }
+
+// A database made before agreed definitions (migration 0011) numbers the
+// versions it has: each revision its place in its record's history, each
+// record as many versions as revisions (at least one), none agreed yet.
+func TestMigrationNumbersVersions(t *testing.T) {
+	ctx := context.Background()
+	file := tempFile(t)
+	raw := openRaw(t, file)
+	if _, err := raw.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range migrationFiles(t) {
+		if m.version >= 11 {
+			break
+		}
+		if _, err := raw.Exec(m.sql); err != nil {
+			t.Fatalf("migration %d: %v", m.version, err)
+		}
+		if _, err := raw.Exec("INSERT INTO schema_migrations VALUES (?, 0)", m.version); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{
+		`INSERT INTO terms (id, name, definition, created_by, created_at, updated_by, updated_at) VALUES
+			(1, 'Edited', 'd3', 'U1', 0, 'U1', 0), (2, 'Once', 'd', 'U1', 0, 'U1', 0), (3, 'Bare', 'd', 'U1', 0, 'U1', 0)`,
+		`INSERT INTO term_keys (key, term_id, label, position) VALUES ('edited', 1, 'Edited', 0), ('once', 2, 'Once', 0), ('bare', 3, 'Bare', 0)`,
+		`INSERT INTO personas (id, name, key, created_by, created_at, updated_by, updated_at) VALUES (1, 'Sally', 'sally', 'U1', 0, 'U1', 0)`,
+		// Interleaved, as edits of different records are.
+		`INSERT INTO revisions (id, kind, record_id, action, data, edited_by, edited_at) VALUES
+			(1, 'term', 1, 'created', '{"Name":"Edited","Definition":"d1"}', 'U1', 0),
+			(2, 'term', 2, 'created', '{"Name":"Once","Definition":"d"}', 'U1', 0),
+			(3, 'persona', 1, 'created', '{"Name":"Sally"}', 'U1', 0),
+			(4, 'term', 1, 'edited', '{"Name":"Edited","Definition":"d2"}', 'U1', 1),
+			(5, 'persona', 1, 'edited', '{"Name":"Sally","Goals":"g"}', 'U1', 1),
+			(6, 'term', 1, 'edited', '{"Name":"Edited","Definition":"d3"}', 'U1', 2)`,
+	} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	raw.Close()
+
+	db := mustOpen(t, file)
+	for _, tc := range []struct {
+		id      int64
+		version int
+		history []int
+	}{{1, 3, []int{3, 2, 1}}, {2, 1, []int{1}}, {3, 1, nil}} {
+		tm, err := db.TermByID(ctx, tc.id)
+		if err != nil || tm.Version != tc.version || tm.Signoffs != nil {
+			t.Errorf("term %d after the migration = %+v, %v; want version %d", tc.id, tm.Agreement, err, tc.version)
+		}
+		h, err := db.TermHistory(ctx, tc.id)
+		var versions []int
+		for _, r := range h {
+			versions = append(versions, r.Version)
+		}
+		if err != nil || fmt.Sprint(versions) != fmt.Sprint(tc.history) {
+			t.Errorf("term %d history versions = %v, %v; want %v", tc.id, versions, err, tc.history)
+		}
+	}
+	p, err := db.PersonaByID(ctx, 1)
+	if err != nil || p.Version != 2 {
+		t.Errorf("persona after the migration = %+v, %v; want version 2", p.Agreement, err)
+	}
+	if h, err := db.PersonaHistory(ctx, 1); err != nil || len(h) != 2 || h[0].Version != 2 || h[1].Version != 1 {
+		t.Errorf("persona history = %+v, %v", h, err)
+	}
+	// The next edit is the next version.
+	tm, _ := db.TermByID(ctx, 1)
+	tm.Definition = "d4"
+	if got, err := db.UpdateTerm(ctx, tm, ann); err != nil || got.Version != 4 {
+		t.Errorf("an edit after the migration = %+v, %v; want version 4", got.Agreement, err)
+	}
+	if due, err := db.DueReviews(ctx, fixedTime.Add(1000*24*time.Hour), time.Hour, 10); err != nil || len(due) != 0 {
+		t.Errorf("DueReviews after the migration = %+v, %v; want none", due, err)
+	}
+}

@@ -87,7 +87,7 @@ func Open(ctx context.Context, file string, opt store.Options) (*DB, error) {
 	writer.SetMaxOpenConns(1)
 	db := &DB{file: file, sql: readers, w: writer, now: opt.Clock(), log: opt.Logger().With("component", "store"),
 		closing: make(chan struct{})}
-	db.DB = sqlcore.New(sqlcore.NewEngine(db.read, db.write, querier{db.sql}), dialect{}, opt.Observer)
+	db.DB = sqlcore.New(sqlcore.NewEngine(db.read, db.write, querier{db.sql}), dialect{}, opt)
 	if err := db.init(ctx); err != nil {
 		err = errors.Join(fmt.Errorf("open database %s: %w", file, err), readers.Close(), writer.Close())
 		return nil, err

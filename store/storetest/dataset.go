@@ -114,7 +114,30 @@ func seed(tb testing.TB, db *tdb) (heldKey string) {
 	if _, err := db.UpdatePersona(ctx, p, bob); err != nil {
 		tb.Fatal(err)
 	}
-	db.mustAddPersona(tb, store.Persona{Name: "Developer Dan", Summary: "Reads docs"}, bob)
+	dan := db.mustAddPersona(tb, store.Persona{Name: "Developer Dan", Summary: "Reads docs"}, bob)
+	// Sign-offs: MQL agreed (the approver on both sides moved over to
+	// marketing), Dan disputed; and Churn has an owner.
+	for _, so := range []struct {
+		ref              store.Ref
+		version          int
+		user             string
+		sales, marketing bool
+		dispute          string // the reason of a dispute
+	}{
+		{termRef(mql.ID), 2, duo, true, true, ""},
+		{termRef(mql.ID), 2, sal, true, false, ""},
+		{personaRef(dan.ID), 1, mo, false, true, ""},
+		{personaRef(dan.ID), 1, kim, false, false, "out of date"},
+	} {
+		sign := store.Signoff{Version: so.version, User: so.user, UserName: "name of " + so.user, Dispute: so.dispute != "", Reason: so.dispute}
+		if _, err := db.SignOff(ctx, so.ref, sign, so.sales, so.marketing); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	churn, _ := db.lookup(tb, "Churn")
+	if err := db.SetOwner(ctx, termRef(churn.ID), store.Actor{ID: "UOWN", Name: "Owen"}); err != nil {
+		tb.Fatal(err)
+	}
 
 	l1, l2 := tsAt(Start, 1), tsAt(Start.Add(time.Hour), 2)
 	db.mustLead(tb, "CL", l1, "Acme wants a demo")

@@ -44,6 +44,7 @@ func Run(t *testing.T, o Opener) {
 		{"Gaps", gapTests},
 		{"GlossaryCopy", glossaryCopyTests},
 		{"Personas", personaTests},
+		{"Agreements", agreementTests},
 		{"Changes", changesTests},
 		{"Leads", leadTests},
 		{"Batch", batchTests},

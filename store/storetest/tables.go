@@ -110,7 +110,7 @@ func testReadTables(t *testing.T, s *suite) {
 	if want := db.allCounts(t); !slices.Equal(counts, want) {
 		t.Fatalf("rows read per table = %v, CountRows = %v", counts, want)
 	}
-	for _, name := range []string{"terms", "term_keys", "personas", "revisions", "leads", "lead_reactions", "feedback",
+	for _, name := range []string{"terms", "term_keys", "personas", "revisions", "signoffs", "leads", "lead_reactions", "feedback",
 		"seen_events", "failed_events", "metrics", "meetings", "meeting_agenda", "claims", "term_gaps", "gap_requests"} {
 		if counts[slices.IndexFunc(tables, func(t store.Table) bool { return t.Name == name })] == 0 {
 			t.Errorf("the seeded store has no rows in %s: the seed misses something", name)
@@ -151,6 +151,9 @@ func checkCopy(t *testing.T, src, dst *tdb) {
 			t.Errorf("TermByID(%d) after Copy = %+v, %v; want %+v", tm.ID, got, err, tm)
 		}
 	}
+	if got, want := dst.mustPersonas(t), src.mustPersonas(t); !reflect.DeepEqual(got, want) {
+		t.Errorf("Personas after Copy = %+v, want %+v", got, want)
+	}
 	for _, p := range src.mustPersonas(t) {
 		got, _ := dst.PersonaHistory(ctx, p.ID)
 		want, _ := src.PersonaHistory(ctx, p.ID)
@@ -163,6 +166,14 @@ func checkCopy(t *testing.T, src, dst *tdb) {
 	wantC, _ := src.Changes(ctx, period[0], period[1])
 	if !reflect.DeepEqual(gotC, wantC) {
 		t.Errorf("Changes after Copy = %+v, want %+v", gotC, wantC)
+	}
+	// Sign-offs came with their ids, sides and agreed_at: the same reviews
+	// fall due.
+	later := Start.Add(store.DefaultReviewEvery + time.Hour)
+	gotD, _ := dst.DueReviews(ctx, later, store.DefaultReviewEvery, 10)
+	wantD, _ := src.DueReviews(ctx, later, store.DefaultReviewEvery, 10)
+	if !reflect.DeepEqual(gotD, wantD) || (len(wantD) == 0 && src.countRows(t, "signoffs") > 0) {
+		t.Errorf("DueReviews after Copy = %+v, want %+v", gotD, wantD)
 	}
 	gotU, _ := dst.UnverifiedLeads(ctx)
 	wantU, _ := src.UnverifiedLeads(ctx)
