@@ -45,6 +45,8 @@ type apiState struct {
 	uploads   map[string][]byte
 	groups    map[string][]string // user group id -> members
 	groupsErr string              // the error usergroups.users.list answers, if any
+	users     map[string]fakeUser // by ID, for users.list and users.info
+	usersErr  string              // the error users.list answers, if any
 }
 
 func (a *apiState) init() {
@@ -53,6 +55,7 @@ func (a *apiState) init() {
 	a.allocated = make(map[string]string)
 	a.uploads = make(map[string][]byte)
 	a.groups = make(map[string][]string)
+	a.users = make(map[string]fakeUser)
 }
 
 // newTS returns a timestamp later than every one handed out or seeded so far,

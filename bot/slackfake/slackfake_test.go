@@ -751,3 +751,123 @@ func TestUserGroups(t *testing.T) {
 		t.Fatalf("wrong token: %v, want invalid_auth", err)
 	}
 }
+
+func TestUsersList(t *testing.T) {
+	s := New()
+	defer s.Close()
+	ctx := testContext(t)
+	api := slack.New(BotToken, slack.OptionAPIURL(s.APIURL()))
+	s.SetUser("UMO", "mo", "Mo", "Maureen O'Hara")
+	s.SetUser("UANA", "ana", "", "Ana Lima")
+	s.SetUser("UOLD", "old", "Old", "Old Timer")
+	s.DeactivateUser("UOLD")
+	s.SetBotUser("BHELPER", "helper", "Helper")
+
+	users, err := api.GetUsersContext(ctx)
+	if err != nil {
+		t.Fatalf("users.list: %v", err)
+	}
+	type row struct {
+		id, name, display, real string
+		deleted, bot            bool
+	}
+	var got []row
+	for _, u := range users {
+		if u.RealName != u.Profile.RealName {
+			t.Errorf("%s: real_name %q, profile.real_name %q; want them equal", u.ID, u.RealName, u.Profile.RealName)
+		}
+		got = append(got, row{u.ID, u.Name, u.Profile.DisplayName, u.Profile.RealName, u.Deleted, u.IsBot})
+	}
+	want := []row{
+		{"BHELPER", "helper", "Helper", "Helper", false, true},
+		{"UANA", "ana", "", "Ana Lima", false, false},
+		{BotUserID, "smarketing", "smarketing", "smarketing", false, true},
+		{"UMO", "mo", "Mo", "Maureen O'Hara", false, false},
+		{"UOLD", "old", "Old", "Old Timer", true, false},
+		{SlackbotID, "slackbot", "", "Slackbot", false, false},
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("users.list =\n%v\nwant\n%v", got, want)
+	}
+	if c := s.Calls("users.list"); len(c) != 1 || c[0].Params["limit"] != "200" {
+		t.Fatalf("users.list calls = %d (params %v), want 1 with limit=200", len(c), c[0].Params)
+	}
+
+	info, err := api.GetUserInfoContext(ctx, "UMO")
+	if err != nil || info.Name != "mo" || info.Profile.DisplayName != "Mo" {
+		t.Fatalf("users.info(UMO) = %+v, %v; want the registered user", info, err)
+	}
+	if info, err := api.GetUserInfoContext(ctx, "UNEVERSET"); err != nil || info.Name != "user-UNEVERSET" {
+		t.Fatalf("users.info(UNEVERSET) = %+v, %v; want the made-up user", info, err)
+	}
+
+	s.FailUsers("ratelimited")
+	if _, err := api.GetUsersContext(ctx); err == nil || err.Error() != "ratelimited" {
+		t.Fatalf("failing users.list: %v, want ratelimited", err)
+	}
+	s.FailUsers("")
+	if _, err := api.GetUsersContext(ctx); err != nil {
+		t.Fatalf("users.list failing no more: %v", err)
+	}
+	bad := slack.New("xoxb-wrong", slack.OptionAPIURL(s.APIURL()))
+	if _, err := bad.GetUsersContext(ctx); err == nil || err.Error() != "invalid_auth" {
+		t.Fatalf("wrong token: %v, want invalid_auth", err)
+	}
+}
+
+// users.list pages with limit and cursor as Slack does, and a user added
+// between two pages is not lost.
+func TestUsersListPages(t *testing.T) {
+	s := New()
+	defer s.Close()
+	ctx := testContext(t)
+	api := slack.New(BotToken, slack.OptionAPIURL(s.APIURL()))
+	for i := range 450 {
+		s.SetUser(fmt.Sprintf("U%04d", i), fmt.Sprintf("user%d", i), "", "")
+	}
+
+	p := api.GetUsersPaginated(slack.GetUsersOptionLimit(200))
+	var sizes []int
+	seen := map[string]bool{}
+	for {
+		var err error
+		p, err = p.Next(ctx)
+		if p.Done(err) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("page %d: %v", len(sizes)+1, err)
+		}
+		sizes = append(sizes, len(p.Users))
+		for _, u := range p.Users {
+			if seen[u.ID] {
+				t.Fatalf("%s listed twice", u.ID)
+			}
+			seen[u.ID] = true
+		}
+		if len(sizes) == 1 {
+			s.SetUser("U0300x", "late", "", "") // after the first page, before the cursor's user
+		}
+	}
+	// 450 users, the bot user, Slackbot and the late one.
+	if !slices.Equal(sizes, []int{200, 200, 53}) || !seen["U0300x"] {
+		t.Fatalf("pages of %v, late user seen %v; want pages of [200 200 53] and the late user", sizes, seen["U0300x"])
+	}
+	calls := s.Calls("users.list")
+	if len(calls) != 3 || calls[0].Params["cursor"] != "" || calls[1].Params["cursor"] == "" {
+		t.Fatalf("%d users.list calls, want 3, the first without a cursor and the second with one", len(calls))
+	}
+
+	resp, err := http.PostForm(s.APIURL()+"users.list", map[string][]string{"token": {BotToken}, "cursor": {"bm9wZQ=="}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		OK    bool   `json:"ok"`
+		Error string `json:"error"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.OK || body.Error != "invalid_cursor" {
+		t.Fatalf("bad cursor: %+v, %v; want invalid_cursor", body, err)
+	}
+}

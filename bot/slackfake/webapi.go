@@ -335,7 +335,11 @@ func (s *Server) serveDefault(w http.ResponseWriter, r *http.Request, method, ke
 			writeError(w, "user_not_found")
 			return
 		}
-		writeJSON(w, obj{"ok": true, "user": userObject(p["user"])})
+		u, ok := s.registeredUser(p["user"])
+		if !ok {
+			u = userObject(p["user"])
+		}
+		writeJSON(w, obj{"ok": true, "user": u})
 	case "files.getUploadURLExternal":
 		s.uploadURL(w, p)
 	case "files.completeUploadExternal":
@@ -344,6 +348,8 @@ func (s *Server) serveDefault(w http.ResponseWriter, r *http.Request, method, ke
 		writeJSON(w, obj{"ok": true})
 	case "usergroups.users.list":
 		s.userGroupUsers(w, p)
+	case "users.list":
+		s.usersList(w, p)
 	default:
 		writeError(w, "unknown_method")
 	}
