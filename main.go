@@ -330,6 +330,7 @@ func serve(ctx context.Context, cfg Config, db store.Store, log *slog.Logger, me
 	// bot.
 	roster := sides.NewRoster(cfg.Sales, cfg.Marketing, b, sides.Options{Log: log})
 	opts.Sides = roster
+	opts.Users = b // "/term owner NAME @mo": the typed name, looked up with users.list
 	rosterCtx, stopRoster := context.WithCancel(ctx)
 	rosterDone := make(chan struct{})
 	go func() {

@@ -138,7 +138,7 @@ func testAgreementApprove(t *testing.T, s *suite) {
 	db.set(Start.Add(time.Hour))
 	a = db.approve(t, termRef(tm.ID), 1, mo, false, true)
 	st := a.Standing(Start.Add(time.Hour), store.DefaultReviewEvery)
-	if st.Status != store.StatusAgreed || st.Sales.User != sal || st.Marketing.User != mo || !st.AgreedAt.Equal(Start.Add(time.Minute)) {
+	if st.Status != store.StatusAgreed || st.Sales.User != sal || st.Marketing.User != mo || !st.AgreedAt.Equal(Start.Add(time.Hour)) {
 		t.Fatalf("after both sides: %+v", st)
 	}
 	// What the store reads back is what SignOff returned.
@@ -177,10 +177,10 @@ func testAgreementDispute(t *testing.T, s *suite) {
 	db.approve(t, termRef(tm.ID), 1, mo, false, true)
 	db.set(Start.Add(3 * time.Hour))
 	a = db.approve(t, termRef(tm.ID), 1, sal, true, false)
-	if st := a.Standing(Start.Add(3*time.Hour), store.DefaultReviewEvery); st.Status != store.StatusAgreed || !st.AgreedAt.Equal(Start.Add(2*time.Hour)) {
+	if st := a.Standing(Start.Add(3*time.Hour), store.DefaultReviewEvery); st.Status != store.StatusAgreed || !st.AgreedAt.Equal(Start.Add(3*time.Hour)) {
 		t.Fatalf("approved again after the dispute: %+v", st)
 	}
-	if due, err := db.NextReviewDue(ctx, Start.Add(3*time.Hour), 24*time.Hour); err != nil || !due.Equal(Start.Add(26*time.Hour)) {
+	if due, err := db.NextReviewDue(ctx, Start.Add(3*time.Hour), 24*time.Hour); err != nil || !due.Equal(Start.Add(27*time.Hour)) {
 		t.Fatalf("NextReviewDue = %v, %v; want a day after it was agreed again", due, err)
 	}
 }
@@ -414,8 +414,8 @@ func testAgreementDueReviews(t *testing.T, s *suite) {
 	db.approve(t, personaRef(p.ID), 1, sal, true, false)
 	db.approve(t, personaRef(p.ID), 1, mo, false, true) // agreed at Start
 	db.set(Start.Add(time.Hour))
-	b := agreedTerm(t, db, "B") // agreed at Start+1h (approved then and a minute later)
-	a := agreedTerm(t, db, "A") // agreed at Start+1h1m
+	b := agreedTerm(t, db, "B") // agreed at Start+1h1m (approved at 1h, agreed by the second a minute later)
+	a := agreedTerm(t, db, "A") // agreed at Start+1h2m
 	if err := db.SetOwner(ctx, termRef(a.ID), store.Actor{ID: "UOWN"}); err != nil {
 		t.Fatal(err)
 	}
@@ -430,7 +430,7 @@ func testAgreementDueReviews(t *testing.T, s *suite) {
 	if len(got) != 1 || !reflect.DeepEqual(got[0], want) {
 		t.Fatalf("DueReviews at a day = %+v, want %+v", got, want)
 	}
-	if next := db.mustNextDue(t, Start.Add(day), day); !next.Equal(Start.Add(day + time.Hour)) {
+	if next := db.mustNextDue(t, Start.Add(day), day); !next.Equal(Start.Add(day + time.Hour + time.Minute)) {
 		t.Fatalf("NextReviewDue once the persona is due = %v, want B's", next)
 	}
 	later := Start.Add(2 * day)
@@ -439,7 +439,7 @@ func testAgreementDueReviews(t *testing.T, s *suite) {
 	if b.ID > a.ID || !reflect.DeepEqual(dueRefs(got), wantRefs) {
 		t.Fatalf("DueReviews at two days = %q, want %q (terms first, by id; the owner or the creator)", dueRefs(got), wantRefs)
 	}
-	if !got[0].AgreedAt.Equal(Start.Add(time.Hour)) || !got[0].DueAt.Equal(Start.Add(day+time.Hour)) || got[0].Name != "B" {
+	if !got[0].AgreedAt.Equal(Start.Add(time.Hour+time.Minute)) || !got[0].DueAt.Equal(Start.Add(day+time.Hour+time.Minute)) || got[0].Name != "B" {
 		t.Fatalf("DueReviews[0] = %+v", got[0])
 	}
 	if got := db.mustDue(t, later, day, 2); !reflect.DeepEqual(dueRefs(got), wantRefs[:2]) {
@@ -479,7 +479,7 @@ func testAgreementDueReviewsClaimed(t *testing.T, s *suite) {
 	}
 	termKey := store.ReviewKey(due[0].Ref, due[0].Version, due[0].AgreedAt)
 	personaKey := store.ReviewKey(due[1].Ref, due[1].Version, due[1].AgreedAt)
-	if due[0].Ref != termRef(tm.ID) || !due[0].AgreedAt.Equal(Start) {
+	if due[0].Ref != termRef(tm.ID) || !due[0].AgreedAt.Equal(Start.Add(time.Minute)) {
 		t.Fatalf("DueReviews[0] = %+v", due[0])
 	}
 	db.set(now)
@@ -527,10 +527,10 @@ func testAgreementReviewAgain(t *testing.T, s *suite) {
 	db.approve(t, termRef(tm.ID), 1, sal, true, false)
 	db.set(Start.Add(day + 2*time.Hour))
 	a := db.approve(t, termRef(tm.ID), 1, mo, false, true)
-	if st := a.Standing(Start.Add(day+2*time.Hour), day); st.Status != store.StatusAgreed || !st.AgreedAt.Equal(Start.Add(day+time.Hour)) {
+	if st := a.Standing(Start.Add(day+2*time.Hour), day); st.Status != store.StatusAgreed || !st.AgreedAt.Equal(Start.Add(day+2*time.Hour)) {
 		t.Fatalf("reviewed: %+v", st)
 	}
-	if next := db.mustNextDue(t, Start.Add(day+2*time.Hour), day); !next.Equal(Start.Add(2*day + time.Hour)) {
+	if next := db.mustNextDue(t, Start.Add(day+2*time.Hour), day); !next.Equal(Start.Add(2*day + 2*time.Hour)) {
 		t.Fatalf("NextReviewDue after the review = %v", next)
 	}
 	again := db.mustDue(t, Start.Add(3*day), day, 10)
@@ -644,7 +644,7 @@ func testAgreementExportRecords(t *testing.T, s *suite) {
 	}
 	at := func(minutes int) time.Time { return Start.Add(time.Duration(minutes) * time.Minute) }
 	wantTerms := map[string]row{
-		"Agreed":   {store.StatusAgreed, 1, "UOWN", at(0), 2, 0, "marketing"},
+		"Agreed":   {store.StatusAgreed, 1, "UOWN", at(1), 2, 0, "marketing"},
 		"Disputed": {store.StatusDisputed, 1, "", time.Time{}, 1, 1, "marketing"},
 		"Draft":    {store.StatusDraft, 1, "", time.Time{}, 0, 0, ""},
 		"Edited":   {store.StatusWaitingSales, 2, "", time.Time{}, 2, 0, "sales"},
@@ -670,14 +670,14 @@ func testAgreementExportRecords(t *testing.T, s *suite) {
 		e.Approvals[1] != (store.ApprovalRecord{User: mo, Side: "marketing", Version: 2, At: at(6)}) {
 		t.Errorf("the edited term's approvals = %+v", e.Approvals)
 	}
-	if p := ds.Personas[0]; p.Name != "Developer Dan" || p.Status != store.StatusAgreed || p.Owner != "UOWN" || !p.ReviewedAt.Equal(at(8)) {
+	if p := ds.Personas[0]; p.Name != "Developer Dan" || p.Status != store.StatusAgreed || p.Owner != "UOWN" || !p.ReviewedAt.Equal(at(9)) {
 		t.Errorf("persona Dan exported as %+v", p.AgreementRecord())
 	}
 	if p := ds.Personas[1]; p.Status != store.StatusWaitingSales || p.Version != 1 || len(p.Approvals) != 1 {
 		t.Errorf("persona Sally exported as %+v", p.AgreementRecord())
 	}
 	js := jsonOf(t, ds)
-	for _, want := range []string{`"status": "waiting for sales"`, `"approvals": []`, `"disputes": []`, `"reviewed_at": "2026-11-23T09:00:00Z"`,
+	for _, want := range []string{`"status": "waiting for sales"`, `"approvals": []`, `"disputes": []`, `"reviewed_at": "2026-11-23T09:01:00Z"`,
 		`"owner": "UOWN"`, `"version": 2`, `"reason": "too broad"`} {
 		if !strings.Contains(js, want) {
 			t.Errorf("export JSON lacks %s:\n%s", want, js)
@@ -811,10 +811,10 @@ func testAgreementImportMerges(t *testing.T, s *suite) {
 	}
 	got := db.termByID(t, tm.ID) // the glossary copy shows it
 	st := got.Standing(Start.Add(time.Hour), store.DefaultReviewEvery)
-	if st.Status != store.StatusAgreed || !st.AgreedAt.Equal(Start) || got.Owner != "UOWN" || got.Version != 1 || len(got.Signoffs) != 2 {
+	if st.Status != store.StatusAgreed || !st.AgreedAt.Equal(Start.Add(time.Hour)) || got.Owner != "UOWN" || got.Version != 1 || len(got.Signoffs) != 2 {
 		t.Fatalf("after importing the approval: %+v, %+v", got.Agreement, st)
 	}
-	if due := db.mustDue(t, Start.Add(store.DefaultReviewEvery), store.DefaultReviewEvery, 10); len(due) != 1 || due[0].Owner != "UOWN" {
+	if due := db.mustDue(t, Start.Add(time.Hour+store.DefaultReviewEvery), store.DefaultReviewEvery, 10); len(due) != 1 || due[0].Owner != "UOWN" {
 		t.Fatalf("DueReviews after the import = %+v: agreed_at not stored", due)
 	}
 	if rep := db.mustImport(t, ds); rep.Unchanged != 1 {
@@ -862,7 +862,7 @@ func testAgreementImportNewerContent(t *testing.T, s *suite) {
 		t.Fatalf("Import = %+v, want 2 updated", rep)
 	}
 	got := db.termByID(t, tm.ID)
-	if st := got.Standing(db.Clock.Now(), store.DefaultReviewEvery); got.Version != 3 || got.Owner != "UOWN" || st.Status != store.StatusAgreed || !st.AgreedAt.Equal(newer) {
+	if st := got.Standing(db.Clock.Now(), store.DefaultReviewEvery); got.Version != 3 || got.Owner != "UOWN" || st.Status != store.StatusAgreed || !st.AgreedAt.Equal(newer.Add(time.Minute)) {
 		t.Fatalf("term after a newer import = %+v, %+v; want version 3, agreed", got.Agreement, st)
 	}
 	if want := []string{sal + " sales v1", kim + " sales v2", sal + " sales v3", mo + " marketing v3"}; !reflect.DeepEqual(signoffsOf(got.Agreement), want) {
