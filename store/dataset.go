@@ -221,12 +221,16 @@ func (m AgreementMerge) Changed() bool { return m.SetOwner || len(m.Add) > 0 }
 //     if it is an approval or a dispute alike, by the same user, of the
 //     same version, at the same time: it is not added twice, so importing
 //     a file again adds nothing.
-//   - The owner: the file's, if it names one, when the record is new, the
-//     import edits it, or none is stored.
+//   - The owner: the file's, if it names one other than the record's
+//     creator (the default, which an export writes out), when the record
+//     is new, the import edits it, or none is stored.
 //
 // The stored record is left alone altogether when the import keeps it
 // ([*StaleError]): the caller does not merge then.
-func MergeAgreement(stored *Agreement, file Agreement, edited bool) AgreementMerge {
+func MergeAgreement(stored *Agreement, file Agreement, edited bool, creator string) AgreementMerge {
+	if file.Owner == creator {
+		file.Owner = "" // the default owner (an export names it): no owner of its own
+	}
 	m := AgreementMerge{Version: file.Version, Owner: file.Owner, SetOwner: file.Owner != ""}
 	var have []Signoff
 	if stored != nil {
@@ -652,7 +656,8 @@ func (r *PersonaRecord) UnmarshalJSON(b []byte) error {
 	return err
 }
 
-// ExportOf assembles an export from what a backend read in one snapshot:
+// ExportOf assembles an export (the owner of a record without one is its
+// creator, as everywhere else) from what a backend read in one snapshot:
 // terms and personas in any order (they are sorted here by [Key]), leads,
 // meetings and metrics in the order the format has them. The status of a
 // term or persona is its standing at now, an agreed version being due for
@@ -668,7 +673,7 @@ func ExportOf(terms []Term, personas []Persona, leads []LeadRecord, meetings []M
 		ds.Terms = append(ds.Terms, TermRecord{
 			Name: t.Name, Aliases: aliases, Category: t.Category, Definition: t.Definition,
 			CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt, UpdatedBy: t.UpdatedBy, UpdatedAt: t.UpdatedAt,
-			Status: a.Status, ReviewedAt: a.ReviewedAt, Version: a.Version, Owner: a.Owner, Approvals: a.Approvals, Disputes: a.Disputes,
+			Status: a.Status, ReviewedAt: a.ReviewedAt, Version: a.Version, Owner: cmp.Or(a.Owner, t.CreatedBy), Approvals: a.Approvals, Disputes: a.Disputes,
 		})
 	}
 	for _, p := range SortedByKey(personas, func(p Persona) string { return p.Name }) {
@@ -677,7 +682,7 @@ func ExportOf(terms []Term, personas []Persona, leads []LeadRecord, meetings []M
 			Name: p.Name, Role: p.Role, Summary: p.Summary, Goals: p.Goals, Pains: p.Pains,
 			Objections: p.Objections, Channels: p.Channels, Questions: p.Questions,
 			CreatedBy: p.CreatedBy, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
-			Status: a.Status, ReviewedAt: a.ReviewedAt, Version: a.Version, Owner: a.Owner, Approvals: a.Approvals, Disputes: a.Disputes,
+			Status: a.Status, ReviewedAt: a.ReviewedAt, Version: a.Version, Owner: cmp.Or(a.Owner, p.CreatedBy), Approvals: a.Approvals, Disputes: a.Disputes,
 		})
 	}
 	for _, m := range metrics {

@@ -1,6 +1,7 @@
 package sqlcore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -97,7 +98,7 @@ func (im Importer) ImportTerm(ctx context.Context, r store.TermRecord, opt store
 	// not a rename of that term.
 	old, err := TermWhere(ctx, im.Tx, "t.id = (SELECT term_id FROM term_keys WHERE key = ? AND position = 0)", store.Key(t.Name))
 	if errors.Is(err, store.ErrNotFound) {
-		m := store.MergeAgreement(nil, file, false)
+		m := store.MergeAgreement(nil, file, false, cmp.Or(t.CreatedBy, opt.By.ID))
 		t.Version, t.Owner = m.Version, m.Owner
 		id, err := AddTerm(ctx, im.Tx, im.D, t, opt.By)
 		if err != nil {
@@ -118,14 +119,14 @@ func (im Importer) ImportTerm(ctx context.Context, r store.TermRecord, opt store
 			return 0, err
 		}
 		out = store.Updated
-		m := store.MergeAgreement(&old.Agreement, file, true)
+		m := store.MergeAgreement(&old.Agreement, file, true, old.CreatedBy)
 		t.ID, t.Version = old.ID, m.Version
 		if err := UpdateTerm(ctx, im.Tx, im.D, t, editor); err != nil {
 			return 0, err
 		}
 		return out, im.merge(ctx, store.KindTerm, old.ID, old.Agreement, m)
 	}
-	m := store.MergeAgreement(&old.Agreement, file, false)
+	m := store.MergeAgreement(&old.Agreement, file, false, old.CreatedBy)
 	if m.Changed() {
 		out = store.Updated
 		im.Tx.TermsChanged = true // the glossary copy shows the sign-offs
@@ -147,7 +148,7 @@ func (im Importer) ImportPersona(ctx context.Context, r store.PersonaRecord, opt
 	p := r.PersonaOf()
 	old, err := PersonaWhere(ctx, im.Tx, "key = ?", store.Key(p.Name))
 	if errors.Is(err, store.ErrNotFound) {
-		m := store.MergeAgreement(nil, file, false)
+		m := store.MergeAgreement(nil, file, false, cmp.Or(p.CreatedBy, opt.By.ID))
 		p.Version, p.Owner = m.Version, m.Owner
 		id, err := AddPersona(ctx, im.Tx, p, opt.By)
 		if err != nil {
@@ -163,14 +164,14 @@ func (im Importer) ImportPersona(ctx context.Context, r store.PersonaRecord, opt
 		if p.UpdatedAt, editor, err = store.EditByImport(r.UpdatedAt, old.UpdatedAt, "", opt.By, opt.Overwrite); err != nil {
 			return 0, err
 		}
-		m := store.MergeAgreement(&old.Agreement, file, true)
+		m := store.MergeAgreement(&old.Agreement, file, true, old.CreatedBy)
 		p.ID, p.Version = old.ID, m.Version
 		if err := UpdatePersona(ctx, im.Tx, p, editor); err != nil {
 			return 0, err
 		}
 		return store.Updated, im.merge(ctx, store.KindPersona, old.ID, old.Agreement, m)
 	}
-	m := store.MergeAgreement(&old.Agreement, file, false)
+	m := store.MergeAgreement(&old.Agreement, file, false, old.CreatedBy)
 	out := store.Unchanged
 	if m.Changed() {
 		out = store.Updated

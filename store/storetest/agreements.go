@@ -645,9 +645,9 @@ func testAgreementExportRecords(t *testing.T, s *suite) {
 	at := func(minutes int) time.Time { return Start.Add(time.Duration(minutes) * time.Minute) }
 	wantTerms := map[string]row{
 		"Agreed":   {store.StatusAgreed, 1, "UOWN", at(1), 2, 0, "marketing"},
-		"Disputed": {store.StatusDisputed, 1, "", time.Time{}, 1, 1, "marketing"},
-		"Draft":    {store.StatusDraft, 1, "", time.Time{}, 0, 0, ""},
-		"Edited":   {store.StatusWaitingSales, 2, "", time.Time{}, 2, 0, "sales"},
+		"Disputed": {store.StatusDisputed, 1, ann.ID, time.Time{}, 1, 1, "marketing"}, // the creator: the default owner
+		"Draft":    {store.StatusDraft, 1, bob.ID, time.Time{}, 0, 0, ""},
+		"Edited":   {store.StatusWaitingSales, 2, bob.ID, time.Time{}, 2, 0, "sales"},
 	}
 	for _, r := range ds.Terms {
 		w, ok := wantTerms[r.Name]
