@@ -21,6 +21,7 @@ type Dataset struct {
 	Leads    []LeadRecord    `json:"leads,omitempty"`
 	Meetings []MeetingRecord `json:"meetings,omitempty"`
 	Metrics  []MetricRecord  `json:"metrics,omitempty"`
+	SLA      []SLARecord     `json:"sla,omitempty"`
 }
 
 // DatasetVersion is the export format version this store writes and reads.
@@ -272,12 +273,16 @@ func MergeAgreement(stored *Agreement, file Agreement, edited bool, creator stri
 
 // LeadRecord is a lead in the export format, with its feedback.
 type LeadRecord struct {
-	Channel  string           `json:"channel"`
-	TS       string           `json:"ts"`
-	Text     string           `json:"text"`
-	PostedBy string           `json:"posted_by"`
-	PostedAt time.Time        `json:"posted_at"`
-	Deleted  bool             `json:"deleted"`
+	Channel  string    `json:"channel"`
+	TS       string    `json:"ts"`
+	Text     string    `json:"text"`
+	PostedBy string    `json:"posted_by"`
+	PostedAt time.Time `json:"posted_at"`
+	Deleted  bool      `json:"deleted"`
+	// Source and Campaign (SPEC §9); a record without a source (an export
+	// made before sources were kept) gets the one [OriginOf] finds.
+	Source   string           `json:"source"`
+	Campaign string           `json:"campaign"`
 	Feedback []FeedbackRecord `json:"feedback"`
 }
 

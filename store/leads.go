@@ -27,6 +27,10 @@ type Lead struct {
 	PostedBy string // user ID, or the app or integration's name
 	PostedAt time.Time
 	Deleted  bool
+	// Source and Campaign say where the lead came from (SPEC §9), found
+	// by [LeadOrigin]; Source is never "" once stored ([ManualSource]).
+	Source   string
+	Campaign string
 }
 
 // TSTime converts a Slack message timestamp ("1732400000.000100") to a time.
@@ -77,7 +81,10 @@ type ReasonCount struct {
 // [From, To), as of Now.
 type LeadStats struct {
 	From, To, Now time.Time
-	SLA           time.Duration
+	SLA           time.Duration // SLA.Within of the figures
+	// Value is the source or campaign the figures are for, from
+	// [Leads.LeadStatsBy]; "" for all leads.
+	Value string
 
 	Posted int // leads posted (deleted ones left out)
 	Rated  int // of them, rated by at least one person now
@@ -89,10 +96,12 @@ type LeadStats struct {
 	Reasons []ReasonCount // why poor, most given first
 
 	// FirstFeedback holds, for each lead that got feedback, how long after
-	// posting the first came, shortest first.
+	// posting the first came on the SLA clock ([SLA.Elapsed]: business
+	// time only, with business hours), shortest first.
 	FirstFeedback []time.Duration
 	// SLADue counts the leads whose SLA has run out or that got feedback;
-	// WithinSLA those of them whose first feedback came within the SLA.
+	// WithinSLA those of them whose first feedback came within the SLA
+	// (on the SLA clock).
 	SLADue, WithinSLA int
 }
 
@@ -155,6 +164,23 @@ func (s LeadStats) SLAShare() (float64, bool) {
 	return float64(s.WithinSLA) / float64(s.SLADue), true
 }
 
+// LeadField is what [Leads.LeadStatsBy] groups leads by.
+type LeadField string
+
+// The fields leads are grouped by.
+const (
+	BySource   LeadField = "source"
+	ByCampaign LeadField = "campaign"
+)
+
+// Returned is a lead returned to marketing: rated poor, with a reason.
+type Returned struct {
+	Lead   Lead
+	User   string // who rated it poor
+	Reason string // as stored: a reason id, or "other: TEXT"
+	At     time.Time
+}
+
 // Event is a change to the leads that arrives from Slack. Exactly one of
 // Lead, Edit, Delete and React is set.
 type Event struct {
@@ -165,8 +191,9 @@ type Event struct {
 	React  *Reaction `json:"react,omitempty"`
 }
 
-// LeadEdit is a lead's new text.
-type LeadEdit struct{ Channel, TS, Text string }
+// LeadEdit is a lead's new text, with the source and campaign found in
+// the edited post ([LeadOrigin]).
+type LeadEdit struct{ Channel, TS, Text, Source, Campaign string }
 
 // LeadRef names a lead by its message.
 type LeadRef struct{ Channel, TS string }

@@ -130,19 +130,28 @@ type Leads interface {
 	// [ErrNotFound] if that rating is not (or no longer) poor.
 	SetReason(ctx context.Context, leadID int64, user, reason string) error
 	// LeadStats computes the figures of /leads and the recap for the leads
-	// posted in [from, to), as of now.
-	LeadStats(ctx context.Context, from, to time.Time, sla time.Duration, now time.Time) (LeadStats, error)
+	// posted in [from, to), as of now, measuring time on sla's clock.
+	LeadStats(ctx context.Context, from, to time.Time, sla SLA, now time.Time) (LeadStats, error)
+	// LeadStatsBy computes the same figures for each value of by
+	// ([BySource] or [ByCampaign]; "" is a value too) among the leads
+	// posted in [from, to): most leads posted first, then by value.
+	LeadStatsBy(ctx context.Context, by LeadField, from, to time.Time, sla SLA, now time.Time) ([]LeadStats, error)
+	// ReturnedLeads returns up to limit of the poor ratings with a reason
+	// (leads returned to marketing, SPEC §9) of the leads posted in
+	// [from, to), latest rating first, and how many there are in all.
+	ReturnedLeads(ctx context.Context, from, to time.Time, limit int) ([]Returned, int, error)
 	// WaitingLeads returns up to limit unrated leads posted in [from, to),
 	// oldest first.
 	WaitingLeads(ctx context.Context, from, to time.Time, limit int) ([]Lead, error)
-	// DueReminders returns up to limit leads with no feedback within sla,
-	// posted at most a week before their SLA ran out, whose reminder
-	// ([SLAReminderKey]) is neither done nor claimed by a live lease.
-	DueReminders(ctx context.Context, now time.Time, sla time.Duration, limit int) ([]Lead, error)
-	// NextReminderDue returns when the next SLA reminder falls due after
-	// now: the earliest time an unrated lead's sla runs out, later than
-	// now; zero if no lead is waiting.
-	NextReminderDue(ctx context.Context, now time.Time, sla time.Duration) (time.Time, error)
+	// DueNudges returns up to limit leads, oldest first, that nobody has
+	// rated whose nudge n is due at now (posted at or before
+	// n.PostedBy(now)) but fell due at most [NudgeMaxAge] ago, and whose
+	// nudge ([Nudge.Key]) is neither done nor claimed by a live lease.
+	DueNudges(ctx context.Context, n Nudge, now time.Time, limit int) ([]Lead, error)
+	// NextNudgeDue returns when the next nudge n falls due after now: the
+	// earliest n.Due of an unrated lead that is later than now; zero if
+	// there is none.
+	NextNudgeDue(ctx context.Context, n Nudge, now time.Time) (time.Time, error)
 }
 
 // Meetings are the joint meetings and their agendas.
@@ -221,6 +230,7 @@ type Store interface {
 	Leads
 	Meetings
 	Metrics
+	Commitments
 	Claims
 	Transfer
 	Tables
