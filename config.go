@@ -17,6 +17,8 @@ import (
 
 	"smarketing/commands"
 	"smarketing/commands/sides"
+	"smarketing/schedules/businesshours"
+	"smarketing/store"
 	"smarketing/schedules/cronspec"
 )
 
@@ -45,6 +47,15 @@ type Config struct {
 	// before it is due for review (SPEC §8). Read and checked now; the
 	// agreed-definitions feature will use it.
 	ReviewEvery time.Duration
+
+	// Escalate is who a lead still unrated at twice the SLA mentions
+	// (SMARKETING_SLA_ESCALATE): a user or user group ID, "" for nobody.
+	Escalate string
+	// Hours is the SLA clock (SMARKETING_BUSINESS_HOURS minus
+	// SMARKETING_HOLIDAYS); nil runs it always.
+	Hours *businesshours.Hours
+	// Holidays are the days of SMARKETING_HOLIDAYS.
+	Holidays businesshours.Holidays
 }
 
 // LoadConfig reads the configuration through getenv and checks every value
@@ -116,6 +127,19 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.ReviewEvery, err = parseLongDuration(get("SMARKETING_REVIEW_EVERY", "90d")); err != nil {
 		fail("SMARKETING_REVIEW_EVERY must be a positive duration in days (90d), weeks (13w) or hours (2160h) (got %q: %v)", get("SMARKETING_REVIEW_EVERY", ""), err)
+	}
+	if c.Escalate, err = commands.ParseEscalate(get("SMARKETING_SLA_ESCALATE", "")); err != nil {
+		fail("SMARKETING_SLA_ESCALATE must be one user ID (U0123ABCD) or user group ID (S0123ABCD) (%v)", err)
+	}
+	if c.Holidays, err = businesshours.ParseHolidays(get("SMARKETING_HOLIDAYS", "")); err != nil {
+		fail("SMARKETING_HOLIDAYS: %v; list dates like 2026-12-25,2027-01-01 or name a file with one date per line", err)
+	}
+	if spec := get("SMARKETING_BUSINESS_HOURS", ""); spec != "" && c.Location != nil {
+		if c.Hours, err = businesshours.Parse(spec, c.Location, c.Holidays); err != nil {
+			fail("SMARKETING_BUSINESS_HOURS: %v", err)
+		}
+	} else if c.Location != nil {
+		c.Hours = businesshours.Always(c.Location, c.Holidays)
 	}
 	if c.HTTPAddr != "" {
 		if err := checkHostPort(c.HTTPAddr); err != nil {
@@ -262,4 +286,13 @@ func loadDotEnv(path string, getenv func(string) string) (func(string) string, e
 		}
 		return vals[k]
 	}, nil
+}
+
+// slaClock is the SLA clock as the store and the commands take it: nil
+// (not a nil *Hours in an interface) when it always runs.
+func (c Config) slaClock() store.SLAClock {
+	if c.Hours == nil {
+		return nil
+	}
+	return c.Hours
 }

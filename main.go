@@ -277,7 +277,8 @@ func copyTo(ctx context.Context, cfg Config, db store.Store, dest string, log *s
 func handlerOptions(cfg Config) commands.Options {
 	return commands.Options{
 		Admins: cfg.Admins, Location: cfg.Location,
-		LeadsChannels: cfg.LeadsChannels, Reactions: cfg.Reactions, SLA: cfg.SLA,
+		LeadsChannels: cfg.LeadsChannels, Reactions: cfg.Reactions, SLA: cfg.SLA, SLAClock: cfg.slaClock(),
+		Escalate:     cfg.Escalate,
 		RecapChannel: cfg.RecapChannel, MeetingReminder: cfg.MeetingReminder,
 		ReviewEvery: cfg.ReviewEvery,
 		// Without Slack (shell, recap) only the users listed by ID count;
@@ -290,7 +291,7 @@ func handlerOptions(cfg Config) commands.Options {
 // metrics.
 func serve(ctx context.Context, cfg Config, db store.Store, log *slog.Logger, metrics *probes.Metrics) error {
 	log.Info("starting", "version", buildVersion(), "db", db.Backend(), "instance", instance(), "api_url", cfg.APIURL,
-		"timezone", cfg.Location.String(), "leads_channels", len(cfg.LeadsChannels), "admins", len(cfg.Admins),
+		"timezone", cfg.Location.String(), "sla", cfg.SLA.String(), "business_hours", cfg.Hours.String(), "leads_channels", len(cfg.LeadsChannels), "admins", len(cfg.Admins),
 		"sales_users", len(cfg.Sales.Users), "sales_groups", len(cfg.Sales.Groups),
 		"marketing_users", len(cfg.Marketing.Users), "marketing_groups", len(cfg.Marketing.Groups))
 	b := bot.New(bot.Options{BotToken: cfg.BotToken, AppToken: cfg.AppToken, APIURL: cfg.APIURL, Log: log, Metrics: metrics})
@@ -340,11 +341,12 @@ func serve(ctx context.Context, cfg Config, db store.Store, log *slog.Logger, me
 	defer func() { stopRoster(); <-rosterDone }()
 	// A change that may move a reminder's due time sets its timer again
 	// (the wakes are set below, before anything is handled).
-	var wakeSLA, wakeMeetings func()
+	var wakeSLA, wakeEscalations, wakeMeetings func()
 	opts.Changed = func(c commands.Change) {
 		switch c {
 		case commands.LeadsChanged:
 			wakeSLA()
+			wakeEscalations()
 		case commands.MeetingsChanged:
 			wakeMeetings()
 		}
@@ -356,8 +358,12 @@ func serve(ctx context.Context, cfg Config, db store.Store, log *slog.Logger, me
 	// SLA and meeting reminders run on timers set to the next reminder due
 	// (within a second of it), and every 10 s for what another instance
 	// changed or a claim whose lease ran out (20 s: taken over within 30).
-	sla := &schedules.SLAReminders{Store: db, Once: once, Poster: b, Message: h.SLAReminder(), SLA: cfg.SLA, Log: log}
+	slaClock := store.SLA{Within: cfg.SLA, Clock: cfg.slaClock()}
+	sla := schedules.SLAReminders(schedules.Nudges{Store: db, Once: once, Poster: b, Message: h.SLAReminder(), Log: log}, slaClock)
 	wakeSLA = sched.AddTimer("sla", 0, sla.Next, sla.Run)
+	// At twice the SLA, one escalation (SPEC §9), on its own timer.
+	esc := schedules.Escalations(schedules.Nudges{Store: db, Once: once, Poster: b, Message: h.Escalation(), Log: log}, slaClock)
+	wakeEscalations = sched.AddTimer("escalations", 0, esc.Next, esc.Run)
 	meetings := &schedules.MeetingReminders{Store: db, Once: once, Messages: h, Poster: b, Before: cfg.MeetingReminder, Log: log}
 	wakeMeetings = sched.AddTimer("meeting-reminders", 0, meetings.Next, meetings.Run)
 	// The owner of a term or persona hears once when it falls due for

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -58,10 +59,11 @@ func (b *Bot) messageEvent(eventID string, e *slackevents.MessageEvent) any {
 		if m == nil || b.isSelf(m.User, m.BotID) {
 			return nil
 		}
-		if e.PreviousMessage != nil && e.PreviousMessage.Text == m.Text {
-			return nil // an unfurl or other change that left the text alone
+		if p := e.PreviousMessage; p != nil && p.Text == m.Text && originMeta(p.Metadata) == originMeta(m.Metadata) {
+			return nil // an unfurl or other change that left the text and metadata alone
 		}
-		return commands.MessageEdited{EventID: eventID, Channel: e.Channel, TS: m.Timestamp, Text: slackUnescaper.Replace(m.Text)}
+		return commands.MessageEdited{EventID: eventID, Channel: e.Channel, TS: m.Timestamp, Text: slackUnescaper.Replace(m.Text),
+			User: m.User, BotID: m.BotID, Username: appName(m), Meta: originMeta(m.Metadata)}
 	case "message_deleted":
 		return commands.MessageDeleted{EventID: eventID, Channel: e.Channel, TS: e.DeletedTimeStamp}
 	}
@@ -72,10 +74,41 @@ func (b *Bot) messageEvent(eventID string, e *slackevents.MessageEvent) any {
 		EventID: eventID, Channel: e.Channel, TS: e.TimeStamp, ThreadTS: e.ThreadTimeStamp, Subtype: e.SubType,
 		User: e.User, BotID: e.BotID, Username: e.Username, Text: slackUnescaper.Replace(e.Text),
 	}
-	if m.Username == "" && e.Message != nil && e.Message.BotProfile != nil {
-		m.Username = e.Message.BotProfile.Name
+	if e.Message != nil {
+		if m.Username == "" {
+			m.Username = appName(e.Message)
+		}
+		m.Meta = originMeta(e.Message.Metadata)
 	}
 	return m
+}
+
+// appName is the name of the app or integration that posted m: its
+// username, else its bot profile's name; "" for a person's post.
+func appName(m *slack.Msg) string {
+	if m.Username != "" {
+		return m.Username
+	}
+	if m.BotProfile != nil {
+		return m.BotProfile.Name
+	}
+	return ""
+}
+
+// originMeta reads the source and campaign an integration put in a
+// message's metadata (event_payload.source, event_payload.campaign);
+// values that are not strings or numbers are ignored.
+func originMeta(md slack.SlackMetadata) store.Origin {
+	text := func(key string) string {
+		switch v := md.EventPayload[key].(type) {
+		case string:
+			return v
+		case float64:
+			return strconv.FormatFloat(v, 'f', -1, 64)
+		}
+		return ""
+	}
+	return store.Origin{Source: text("source"), Campaign: text("campaign")}
 }
 
 func (b *Bot) isSelf(user, botID string) bool {
@@ -125,7 +158,7 @@ func (b *Bot) followup(ctx context.Context, f commands.Followup) {
 // or is the bot's own.
 func (b *Bot) fetchMessage(ctx context.Context, ref commands.MessageRef) (*commands.Message, error) {
 	hist, err := b.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
-		ChannelID: ref.Channel, Latest: ref.TS, Inclusive: true, Limit: 1,
+		ChannelID: ref.Channel, Latest: ref.TS, Inclusive: true, Limit: 1, IncludeAllMetadata: true,
 	})
 	if err != nil {
 		return nil, err
@@ -134,7 +167,7 @@ func (b *Bot) fetchMessage(ctx context.Context, ref commands.MessageRef) (*comma
 	if len(msgs) == 0 || msgs[0].Timestamp != ref.TS {
 		// Not top-level: maybe a thread reply (which is not a lead).
 		replies, _, _, err := b.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
-			ChannelID: ref.Channel, Timestamp: ref.TS, Latest: ref.TS, Inclusive: true, Limit: 1,
+			ChannelID: ref.Channel, Timestamp: ref.TS, Latest: ref.TS, Inclusive: true, Limit: 1, IncludeAllMetadata: true,
 		})
 		if err != nil && err.Error() != "thread_not_found" {
 			return nil, err
@@ -148,14 +181,11 @@ func (b *Bot) fetchMessage(ctx context.Context, ref commands.MessageRef) (*comma
 		if b.isSelf(m.User, m.BotID) {
 			return nil, nil
 		}
-		out := &commands.Message{
+		return &commands.Message{
 			Channel: ref.Channel, TS: m.Timestamp, ThreadTS: m.ThreadTimestamp, Subtype: m.SubType,
-			User: m.User, BotID: m.BotID, Username: m.Username, Text: slackUnescaper.Replace(m.Text),
-		}
-		if out.Username == "" && m.BotProfile != nil {
-			out.Username = m.BotProfile.Name
-		}
-		return out, nil
+			User: m.User, BotID: m.BotID, Username: appName(&m.Msg), Text: slackUnescaper.Replace(m.Text),
+			Meta: originMeta(m.Metadata),
+		}, nil
 	}
 	return nil, nil
 }

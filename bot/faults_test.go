@@ -250,7 +250,7 @@ func TestWebAPIFaults(t *testing.T) {
 	// done with it.
 	slaReminder := func(t *testing.T, e *env) error {
 		e.event(t, "EvLate", message(leadsChannel, ts(120, 1), "UMKT", "A lead nobody rated", nil))
-		job := &schedules.SLAReminders{Store: e.db, Once: schedules.Once{Store: e.db, Owner: "test"}, Poster: e.bot, Message: commands.Response{Text: "remind"}, SLA: time.Hour}
+		job := schedules.SLAReminders(schedules.Nudges{Store: e.db, Once: schedules.Once{Store: e.db, Owner: "test"}, Poster: e.bot, Message: commands.Response{Text: "remind"}}, store.SLA{Within: time.Hour})
 		return job.Run(e.ctx, time.Now())
 	}
 	openModal := func(t *testing.T, e *env, f *webFault, calls int) error {

@@ -10,6 +10,7 @@ import (
 	"smarketing/bot/slackfake"
 	"smarketing/commands"
 	"smarketing/schedules"
+	"smarketing/store"
 )
 
 // ts makes a Slack message timestamp minutes ago.
@@ -199,8 +200,8 @@ func TestSLAReminderPostedOnceInThread(t *testing.T) {
 	e.event(t, "EvS3", reaction(true, "UALICE", "+1", leadsChannel, rated))
 
 	h := commands.New(e.db, commands.Options{SLA: time.Hour, Reactions: map[string]string{"+1": "good", "-1": "poor", "fire": "hot"}})
-	job := func() *schedules.SLAReminders {
-		return &schedules.SLAReminders{Store: e.db, Once: schedules.Once{Store: e.db, Owner: "test"}, Poster: e.bot, Message: h.SLAReminder(), SLA: time.Hour}
+	job := func() *schedules.Nudges {
+		return schedules.SLAReminders(schedules.Nudges{Store: e.db, Once: schedules.Once{Store: e.db, Owner: "test"}, Poster: e.bot, Message: h.SLAReminder()}, store.SLA{Within: time.Hour})
 	}
 	now := time.Now()
 	for i := 0; i < 3; i++ {
@@ -230,7 +231,7 @@ func TestSLAReminderRetriedAfterSlackError(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"ok":false,"error":"fatal_error"}`))
 	})
-	job := &schedules.SLAReminders{Store: e.db, Once: schedules.Once{Store: e.db, Owner: "test"}, Poster: e.bot, Message: commands.Response{Text: "remind"}, SLA: time.Hour}
+	job := schedules.SLAReminders(schedules.Nudges{Store: e.db, Once: schedules.Once{Store: e.db, Owner: "test"}, Poster: e.bot, Message: commands.Response{Text: "remind"}}, store.SLA{Within: time.Hour})
 	if err := job.Run(e.ctx, time.Now()); err == nil {
 		t.Fatal("Run succeeded while Slack failed")
 	}

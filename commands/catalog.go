@@ -36,6 +36,11 @@ func Catalog() []Command {
 			UsageHint:   "[WINDOW, e.g. 30d | help]",
 		},
 		{
+			Name:        "/sla",
+			Description: "See the two-way SLA: marketing's lead volume and quality, sales' speed, and this week's standing",
+			UsageHint:   "[set leads|good|within VALUE | history | help]",
+		},
+		{
 			Name:           "/meeting",
 			Description:    "Schedule the joint sales and marketing meetings and add items to their agenda",
 			UsageHint:      `[add "TITLE" SCHEDULE [#channel] | list | delete ID | agenda ID TEXT | help]`,

@@ -67,8 +67,15 @@ type Options struct {
 	LeadsChannels []string          // channel IDs whose top-level posts are leads
 	Reactions     map[string]string // emoji name → "good", "poor" or "hot"
 	SLA           time.Duration     // feedback is due this long after a lead is posted
-	WorkspaceURL  string            // e.g. https://acme.slack.com/, for links to posts
-	Now           func() time.Time  // the clock; time.Now if nil
+	// SLAClock is the clock the SLA runs on (business hours and
+	// holidays); nil runs it always.
+	SLAClock store.SLAClock
+	// Escalate is the user (U…/W…) or user group (S…) the escalation of
+	// a lead unrated at twice the SLA mentions (SMARKETING_SLA_ESCALATE);
+	// "" mentions nobody. It must be checked by [ParseEscalate].
+	Escalate     string
+	WorkspaceURL string           // e.g. https://acme.slack.com/, for links to posts
+	Now          func() time.Time // the clock; time.Now if nil
 
 	RecapChannel    string        // default channel of meetings
 	MeetingReminder time.Duration // how long before a meeting its reminder goes out
@@ -106,7 +113,8 @@ type Handler struct {
 
 	leadChannels map[string]bool
 	reactions    map[string]string
-	sla          time.Duration
+	sla          store.SLA
+	escalate     string
 	workspaceURL string
 	now          func() time.Time
 
@@ -147,7 +155,10 @@ type dataStore interface {
 	VerifyLead(ctx context.Context, channel, ts string, l *store.Lead) (int64, []string, error)
 	UnverifiedLeads(ctx context.Context) ([]store.Lead, error)
 	SetReason(ctx context.Context, leadID int64, user, reason string) error
-	LeadStats(ctx context.Context, from, to time.Time, sla time.Duration, now time.Time) (store.LeadStats, error)
+	LeadStats(ctx context.Context, from, to time.Time, sla store.SLA, now time.Time) (store.LeadStats, error)
+	LeadStatsBy(ctx context.Context, by store.LeadField, from, to time.Time, sla store.SLA, now time.Time) ([]store.LeadStats, error)
+	ReturnedLeads(ctx context.Context, from, to time.Time, limit int) ([]store.Returned, int, error)
+	store.Commitments // commands/sla.go
 	WaitingLeads(ctx context.Context, from, to time.Time, limit int) ([]store.Lead, error)
 	Changes(ctx context.Context, from, to time.Time) ([]store.Change, error)
 }
@@ -158,7 +169,8 @@ var _ dataStore = store.Store(nil)
 func New(db dataStore, opt Options) *Handler {
 	h := &Handler{
 		db: db, admins: map[string]bool{}, loc: opt.Location,
-		leadChannels: map[string]bool{}, reactions: opt.Reactions, sla: opt.SLA,
+		leadChannels: map[string]bool{}, reactions: opt.Reactions, sla: store.SLA{Within: opt.SLA, Clock: opt.SLAClock},
+		escalate:     opt.Escalate,
 		workspaceURL: opt.WorkspaceURL, now: opt.Now,
 		recapChannel: opt.RecapChannel, meetingReminder: opt.MeetingReminder,
 		changed: opt.Changed, sides: opt.Sides, reviewEvery: opt.ReviewEvery, users: opt.Users,
@@ -181,8 +193,8 @@ func New(db dataStore, opt Options) *Handler {
 	if h.now == nil {
 		h.now = time.Now
 	}
-	if h.sla <= 0 {
-		h.sla = 24 * time.Hour
+	if h.sla.Within <= 0 {
+		h.sla.Within = 24 * time.Hour
 	}
 	for _, id := range opt.Admins {
 		h.admins[id] = true
@@ -244,6 +256,8 @@ func (h *Handler) route(ctx context.Context, req Request, shared bool) (Response
 		return h.metrics(ctx, req, shared)
 	case "/meeting":
 		return h.meeting(ctx, req, shared)
+	case "/sla":
+		return h.slaCommand(ctx, req, shared)
 	}
 	return Response{}, unknownCommand(req.Command)
 }

@@ -24,10 +24,18 @@ type Message struct {
 	BotID    string
 	Username string // the app's or integration's name on bot messages
 	Text     string
+	// Meta is the source and campaign the posting integration set in the
+	// message's metadata (event_payload.source, .campaign), if any.
+	Meta store.Origin
 }
 
-// MessageEdited is an edit of a message's text.
-type MessageEdited struct{ EventID, Channel, TS, Text string }
+// MessageEdited is an edit of a message: its new text, and who posted it
+// and its metadata as they are now (a lead's source is read again).
+type MessageEdited struct {
+	EventID, Channel, TS, Text string
+	User, BotID, Username      string
+	Meta                       store.Origin
+}
 
 // MessageDeleted is a deleted message.
 type MessageDeleted struct{ EventID, Channel, TS string }
@@ -66,14 +74,34 @@ const ActionReason = "reason"
 
 const modalLeadReason = "lead_reason"
 
-// poorReasons are the buttons offered after a poor rating (SPEC §5).
-var poorReasons = []struct{ id, label string }{
-	{"wrong_persona", "Wrong persona / ICP"},
-	{"no_budget", "No budget or authority"},
-	{"bad_contact", "Bad contact data"},
-	{"not_ready", "Not ready to buy"},
-	{"duplicate", "Duplicate"},
-	{"other", "Other…"},
+// The groups of poor reasons (SPEC §9): a rejected lead is not ours, a
+// disqualified one is a real prospect, not now. "other" (free text) is a
+// group of its own: the rater did not say which.
+const (
+	groupRejected     = "rejected"
+	groupDisqualified = "disqualified"
+	groupOther        = "other"
+)
+
+// reasonGroups are the groups in the order they are shown, with how the
+// question and the recap name them.
+var reasonGroups = []struct{ id, label string }{
+	{groupRejected, "Not our lead (rejected)"},
+	{groupDisqualified, "Real prospect, not now (disqualified)"},
+	{groupOther, "Other"},
+}
+
+// poorReasons are the buttons offered after a poor rating (SPEC §5, §9),
+// by group.
+var poorReasons = []struct{ id, label, group string }{
+	{"wrong_persona", "Wrong persona / ICP", groupRejected},
+	{"bad_contact", "Bad contact data", groupRejected},
+	{"duplicate", "Duplicate", groupRejected},
+	{"spam", "Spam, student or competitor", groupRejected},
+	{"no_budget", "No budget or authority", groupDisqualified},
+	{"not_ready", "Not ready to buy", groupDisqualified},
+	{"no_need", "No need", groupDisqualified},
+	{"other", "Other…", groupOther},
 }
 
 // reasonLabel is how a stored reason reads.
@@ -87,6 +115,27 @@ func reasonLabel(r string) string {
 		}
 	}
 	return strings.TrimPrefix(r, "other: ")
+}
+
+// reasonGroup is the group of a stored reason: free text ("other: …",
+// or reasons imported as text) is in the "other" group.
+func reasonGroup(r string) string {
+	for _, p := range poorReasons {
+		if p.id == r {
+			return p.group
+		}
+	}
+	return groupOther
+}
+
+// groupLabel is how a reason group reads.
+func groupLabel(g string) string {
+	for _, x := range reasonGroups {
+		if x.id == g {
+			return x.label
+		}
+	}
+	return g
 }
 
 // Event applies a Slack event to the lead records. Events outside the leads
@@ -103,7 +152,10 @@ func (h *Handler) Event(ctx context.Context, ev any) (Followup, error) {
 		if !h.leadChannels[ev.Channel] {
 			return Followup{}, nil
 		}
-		return h.accept(ctx, store.Event{ID: ev.EventID, Edit: &store.LeadEdit{Channel: ev.Channel, TS: ev.TS, Text: storableText(ev.Text)}}, nil)
+		text := storableText(ev.Text)
+		o := store.LeadOrigin(ev.Meta, text, integration(ev.BotID, ev.Username))
+		return h.accept(ctx, store.Event{ID: ev.EventID, Edit: &store.LeadEdit{Channel: ev.Channel, TS: ev.TS, Text: text,
+			Source: o.Source, Campaign: o.Campaign}}, nil)
 	case MessageDeleted:
 		if !h.leadChannels[ev.Channel] {
 			return Followup{}, nil
@@ -150,7 +202,19 @@ func leadOf(m Message) store.Lead {
 		by = m.BotID
 	}
 	posted, _ := store.TSTime(m.TS)
-	return store.Lead{Channel: m.Channel, TS: m.TS, Text: storableText(m.Text), PostedBy: by, PostedAt: posted}
+	text := storableText(m.Text)
+	o := store.LeadOrigin(m.Meta, text, integration(m.BotID, m.Username))
+	return store.Lead{Channel: m.Channel, TS: m.TS, Text: text, PostedBy: by, PostedAt: posted, Source: o.Source, Campaign: o.Campaign}
+}
+
+// integration is the name of the app or integration that posted a
+// message ("" for a person): its bot profile's or username, else its bot
+// ID. Apps that post with a bot token carry a user ID too.
+func integration(botID, username string) string {
+	if username != "" {
+		return username
+	}
+	return botID
 }
 
 // storableText is a message's text as every backend can keep it: valid
@@ -220,15 +284,21 @@ func (h *Handler) PendingFetches(ctx context.Context) ([]MessageRef, error) {
 }
 
 func (h *Handler) askReason(leadID int64, channel, ts, user string) Ask {
-	msg := "Thanks for rating this lead. You marked it *poor* — what was wrong with it? Marketing sees the reasons in the weekly recap."
-	var buttons []Button
-	for _, r := range poorReasons {
-		buttons = append(buttons, Button{ActionID: ActionReason, Text: r.label, Value: fmt.Sprintf("%d|%s", leadID, r.id)})
+	msg := "Thanks for rating this lead. You marked it *poor* — what was wrong with it? It goes back to marketing with your reason, and they see the reasons in the weekly recap."
+	blocks := []Block{Section{Text: msg}}
+	for _, g := range reasonGroups {
+		var buttons []Button
+		for _, r := range poorReasons {
+			if r.group == g.id {
+				buttons = append(buttons, Button{ActionID: ActionReason, Text: r.label, Value: fmt.Sprintf("%d|%s", leadID, r.id)})
+			}
+		}
+		if g.id != groupOther {
+			blocks = append(blocks, Context{Texts: []string{"*" + g.label + "*"}})
+		}
+		blocks = append(blocks, Actions{Buttons: buttons})
 	}
-	return Ask{Channel: channel, ThreadTS: ts, User: user, Message: Response{
-		Text:   msg,
-		Blocks: []Block{Section{Text: msg}, Actions{Buttons: buttons}},
-	}}
+	return Ask{Channel: channel, ThreadTS: ts, User: user, Message: Response{Text: msg, Blocks: blocks}}
 }
 
 // reasonAction handles a click on a poor-reason button.
@@ -329,6 +399,13 @@ func (h *Handler) leads(ctx context.Context, req Request, shared bool) (Response
 		return textResponse(leadsUsage), nil
 	}
 	now := h.now()
+	first, rest, _ := strings.Cut(text, " ")
+	switch strings.ToLower(first) {
+	case "by":
+		return h.leadsBy(ctx, strings.TrimSpace(rest), now, shared)
+	case "returned":
+		return h.leadsReturned(ctx, strings.TrimSpace(rest), now, shared)
+	}
 	w, err := h.parseWindow(text, now)
 	if err != nil {
 		return Response{}, err
@@ -372,6 +449,8 @@ func (h *Handler) leads(ctx context.Context, req Request, shared bool) (Response
 const leadsUsage = "*`/leads` — how sales rates the leads marketing hands over*\n" +
 	"• `/leads` — this week: leads posted, rated, % good, hot, why poor, time to first feedback, SLA, and the leads still waiting\n" +
 	"• `/leads 30d` — the same for another period (`24h`, `7d`, `2w`, `30d` …)\n" +
+	"• `/leads by source [WINDOW]`, `/leads by campaign [WINDOW]` — the same figures for each source or campaign\n" +
+	"• `/leads returned [WINDOW]` — the leads sales returned to marketing: rated poor, with the reason\n" +
 	"Rate a lead by reacting to its post: :+1: good, :-1: poor, :fire: hot."
 
 // leadLink is a link to a lead's post, labelled with the start of its text.
@@ -495,7 +574,7 @@ func blockText(bs []Block) string {
 // within the SLA. It mentions nobody: the channel sees it, no one is paged.
 func (h *Handler) SLAReminder() Response {
 	msg := fmt.Sprintf(":hourglass_flowing_sand: No feedback on this lead yet, %s after it was posted. Sales, please rate it: %s.",
-		humanDuration(h.sla), h.ratingHint())
+		h.slaText(1), h.ratingHint())
 	return Response{Text: msg, Blocks: []Block{Section{Text: msg}}}
 }
 

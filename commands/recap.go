@@ -41,6 +41,11 @@ func (h *Handler) Recap(ctx context.Context, at time.Time) (Recap, error) {
 	title := fmt.Sprintf("Weekly recap — %s to %s", from.Format("Mon 2 Jan"), at.In(h.loc).Format("Mon 2 Jan 2006"))
 	blocks := []Block{Header{Text: title}, Section{Text: "*Lead feedback* (change against the week before)"}}
 	blocks = append(blocks, leadFigures(cur, &prev)...)
+	loop, err := h.recapLeadLoop(ctx, at, cur, prev)
+	if err != nil {
+		return Recap{}, err
+	}
+	blocks = append(blocks, loop...)
 
 	metrics, err := h.recapMetrics(ctx, at)
 	if err != nil {
@@ -78,6 +83,43 @@ func (h *Handler) Recap(ctx context.Context, at time.Time) (Recap, error) {
 	}
 	r.Chart, r.ChartErr = RecapChart(points)
 	return r, nil
+}
+
+// recapSources is how many sources the recap's table lists.
+const recapSources = 8
+
+// recapLeadLoop is the recap's lead loop (SPEC §9): the leads returned to
+// marketing by reason group, the per-source table, and the SLA scorecard.
+func (h *Handler) recapLeadLoop(ctx context.Context, at time.Time, cur, prev store.LeadStats) ([]Block, error) {
+	var blocks []Block
+	counts, before := reasonGroupCounts(cur.Reasons), reasonGroupCounts(prev.Reasons)
+	if len(counts)+len(before) > 0 {
+		var parts []string
+		for _, g := range reasonGroups {
+			parts = append(parts, fmt.Sprintf("%s: %d %s", g.label, counts[g.id], delta(float64(counts[g.id]), float64(before[g.id]))))
+		}
+		blocks = append(blocks, Section{Text: "*Returned to marketing* (rated poor, with a reason)\n" + strings.Join(parts, "\n")})
+	}
+	groups, err := h.db.LeadStatsBy(ctx, store.BySource, cur.From, cur.To, h.sla, at)
+	if err != nil {
+		return nil, err
+	}
+	if len(groups) > 0 {
+		lines := []string{"*By source*"}
+		for i, g := range groups {
+			if i == recapSources {
+				lines = append(lines, fmt.Sprintf("…and %d more: `/leads by source 7d`", len(groups)-i))
+				break
+			}
+			lines = append(lines, groupLine(store.BySource, g))
+		}
+		blocks = append(blocks, Section{Text: Truncate(strings.Join(lines, "\n"), 3000)})
+	}
+	score, err := h.recapScorecard(ctx, at, cur, prev)
+	if err != nil {
+		return nil, err
+	}
+	return append(blocks, score...), nil
 }
 
 // changesText says which terms and personas were added or changed.

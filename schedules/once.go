@@ -43,7 +43,7 @@ type Once struct {
 }
 
 // PostCounter counts timed posts by kind (recap, meeting_reminder,
-// sla_reminder, review_dm) and result (posted, failed, already: found in Slack by its
+// sla_reminder, escalation, review_dm) and result (posted, failed, already: found in Slack by its
 // mark); *probes.Metrics is the real one.
 type PostCounter interface {
 	Post(kind, result string)
@@ -54,6 +54,7 @@ const (
 	kindRecap           = "recap"
 	kindMeetingReminder = "meeting_reminder"
 	kindSLAReminder     = "sla_reminder"
+	kindEscalation      = "escalation"
 	kindReviewDM        = "review_dm"
 )
 

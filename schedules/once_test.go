@@ -188,10 +188,10 @@ func TestSLAReminderUnknownOutcome(t *testing.T) {
 	db := storetest.Open(t, now)
 	lead := store.Lead{ID: 7, Channel: "CLEADS", TS: "1700000000.000100", PostedAt: now.Add(-2 * time.Hour)}
 	p := &markPoster{after: failFirst(context.DeadlineExceeded)}
-	job := &SLAReminders{
+	job := SLAReminders(Nudges{
 		Store: dueFunc(func() []store.Lead { return []store.Lead{lead} }), Once: Once{Store: db, Owner: "a"},
-		Poster: p, Message: commands.Response{Text: "remind"}, SLA: time.Hour,
-	}
+		Poster: p, Message: commands.Response{Text: "remind"},
+	}, store.SLA{Within: time.Hour})
 	if err := job.Run(ctx, now); err == nil {
 		t.Fatal("first run: no error, want the timeout")
 	}
@@ -202,18 +202,19 @@ func TestSLAReminderUnknownOutcome(t *testing.T) {
 	if calls != 1 || posts != 1 || lookups != 1 {
 		t.Fatalf("%d posts tried, %d in the thread, %d look-ups; want 1, 1, 1", calls, posts, lookups)
 	}
-	if got := p.posts[0]; got.threadTS != lead.TS || got.key != store.SLAReminderKey(lead.ID) {
-		t.Fatalf("reminder = %+v, want in thread %s marked %s", got, lead.TS, store.SLAReminderKey(lead.ID))
+	key := store.SLA{}.Reminder().Key(lead.ID)
+	if got := p.posts[0]; got.threadTS != lead.TS || got.key != key {
+		t.Fatalf("reminder = %+v, want in thread %s marked %s", got, lead.TS, key)
 	}
 }
 
 type dueFunc func() []store.Lead
 
-func (f dueFunc) DueReminders(ctx context.Context, now time.Time, sla time.Duration, limit int) ([]store.Lead, error) {
+func (f dueFunc) DueNudges(context.Context, store.Nudge, time.Time, int) ([]store.Lead, error) {
 	return f(), nil
 }
 
-func (f dueFunc) NextReminderDue(context.Context, time.Time, time.Duration) (time.Time, error) {
+func (f dueFunc) NextNudgeDue(context.Context, store.Nudge, time.Time) (time.Time, error) {
 	return time.Time{}, nil
 }
 

@@ -24,37 +24,53 @@ type Poster interface {
 	FindMarked(ctx context.Context, channel, threadTS, key string, oldest, latest time.Time) (string, bool, error)
 }
 
-type reminderStore interface {
-	DueReminders(ctx context.Context, now time.Time, sla time.Duration, limit int) ([]store.Lead, error)
-	NextReminderDue(ctx context.Context, now time.Time, sla time.Duration) (time.Time, error)
+type nudgeStore interface {
+	DueNudges(ctx context.Context, n store.Nudge, now time.Time, limit int) ([]store.Lead, error)
+	NextNudgeDue(ctx context.Context, n store.Nudge, now time.Time) (time.Time, error)
 }
 
-var _ reminderStore = store.Store(nil)
+var _ nudgeStore = store.Store(nil)
 
-// SLAReminders posts one reminder in the thread of each lead nobody rated
-// within the SLA. A reminder is claimed in the database before it is
-// posted, so it goes out once, across restarts and overlapping runs; a
+// Nudges posts one message in the thread of each lead nobody has rated
+// once its time on the SLA clock has come: the SLA reminder (when the SLA
+// runs out, [SLAReminders]) and the escalation (at twice the SLA,
+// [Escalations]). A nudge is claimed in the database before it is posted,
+// so it goes out once, across restarts, overlapping runs and instances; a
 // failed post releases the claim for the next run, which looks for the
-// reminder in the thread first if the failed post may have reached Slack.
-type SLAReminders struct {
-	Store   reminderStore
+// nudge in the thread first if the failed post may have reached Slack.
+type Nudges struct {
+	Store   nudgeStore
 	Once    Once
 	Poster  Poster
-	Message commands.Response // what the reminder says
-	SLA     time.Duration
+	Message commands.Response // what the nudge says
 	Log     *slog.Logger
+
+	nudge store.Nudge
+	kind  string
 }
 
-// Next returns when the next reminder falls due after now (zero: none
+// SLAReminders returns j posting the SLA reminder of sla.
+func SLAReminders(j Nudges, sla store.SLA) *Nudges {
+	j.nudge, j.kind = sla.Reminder(), kindSLAReminder
+	return &j
+}
+
+// Escalations returns j posting the escalation of sla.
+func Escalations(j Nudges, sla store.SLA) *Nudges {
+	j.nudge, j.kind = sla.Escalation(), kindEscalation
+	return &j
+}
+
+// Next returns when the next nudge falls due after now (zero: none
 // waiting), for [Scheduler.AddTimer].
-func (j *SLAReminders) Next(ctx context.Context, now time.Time) (time.Time, error) {
-	return j.Store.NextReminderDue(ctx, now, j.SLA)
+func (j *Nudges) Next(ctx context.Context, now time.Time) (time.Time, error) {
+	return j.Store.NextNudgeDue(ctx, j.nudge, now)
 }
 
-// Run sends the reminders due at now.
-func (j *SLAReminders) Run(ctx context.Context, now time.Time) error {
+// Run sends the nudges due at now.
+func (j *Nudges) Run(ctx context.Context, now time.Time) error {
 	const batch = 50
-	due, err := j.Store.DueReminders(ctx, now, j.SLA, batch)
+	due, err := j.Store.DueNudges(ctx, j.nudge, now, batch)
 	if err != nil {
 		return err
 	}
@@ -64,9 +80,9 @@ func (j *SLAReminders) Run(ctx context.Context, now time.Time) error {
 			break
 		}
 		found := false
-		_, sent, err := j.Once.Do(ctx, store.SLAReminderKey(l.ID), func(ctx context.Context, c store.Claim) error {
+		_, sent, err := j.Once.Do(ctx, j.nudge.Key(l.ID), func(ctx context.Context, c store.Claim) error {
 			var err error
-			found, err = j.Once.post(ctx, kindSLAReminder, j.Poster, c, l.Channel, l.TS, l.PostedAt, j.Message)
+			found, err = j.Once.post(ctx, j.kind, j.Poster, c, l.Channel, l.TS, l.PostedAt, j.Message)
 			return err
 		})
 		if err != nil {
@@ -74,9 +90,9 @@ func (j *SLAReminders) Run(ctx context.Context, now time.Time) error {
 		}
 		if sent && err == nil && j.Log != nil {
 			if found {
-				j.Log.Info("sla reminder found in slack, not posted again", "channel", l.Channel, "ts", l.TS)
+				j.Log.Info(j.kind+" found in slack, not posted again", "channel", l.Channel, "ts", l.TS)
 			} else {
-				j.Log.Info("sla reminder sent", "channel", l.Channel, "ts", l.TS)
+				j.Log.Info(j.kind+" sent", "channel", l.Channel, "ts", l.TS)
 			}
 		}
 	}
