@@ -57,8 +57,6 @@ func MeetingReminderKey(meetingID int64, occurrence time.Time) string {
 }
 
 // SLAReminderPrefix, followed by the lead's id, is the claim key of a
-// lead's SLA reminder; the backends' DueReminders build it in SQL too.
+// lead's SLA reminder ([SLA.Reminder], [Nudge.Key]); the backends'
+// DueNudges build the key in SQL too.
 const SLAReminderPrefix = "sla:"
-
-// SLAReminderKey is the claim key of a lead's SLA reminder.
-func SLAReminderKey(leadID int64) string { return fmt.Sprintf("%s%d", SLAReminderPrefix, leadID) }

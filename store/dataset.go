@@ -307,7 +307,7 @@ type ImportReport struct {
 
 // Rejection is one record an import could not apply.
 type Rejection struct {
-	Section string // "terms" or "personas"
+	Section string // "terms", "personas", "leads", "meetings", "metrics" or "sla"
 	Index   int    // position in that section
 	Err     error
 }
@@ -381,10 +381,25 @@ func (r LeadRecord) Check() error {
 	return nil
 }
 
+// AsStored returns r as an import stores it: posted at the time of its
+// ts when it gives none, with the origin [KeptOrigin] keeps (a record
+// without a source, from an export made before sources were kept, gets
+// the one [OriginOf] finds in its text).
+func (r LeadRecord) AsStored() LeadRecord {
+	if r.PostedAt.IsZero() {
+		r.PostedAt, _ = TSTime(r.TS)
+	}
+	o := KeptOrigin(Origin{Source: r.Source, Campaign: r.Campaign}, r.Text, r.PostedBy)
+	r.Source, r.Campaign = o.Source, o.Campaign
+	return r
+}
+
 // SameLead reports whether a stored lead a (feedback by time, then user)
-// and a record b say the same.
+// and a record b ([LeadRecord.AsStored]) say the same: an import of b
+// leaves a alone.
 func SameLead(a, b LeadRecord) bool {
-	if a.Text != b.Text || a.PostedBy != b.PostedBy || !a.PostedAt.Equal(b.PostedAt) || a.Deleted != b.Deleted || len(a.Feedback) != len(b.Feedback) {
+	if a.Text != b.Text || a.PostedBy != b.PostedBy || !a.PostedAt.Equal(b.PostedAt) || a.Deleted != b.Deleted ||
+		a.Source != b.Source || a.Campaign != b.Campaign || len(a.Feedback) != len(b.Feedback) {
 		return false
 	}
 	bs := slices.Clone(b.Feedback)
@@ -428,6 +443,26 @@ func MergeMetric(r MetricRecord, stored *Metric, by Actor, now time.Time) (Metri
 		return m, Unchanged, nil
 	}
 	return m, Updated, nil
+}
+
+// Change returns the change of a commitment r records, as an import
+// stores it: set now when r has no set_at, by by when it names nobody;
+// or a [*RecordError] for a target [SLATarget.Check] refuses. A change
+// with the name and set_at of one stored is that change: the import
+// leaves it alone ([Unchanged]), so that importing a file again adds
+// nothing; any other is added to the history ([Created]).
+func (r SLARecord) Change(by Actor, now time.Time) (SLATarget, error) {
+	t := SLATarget{Name: r.Name, Target: r.Target, SetBy: strings.TrimSpace(r.SetBy), SetAt: r.SetAt.UTC()}
+	if err := t.Check(); err != nil {
+		return SLATarget{}, err
+	}
+	if r.SetAt.IsZero() {
+		t.SetAt = now.UTC()
+	}
+	if t.SetBy == "" {
+		t.SetBy, t.SetByName = by.ID, by.Name
+	}
+	return t, nil
 }
 
 // TermOf is the term a record describes: its content, authors and times,
@@ -495,6 +530,9 @@ type RecordImporter interface {
 	ImportLead(ctx context.Context, r LeadRecord) (Outcome, error)
 	ImportMeeting(ctx context.Context, r MeetingRecord, by Actor) (Outcome, error)
 	ImportMetric(ctx context.Context, r MetricRecord, by Actor) (Outcome, error)
+	// ImportSLA adds the change r records to the history of its
+	// commitment, by the rules of [SLARecord.Change].
+	ImportSLA(ctx context.Context, r SLARecord, by Actor) (Outcome, error)
 }
 
 // ImportInto applies ds through im, section by section: a record whose name
@@ -510,7 +548,7 @@ func ImportInto(ctx context.Context, ds Dataset, opt ImportOptions, im RecordImp
 	if ds.Version != 0 && ds.Version != DatasetVersion {
 		return rep, fmt.Errorf("import: format version %d is not supported (want %d)", ds.Version, DatasetVersion)
 	}
-	total, done := len(ds.Terms)+len(ds.Personas)+len(ds.Leads)+len(ds.Meetings)+len(ds.Metrics), 0
+	total, done := len(ds.Terms)+len(ds.Personas)+len(ds.Leads)+len(ds.Meetings)+len(ds.Metrics)+len(ds.SLA), 0
 	apply := func(section string, i int, what string, f func() (Outcome, error)) error {
 		// No savepoint per record (one made an import of 10,000 terms twice
 		// as slow): a rejected record leaves nothing behind by contract.
@@ -556,6 +594,11 @@ func ImportInto(ctx context.Context, ds Dataset, opt ImportOptions, im RecordImp
 	}
 	for i, r := range ds.Metrics {
 		if err := apply("metrics", i, fmt.Sprintf("metric %s %s", r.Name, r.Week), func() (Outcome, error) { return im.ImportMetric(ctx, r, opt.By) }); err != nil {
+			return ImportReport{}, err
+		}
+	}
+	for i, r := range ds.SLA {
+		if err := apply("sla", i, fmt.Sprintf("sla %s", r.Name), func() (Outcome, error) { return im.ImportSLA(ctx, r, opt.By) }); err != nil {
 			return ImportReport{}, err
 		}
 	}
@@ -664,10 +707,11 @@ func (r *PersonaRecord) UnmarshalJSON(b []byte) error {
 // ExportOf assembles an export (the owner of a record without one is its
 // creator, as everywhere else) from what a backend read in one snapshot:
 // terms and personas in any order (they are sorted here by [Key]), leads,
-// meetings and metrics in the order the format has them. The status of a
-// term or persona is its standing at now, an agreed version being due for
-// review after every.
-func ExportOf(terms []Term, personas []Persona, leads []LeadRecord, meetings []MeetingRecord, metrics []Metric, now time.Time, every time.Duration) Dataset {
+// meetings and metrics in the order the format has them, and the history
+// of the commitments oldest first. The status of a term or persona is its
+// standing at now, an agreed version being due for review after every.
+func ExportOf(terms []Term, personas []Persona, leads []LeadRecord, meetings []MeetingRecord, metrics []Metric, sla []SLATarget,
+	now time.Time, every time.Duration) Dataset {
 	ds := Dataset{Version: DatasetVersion, Leads: leads, Meetings: meetings}
 	for _, t := range SortedByKey(terms, func(t Term) string { return t.Name }) {
 		aliases := t.Aliases
@@ -692,6 +736,9 @@ func ExportOf(terms []Term, personas []Persona, leads []LeadRecord, meetings []M
 	}
 	for _, m := range metrics {
 		ds.Metrics = append(ds.Metrics, MetricRecord{Name: m.Name, Week: m.Week.String(), Value: m.Value, Unit: m.Unit, SetBy: m.SetBy})
+	}
+	for _, t := range sla {
+		ds.SLA = append(ds.SLA, SLARecord{Name: t.Name, Target: t.Target, SetBy: t.SetBy, SetAt: t.SetAt.UTC()})
 	}
 	return ds
 }

@@ -47,6 +47,11 @@ func (f *fakeImporter) ImportMeeting(_ context.Context, r store.MeetingRecord, b
 func (f *fakeImporter) ImportMetric(_ context.Context, r store.MetricRecord, by store.Actor) (store.Outcome, error) {
 	return f.do("metric", r.Name, by)
 }
+func (f *fakeImporter) ImportSLA(_ context.Context, r store.SLARecord, by store.Actor) (store.Outcome, error) {
+	return f.do("sla", r.Name, by)
+}
+
+var _ store.RecordImporter = (*fakeImporter)(nil)
 
 func fullDataset() store.Dataset {
 	return store.Dataset{Version: store.DatasetVersion,
@@ -55,6 +60,7 @@ func fullDataset() store.Dataset {
 		Leads:    []store.LeadRecord{{TS: "l0"}},
 		Meetings: []store.MeetingRecord{{Title: "m0"}},
 		Metrics:  []store.MetricRecord{{Name: "x0"}, {Name: "x1"}},
+		SLA:      []store.SLARecord{{Name: "s0"}, {Name: "s1"}},
 	}
 }
 
@@ -69,6 +75,8 @@ func TestImportInto(t *testing.T) {
 		"m0": {store.Created, nil},
 		"x0": {store.Updated, nil},
 		"x1": {0, fmt.Errorf("metric: %w", &store.RecordError{Msg: "bad week"})},
+		"s0": {store.Unchanged, nil},
+		"s1": {0, &store.RecordError{Msg: "bad target"}},
 	}}
 	by := store.Actor{ID: "UIMP", Name: "Importer"}
 	var progress []string
@@ -77,7 +85,7 @@ func TestImportInto(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ImportInto: %v", err)
 	}
-	wantCalls := []string{"term t0", "term t1", "term t2", "persona p0", "persona p1", "lead l0", "meeting m0", "metric x0", "metric x1"}
+	wantCalls := []string{"term t0", "term t1", "term t2", "persona p0", "persona p1", "lead l0", "meeting m0", "metric x0", "metric x1", "sla s0", "sla s1"}
 	if !slices.Equal(im.calls, wantCalls) {
 		t.Fatalf("calls = %q, want %q (section by section, in order)", im.calls, wantCalls)
 	}
@@ -86,17 +94,21 @@ func TestImportInto(t *testing.T) {
 			t.Errorf("%s got by %+v, want the importer's", im.calls[i], a)
 		}
 	}
-	if rep.Created != 2 || rep.Updated != 2 || rep.Unchanged != 1 {
-		t.Errorf("report = %+v, want 2 created, 2 updated, 1 unchanged", rep)
+	if rep.Created != 2 || rep.Updated != 2 || rep.Unchanged != 2 {
+		t.Errorf("report = %+v, want 2 created, 2 updated, 2 unchanged", rep)
 	}
 	var rejected []string
 	for _, r := range rep.Rejected {
 		rejected = append(rejected, fmt.Sprintf("%s[%d]", r.Section, r.Index))
 	}
-	if want := []string{"terms[1]", "personas[1]", "leads[0]", "metrics[1]"}; !slices.Equal(rejected, want) {
+	if want := []string{"terms[1]", "personas[1]", "leads[0]", "metrics[1]", "sla[1]"}; !slices.Equal(rejected, want) {
 		t.Errorf("rejected = %q, want %q", rejected, want)
 	}
-	if want := []string{"1/9", "2/9", "3/9", "4/9", "5/9", "6/9", "7/9", "8/9", "9/9"}; !slices.Equal(progress, want) {
+	var want []string
+	for i := range 11 {
+		want = append(want, fmt.Sprintf("%d/11", i+1))
+	}
+	if !slices.Equal(progress, want) {
 		t.Errorf("progress = %q, want %q (rejected records count as done)", progress, want)
 	}
 }
@@ -123,7 +135,7 @@ func TestImportIntoVersions(t *testing.T) {
 		im := &fakeImporter{}
 		ds := fullDataset()
 		ds.Version = v
-		if _, err := store.ImportInto(context.Background(), ds, store.ImportOptions{}, im); err != nil || len(im.calls) != 9 {
+		if _, err := store.ImportInto(context.Background(), ds, store.ImportOptions{}, im); err != nil || len(im.calls) != 11 {
 			t.Errorf("version %d: %v, %d calls; want all imported", v, err, len(im.calls))
 		}
 	}

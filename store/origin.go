@@ -74,6 +74,23 @@ func OriginOf(text, postedBy string) Origin {
 	return LeadOrigin(Origin{}, text, integration)
 }
 
+// KeptOrigin returns the origin the store keeps for a lead whose source
+// and campaign are o (found by [LeadOrigin], or read from an import),
+// whose text is text and who posted it postedBy: o's values cleaned as
+// LeadOrigin cleans what it finds, and, when o has no source (an event
+// or a record that gives none, an export made before sources were kept),
+// the source [OriginOf] finds, with its campaign unless o names one. Its
+// Source is never "". The backends store every lead's origin through it,
+// so that the rule holds in one place.
+func KeptOrigin(o Origin, text, postedBy string) Origin {
+	o = Origin{Source: clean(o.Source), Campaign: clean(o.Campaign)}
+	if o.Source == "" {
+		found := OriginOf(text, postedBy)
+		o.Source, o.Campaign = found.Source, first(o.Campaign, found.Campaign)
+	}
+	return o
+}
+
 // slackLink is a link as Slack writes it in text: <URL> or <URL|label>.
 var slackLink = regexp.MustCompile(`^<([^|>]*)(?:\|([^>]*))?>$`)
 

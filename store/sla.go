@@ -134,6 +134,22 @@ func (t SLATarget) Check() error {
 	return nil
 }
 
+// LatestTargets returns, of history (newest first, as
+// [Commitments.SLAHistory] has it), the latest target of each commitment
+// it holds, in the order of [SLANames].
+func LatestTargets(history []SLATarget) []SLATarget {
+	var out []SLATarget
+	for _, name := range SLANames {
+		for _, t := range history {
+			if t.Name == name {
+				out = append(out, t)
+				break
+			}
+		}
+	}
+	return out
+}
+
 // SLARecord is a change of a commitment in the export format.
 type SLARecord struct {
 	Name   string    `json:"name"`

@@ -172,8 +172,8 @@ func TestClaimKeys(t *testing.T) {
 	if got := store.MeetingReminderKey(7, at.In(berlin)); got != "meeting:7:2026-11-30T09:00:00Z" {
 		t.Errorf("MeetingReminderKey = %q", got)
 	}
-	if got := store.SLAReminderKey(42); got != "sla:42" || !strings.HasPrefix(got, store.SLAReminderPrefix) {
-		t.Errorf("SLAReminderKey = %q", got)
+	if got := (store.SLA{Within: time.Hour}).Reminder().Key(42); got != "sla:42" || !strings.HasPrefix(got, store.SLAReminderPrefix) {
+		t.Errorf("Reminder().Key = %q", got)
 	}
 	if store.RecapKey(at) == store.RecapKey(at.Add(time.Second)) || store.MeetingReminderKey(1, at) == store.MeetingReminderKey(2, at) {
 		t.Error("distinct claims share a key")

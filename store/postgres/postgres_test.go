@@ -295,7 +295,7 @@ func TestClaimTakeoverRace(t *testing.T) {
 	}
 }
 
-func TestDueRemindersSkipClaimed(t *testing.T) {
+func TestDueNudgesSkipClaimed(t *testing.T) {
 	dsn := storetest.PostgresDSN(t)
 	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 	db := open(t, dsn, store.Options{Now: func() time.Time { return now }})
@@ -306,25 +306,26 @@ func TestDueRemindersSkipClaimed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	due, err := db.DueReminders(ctx, now, 4*time.Hour, 10)
+	reminder := store.SLA{Within: 4 * time.Hour}.Reminder()
+	due, err := db.DueNudges(ctx, reminder, now, 10)
 	if err != nil || len(due) != 3 {
-		t.Fatalf("DueReminders = %v, %v; want 3", due, err)
+		t.Fatalf("DueNudges = %v, %v; want 3", due, err)
 	}
 	for _, l := range due {
 		ids = append(ids, l.ID)
 	}
-	if _, _, err := db.Claim(ctx, store.SLAReminderKey(ids[0]), "me", time.Hour); err != nil {
+	if _, _, err := db.Claim(ctx, reminder.Key(ids[0]), "me", time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := db.Claim(ctx, store.SLAReminderKey(ids[1]), "me", time.Hour); err != nil {
+	if _, _, err := db.Claim(ctx, reminder.Key(ids[1]), "me", time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Done(ctx, store.SLAReminderKey(ids[1]), "me"); err != nil {
+	if err := db.Done(ctx, reminder.Key(ids[1]), "me"); err != nil {
 		t.Fatal(err)
 	}
-	due, err = db.DueReminders(ctx, now, 4*time.Hour, 10)
+	due, err = db.DueNudges(ctx, reminder, now, 10)
 	if err != nil || len(due) != 1 || due[0].ID != ids[2] {
-		t.Fatalf("DueReminders = %v, %v; want only lead %d", due, err, ids[2])
+		t.Fatalf("DueNudges = %v, %v; want only lead %d", due, err, ids[2])
 	}
 }
 
@@ -380,7 +381,7 @@ func TestPoisonEventSkipped(t *testing.T) {
 		t.Errorf("failed_events holds %d rows (%v), want %d", n, err, len(poison))
 	}
 	// Nothing of the poison events stayed: U2 has no rating.
-	st, err := db.LeadStats(ctx, at.Add(-time.Hour), at.Add(time.Hour), time.Hour, at)
+	st, err := db.LeadStats(ctx, at.Add(-time.Hour), at.Add(time.Hour), store.SLA{Within: time.Hour}, at)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,11 @@ func (db *DB) Export(ctx context.Context) (store.Dataset, error) {
 		if err != nil {
 			return err
 		}
-		ds = store.ExportOf(terms, personas, leads, meetings, metrics, tx.Now, db.review)
+		sla, err := slaRecords(ctx, tx)
+		if err != nil {
+			return err
+		}
+		ds = store.ExportOf(terms, personas, leads, meetings, metrics, sla, tx.Now, db.review)
 		return nil
 	})
 	return ds, err
@@ -218,7 +222,7 @@ func (im Importer) mergeSignoffs(ctx context.Context, kind string, id int64, a s
 
 // ImportLead merges r into the lead at its channel and ts.
 func (im Importer) ImportLead(ctx context.Context, r store.LeadRecord) (store.Outcome, error) {
-	fields := []string{r.Channel, r.TS, r.Text, r.PostedBy}
+	fields := []string{r.Channel, r.TS, r.Text, r.PostedBy} // the origin is cleaned, not refused
 	for _, f := range r.Feedback {
 		fields = append(fields, f.User, f.Reason)
 	}
@@ -242,4 +246,13 @@ func (im Importer) ImportMetric(ctx context.Context, r store.MetricRecord, by st
 		return 0, err
 	}
 	return ImportMetric(ctx, im.Tx, r, by)
+}
+
+// ImportSLA adds the change of a commitment r records by the rules of
+// [store.SLARecord.Change].
+func (im Importer) ImportSLA(ctx context.Context, r store.SLARecord, by store.Actor) (store.Outcome, error) {
+	if err := im.storable(r.Name, r.SetBy); err != nil {
+		return 0, err
+	}
+	return ImportSLA(ctx, im.Tx, r, by)
 }

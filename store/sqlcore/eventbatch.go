@@ -86,10 +86,12 @@ type batchLead struct {
 	// firstFeedback is the earliest rating's time, if any.
 	firstFeedback    int64
 	hasFirstFeedback bool
+	postedBy         string // as stored or posted, for the origin of an edit
 
 	// What the batch changed.
-	posted        *store.Lead // the last post of it, if any
-	text          string      // its text, if textSet
+	posted        *store.Lead  // the last post of it, if any
+	text          string       // its text, if textSet
+	origin        store.Origin // its origin, if textSet ([store.KeptOrigin])
 	textSet       bool
 	deleted       bool // deleted by the batch
 	postedAt      int64
@@ -249,7 +251,7 @@ func (b *eventBatch) loadSome(ctx context.Context, tx *Tx, keys []leadKey, rater
 		for _, k := range keys {
 			args = append(args, k.channel, k.ts)
 		}
-		parts = append(parts, `SELECT 'l', l.channel, l.ts, l.id, '', l.status, '', '', l.first_feedback_at
+		parts = append(parts, `SELECT 'l', l.channel, l.ts, l.id, l.posted_by, l.status, '', '', l.first_feedback_at
 			FROM (VALUES `+valueRows(len(keys), 2)+`) AS k
 			JOIN leads l ON l.channel = k.column1 AND l.ts = k.column2`)
 	}
@@ -281,7 +283,7 @@ func (b *eventBatch) loadSome(ctx context.Context, tx *Tx, keys []leadKey, rater
 		switch kind {
 		case "l":
 			l := b.leads[k]
-			l.id, l.inDB, l.status = id, true, text
+			l.id, l.inDB, l.status, l.postedBy = id, true, text, user
 			if at != nil {
 				l.firstFeedback, l.hasFirstFeedback = *at, true
 			}
@@ -328,10 +330,13 @@ func (b *eventBatch) change(ev store.Event) {
 		if !l.exists() {
 			l.postedAt = Nanos(post.PostedAt)
 		}
-		l.status, l.posted, l.text, l.textSet = "lead", &post, post.Text, true
+		l.status, l.posted, l.text, l.textSet, l.postedBy = "lead", &post, post.Text, true, post.PostedBy
+		l.origin = store.KeptOrigin(store.Origin{Source: post.Source, Campaign: post.Campaign}, post.Text, post.PostedBy)
 	case ev.Edit != nil:
 		if l.status == "lead" {
-			l.text, l.textSet = ev.Edit.Text, true
+			e := ev.Edit
+			l.text, l.textSet = e.Text, true
+			l.origin = store.KeptOrigin(store.Origin{Source: e.Source, Campaign: e.Campaign}, e.Text, l.postedBy)
 		}
 	case ev.Delete != nil:
 		if l.exists() {
@@ -427,7 +432,8 @@ func (b *eventBatch) saveLeads(ctx context.Context, tx *Tx) error {
 			moved = append(moved, l)
 		}
 		if l.textSet {
-			if _, err := tx.Exec(ctx, "UPDATE leads SET text = ? WHERE id = ?", l.text, l.id); err != nil {
+			if _, err := tx.Exec(ctx, "UPDATE leads SET text = ?, source = ?, campaign = ? WHERE id = ?",
+				l.text, l.origin.Source, l.origin.Campaign, l.id); err != nil {
 				return err
 			}
 		}
@@ -444,13 +450,15 @@ func (b *eventBatch) saveLeads(ctx context.Context, tx *Tx) error {
 			if l.hasFirstFeedback {
 				first = &l.firstFeedback
 			}
-			args = append(args, k.channel, k.ts, l.status, l.text, postedBy, l.postedAt, l.deleted, first)
+			args = append(args, k.channel, k.ts, l.status, l.text, postedBy, l.postedAt, l.deleted, first, l.origin.Source, l.origin.Campaign)
 		}
 		// A lead in the database is posted here: its first time, first
 		// feedback and deletion are its own (set below when they move).
-		rows, err := tx.Query(ctx, `INSERT INTO leads (channel, ts, status, text, posted_by, posted_at, deleted, first_feedback_at)
-			VALUES `+valueRows(to-from, 8)+`
-			ON CONFLICT (channel, ts) DO UPDATE SET status = 'lead', text = excluded.text, posted_by = excluded.posted_by
+		rows, err := tx.Query(ctx, `INSERT INTO leads (channel, ts, status, text, posted_by, posted_at, deleted, first_feedback_at,
+				source, campaign)
+			VALUES `+valueRows(to-from, 10)+`
+			ON CONFLICT (channel, ts) DO UPDATE SET status = 'lead', text = excluded.text, posted_by = excluded.posted_by,
+				source = excluded.source, campaign = excluded.campaign
 			RETURNING channel, ts, id`, args...)
 		if err != nil {
 			return err
@@ -577,7 +585,7 @@ func (b *eventBatch) saveRatings(ctx context.Context, tx *Tx) error {
 
 // chunkRows is the most rows one statement of a batch carries: well
 // within both databases' limits on parameters (SQLite 32,766, PostgreSQL
-// 65,535) at eight a row.
+// 65,535) at ten a row.
 const chunkRows = 256
 
 // eachChunk calls fn for [from, to) ranges covering n rows, chunkRows at

@@ -1,8 +1,10 @@
 package sqlcore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -10,16 +12,19 @@ import (
 )
 
 // upsertLead records l as a lead, or makes a message first seen through a
-// reaction (or seen before) the lead l is.
-func upsertLead(ctx context.Context, tx *Tx, l store.Lead) error {
-	_, err := tx.Exec(ctx, `INSERT INTO leads (channel, ts, status, text, posted_by, posted_at)
-		VALUES (?, ?, 'lead', ?, ?, ?)
-		ON CONFLICT (channel, ts) DO UPDATE SET status = 'lead', text = excluded.text, posted_by = excluded.posted_by`,
-		l.Channel, l.TS, l.Text, l.PostedBy, Nanos(l.PostedAt))
+// reaction (or seen before) the lead l is, with the origin
+// [store.KeptOrigin] keeps for it. It returns that origin.
+func upsertLead(ctx context.Context, tx *Tx, l store.Lead) (store.Origin, error) {
+	o := store.KeptOrigin(store.Origin{Source: l.Source, Campaign: l.Campaign}, l.Text, l.PostedBy)
+	_, err := tx.Exec(ctx, `INSERT INTO leads (channel, ts, status, text, posted_by, posted_at, source, campaign)
+		VALUES (?, ?, 'lead', ?, ?, ?, ?, ?)
+		ON CONFLICT (channel, ts) DO UPDATE SET status = 'lead', text = excluded.text, posted_by = excluded.posted_by,
+		source = excluded.source, campaign = excluded.campaign`,
+		l.Channel, l.TS, l.Text, l.PostedBy, Nanos(l.PostedAt), o.Source, o.Campaign)
 	if err != nil {
-		return fmt.Errorf("record lead: %w", err)
+		return store.Origin{}, fmt.Errorf("record lead: %w", err)
 	}
-	return nil
+	return o, nil
 }
 
 // userRating is one user's current rating of a lead (a feedback row).
@@ -37,15 +42,17 @@ type userRating struct {
 func (db *DB) VerifyLead(ctx context.Context, channel, ts string, l *store.Lead) (int64, []string, error) {
 	var id int64
 	var askUsers []string
+	var origin store.Origin
 	err := db.write(ctx, func(tx *Tx) error {
+		var err error
 		id, askUsers = 0, nil // afresh if the write runs again
 		if l == nil {
-			_, err := tx.Exec(ctx, "DELETE FROM leads WHERE channel = ? AND ts = ? AND status = 'unverified'", channel, ts)
+			_, err = tx.Exec(ctx, "DELETE FROM leads WHERE channel = ? AND ts = ? AND status = 'unverified'", channel, ts)
 			return err
 		}
 		lead := *l
 		lead.Channel, lead.TS = channel, ts
-		if err := upsertLead(ctx, tx, lead); err != nil {
+		if origin, err = upsertLead(ctx, tx, lead); err != nil {
 			return err
 		}
 		if err := tx.QueryRow(ctx, "SELECT id FROM leads WHERE channel = ? AND ts = ?", channel, ts).Scan(&id); err != nil {
@@ -68,6 +75,9 @@ func (db *DB) VerifyLead(ctx context.Context, channel, ts string, l *store.Lead)
 	})
 	if l != nil {
 		l.Channel, l.TS = channel, ts
+		if err == nil {
+			l.Source, l.Campaign = origin.Source, origin.Campaign
+		}
 	}
 	if err != nil {
 		return 0, nil, fmt.Errorf("verify lead: %w", err)
@@ -78,12 +88,12 @@ func (db *DB) VerifyLead(ctx context.Context, channel, ts string, l *store.Lead)
 // UnverifiedLeads returns the messages that were reacted to but not fetched
 // yet (say the bot stopped in between).
 func (db *DB) UnverifiedLeads(ctx context.Context) ([]store.Lead, error) {
-	return db.leadsWhere(ctx, "status = 'unverified' ORDER BY id", -1)
+	return db.leadsWhere(ctx, "l.status = 'unverified' ORDER BY l.id", -1)
 }
 
 // LeadByID returns a lead, or [store.ErrNotFound].
 func (db *DB) LeadByID(ctx context.Context, id int64) (store.Lead, error) {
-	ls, err := db.leadsWhere(ctx, "id = ?", 1, id)
+	ls, err := db.leadsWhere(ctx, "l.id = ?", 1, id)
 	if err != nil {
 		return store.Lead{}, err
 	}
@@ -93,26 +103,36 @@ func (db *DB) LeadByID(ctx context.Context, id int64) (store.Lead, error) {
 	return ls[0], nil
 }
 
-// leadsWhere reads the leads where says, its parameters being args; the
+// leadColumns are the columns of leads l that [scanLead] reads a lead from.
+const leadColumns = "l.id, l.channel, l.ts, l.text, l.posted_by, l.posted_at, l.deleted, l.source, l.campaign"
+
+// scanLead reads a lead from the leadColumns of r, and the columns after
+// them into more.
+func scanLead(r Row, more ...any) (store.Lead, error) {
+	var l store.Lead
+	var posted int64
+	err := r.Scan(append([]any{&l.ID, &l.Channel, &l.TS, &l.Text, &l.PostedBy, &posted, &l.Deleted, &l.Source, &l.Campaign}, more...)...)
+	l.PostedAt = FromNanos(posted)
+	return l, err
+}
+
+// leadsWhere reads the leads l where says, its parameters being args; the
 // limit (negative: none) follows them.
 func (db *DB) leadsWhere(ctx context.Context, where string, limit int, args ...any) ([]store.Lead, error) {
-	rows, err := db.pool().Query(ctx, "SELECT id, channel, ts, text, posted_by, posted_at, deleted FROM leads WHERE "+
-		where+" LIMIT ?", append(args, db.d.Limit(limit))...)
+	rows, err := db.pool().Query(ctx, "SELECT "+leadColumns+" FROM leads l WHERE "+where+" LIMIT ?", append(args, db.d.Limit(limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("read leads: %w", err)
 	}
-	defer rows.Close()
 	var out []store.Lead
-	for rows.Next() {
-		var l store.Lead
-		var posted int64
-		if err := rows.Scan(&l.ID, &l.Channel, &l.TS, &l.Text, &l.PostedBy, &posted, &l.Deleted); err != nil {
-			return nil, fmt.Errorf("read leads: %w", err)
-		}
-		l.PostedAt = FromNanos(posted)
+	err = scanEach(rows, func(r Rows) error {
+		l, err := scanLead(r)
 		out = append(out, l)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read leads: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SetReason stores why user rated the lead poor. It returns
@@ -130,101 +150,198 @@ func (db *DB) SetReason(ctx context.Context, leadID int64, user, reason string) 
 	})
 }
 
-// leadWindow selects the leads posted in [?, ?).
+// leadWindow selects the leads l posted in [?, ?).
 const leadWindow = "l.status = 'lead' AND NOT l.deleted AND l.posted_at >= ? AND l.posted_at < ?"
 
 // LeadStats computes the figures of /leads and the weekly recap: one place,
 // so both always agree.
-func (db *DB) LeadStats(ctx context.Context, from, to time.Time, sla time.Duration, now time.Time) (store.LeadStats, error) {
-	s := store.LeadStats{From: from, To: to, Now: now, SLA: sla}
+func (db *DB) LeadStats(ctx context.Context, from, to time.Time, sla store.SLA, now time.Time) (store.LeadStats, error) {
+	groups, err := db.leadStats(ctx, "''", from, to, sla, now)
+	if err != nil || len(groups) == 0 {
+		return store.LeadStats{From: from, To: to, Now: now, SLA: sla.Within}, err
+	}
+	return groups[0], nil
+}
+
+// leadGroups are the columns [DB.LeadStatsBy] groups leads l by.
+var leadGroups = map[store.LeadField]string{store.BySource: "l.source", store.ByCampaign: "l.campaign"}
+
+// LeadStatsBy computes the figures of LeadStats for each value of by among
+// the leads posted in [from, to), most leads first, then by value.
+func (db *DB) LeadStatsBy(ctx context.Context, by store.LeadField, from, to time.Time, sla store.SLA, now time.Time) ([]store.LeadStats, error) {
+	column, ok := leadGroups[by]
+	if !ok {
+		return nil, fmt.Errorf("lead stats by %q: leads are grouped by %s or %s", by, store.BySource, store.ByCampaign)
+	}
+	return db.leadStats(ctx, column, from, to, sla, now)
+}
+
+// leadStats computes the figures of the leads posted in [from, to) for
+// each value of group (an expression over leads l; a constant for one
+// group of all) that has any, most leads first, then by value: in three
+// statements whatever the number of groups, in one snapshot. Time is
+// measured on sla's clock in Go, over the (posted, first feedback) of the
+// rated leads: the clock is not SQL.
+func (db *DB) leadStats(ctx context.Context, group string, from, to time.Time, sla store.SLA, now time.Time) ([]store.LeadStats, error) {
+	var out []store.LeadStats
 	err := db.read(ctx, func(q *Tx) error {
-		s.Reasons, s.FirstFeedback = nil, nil
-		err := q.QueryRow(ctx, `SELECT COUNT(*),
+		out = nil // afresh if the read runs again
+		index := map[string]*store.LeadStats{}
+		// Due: rated, or its SLA ran out by now (one bound: the clock is
+		// monotone).
+		rows, err := q.Query(ctx, `SELECT `+group+`, COUNT(*),
 			COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM feedback f WHERE f.lead_id = l.id)),
 			COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM feedback f WHERE f.lead_id = l.id AND f.rating = 'hot')),
-			COUNT(*) FILTER (WHERE l.first_feedback_at IS NOT NULL OR l.posted_at + ? <= ?),
-			COUNT(*) FILTER (WHERE l.first_feedback_at IS NOT NULL AND l.first_feedback_at - l.posted_at <= ?)
-			FROM leads l WHERE `+leadWindow, int64(sla), Nanos(now), int64(sla), Nanos(from), Nanos(to)).
-			Scan(&s.Posted, &s.Rated, &s.Hot, &s.SLADue, &s.WithinSLA)
+			COUNT(*) FILTER (WHERE l.first_feedback_at IS NOT NULL OR l.posted_at <= ?)
+			FROM leads l WHERE `+leadWindow+` GROUP BY 1`, Nanos(sla.Reminder().PostedBy(now)), Nanos(from), Nanos(to))
 		if err != nil {
 			return fmt.Errorf("count leads: %w", err)
 		}
-
-		rows, err := q.Query(ctx, `SELECT f.rating, f.reason, COUNT(*) FROM feedback f JOIN leads l ON l.id = f.lead_id
-			WHERE `+leadWindow+` GROUP BY f.rating, f.reason`, Nanos(from), Nanos(to))
+		err = scanEach(rows, func(r Rows) error {
+			s := store.LeadStats{From: from, To: to, Now: now, SLA: sla.Within}
+			if err := r.Scan(&s.Value, &s.Posted, &s.Rated, &s.Hot, &s.SLADue); err != nil {
+				return err
+			}
+			out = append(out, s)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("count leads: %w", err)
+		}
+		for i := range out {
+			index[out[i].Value] = &out[i]
+		}
+		// Every group below has leads, and so a row above.
+		rows, err = q.Query(ctx, `SELECT `+group+`, f.rating, f.reason, COUNT(*) FROM feedback f JOIN leads l ON l.id = f.lead_id
+			WHERE `+leadWindow+` GROUP BY 1, f.rating, f.reason`, Nanos(from), Nanos(to))
 		if err != nil {
 			return fmt.Errorf("count ratings: %w", err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var rating, reason string
+		err = scanEach(rows, func(r Rows) error {
+			var value, rating, reason string
 			var n int
-			if err := rows.Scan(&rating, &reason, &n); err != nil {
+			if err := r.Scan(&value, &rating, &reason, &n); err != nil {
 				return err
 			}
-			s.CountRatings(store.Rating(rating), reason, n)
+			if s := index[value]; s != nil {
+				s.CountRatings(store.Rating(rating), reason, n)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("count ratings: %w", err)
 		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		s.SortReasons()
-
-		drows, err := q.Query(ctx, `SELECT l.first_feedback_at - l.posted_at FROM leads l
-			WHERE `+leadWindow+` AND l.first_feedback_at IS NOT NULL ORDER BY 1`, Nanos(from), Nanos(to))
+		rows, err = q.Query(ctx, `SELECT `+group+`, l.posted_at, l.first_feedback_at FROM leads l
+			WHERE `+leadWindow+` AND l.first_feedback_at IS NOT NULL`, Nanos(from), Nanos(to))
 		if err != nil {
 			return fmt.Errorf("feedback delays: %w", err)
 		}
-		defer drows.Close()
-		for drows.Next() {
-			var d int64
-			if err := drows.Scan(&d); err != nil {
+		err = scanEach(rows, func(r Rows) error {
+			var value string
+			var posted, first int64
+			if err := r.Scan(&value, &posted, &first); err != nil {
 				return err
 			}
-			s.FirstFeedback = append(s.FirstFeedback, time.Duration(max(d, 0)))
+			if s := index[value]; s != nil {
+				p, f := FromNanos(posted), FromNanos(first)
+				s.FirstFeedback = append(s.FirstFeedback, sla.Elapsed(p, f))
+				if sla.Met(p, f) {
+					s.WithinSLA++
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("feedback delays: %w", err)
 		}
-		return drows.Err()
+		for i := range out {
+			out[i].SortReasons()
+			slices.Sort(out[i].FirstFeedback)
+		}
+		return nil
 	})
-	return s, err
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b store.LeadStats) int {
+		return cmp.Or(b.Posted-a.Posted, strings.Compare(a.Value, b.Value))
+	})
+	return out, nil
+}
+
+// ReturnedLeads returns up to limit (negative: all) poor ratings with a
+// reason of the leads posted in [from, to), latest first (then by lead and
+// rater), and how many there are in all, read in one snapshot.
+func (db *DB) ReturnedLeads(ctx context.Context, from, to time.Time, limit int) ([]store.Returned, int, error) {
+	const returned = ` FROM feedback f JOIN leads l ON l.id = f.lead_id
+		WHERE ` + leadWindow + ` AND f.rating = 'poor' AND f.reason <> ''`
+	var out []store.Returned
+	var total int
+	err := db.read(ctx, func(q *Tx) error {
+		out = nil
+		if err := q.QueryRow(ctx, "SELECT COUNT(*)"+returned, Nanos(from), Nanos(to)).Scan(&total); err != nil {
+			return err
+		}
+		rows, err := q.Query(ctx, "SELECT "+leadColumns+`, f."user", f.reason, f.at`+returned+
+			` ORDER BY f.at DESC, l.id, f."user" LIMIT ?`, Nanos(from), Nanos(to), db.d.Limit(limit))
+		if err != nil {
+			return err
+		}
+		return scanEach(rows, func(r Rows) error {
+			var ret store.Returned
+			var at int64
+			var err error
+			ret.Lead, err = scanLead(r, &ret.User, &ret.Reason, &at)
+			ret.At = FromNanos(at)
+			out = append(out, ret)
+			return err
+		})
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("returned leads: %w", err)
+	}
+	return out, total, nil
 }
 
 // WaitingLeads returns up to limit leads posted in [from, to) that nobody
 // has rated, oldest first.
 func (db *DB) WaitingLeads(ctx context.Context, from, to time.Time, limit int) ([]store.Lead, error) {
-	return db.leadsWhere(ctx, strings.ReplaceAll(leadWindow, "l.", "")+
-		" AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.lead_id = leads.id) ORDER BY posted_at, id", limit, Nanos(from), Nanos(to))
+	return db.leadsWhere(ctx, leadWindow+" AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.lead_id = l.id) ORDER BY l.posted_at, l.id",
+		limit, Nanos(from), Nanos(to))
 }
 
-// DueReminders returns up to limit leads that got no feedback within sla,
-// posted at most a week before their SLA ran out, whose reminder is
+// unrated selects the leads l nobody has rated, not even to take it back.
+const unrated = "l.status = 'lead' AND NOT l.deleted AND l.first_feedback_at IS NULL"
+
+// DueNudges returns up to limit unrated leads, oldest first, whose nudge n
+// is due at now but fell due at most [store.NudgeMaxAge] ago, and is
 // neither done nor held by a live claim.
-func (db *DB) DueReminders(ctx context.Context, now time.Time, sla time.Duration, limit int) ([]store.Lead, error) {
-	deadline := now.Add(-sla)
-	return db.leadsWhere(ctx, `status = 'lead' AND NOT deleted AND first_feedback_at IS NULL
-		AND posted_at <= ? AND posted_at > ?
-		AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.key = CAST(? AS TEXT) || CAST(leads.id AS TEXT)
+func (db *DB) DueNudges(ctx context.Context, n store.Nudge, now time.Time, limit int) ([]store.Lead, error) {
+	return db.leadsWhere(ctx, unrated+` AND l.posted_at <= ? AND l.posted_at > ?
+		AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.key = CAST(? AS TEXT) || CAST(l.id AS TEXT)
 			AND (c.state = 'done' OR c.expires_at > ?))
-		ORDER BY posted_at, id`, limit, Nanos(deadline), Nanos(deadline.Add(-7*24*time.Hour)), store.SLAReminderPrefix, Nanos(now))
+		ORDER BY l.posted_at, l.id`, limit, Nanos(n.PostedBy(now)), Nanos(n.PostedBy(now.Add(-store.NudgeMaxAge))), n.Prefix, Nanos(now))
 }
 
-// NextReminderDue returns when the next SLA reminder falls due after now;
-// see [store.Leads].
-func (db *DB) NextReminderDue(ctx context.Context, now time.Time, sla time.Duration) (time.Time, error) {
+// NextNudgeDue returns when the next nudge n falls due after now; see
+// [store.Leads].
+func (db *DB) NextNudgeDue(ctx context.Context, n store.Nudge, now time.Time) (time.Time, error) {
 	var first *int64
-	err := db.pool().QueryRow(ctx, `SELECT MIN(posted_at) FROM leads
-		WHERE status = 'lead' AND NOT deleted AND first_feedback_at IS NULL AND posted_at > ?`, Nanos(now.Add(-sla))).Scan(&first)
+	err := db.pool().QueryRow(ctx, "SELECT MIN(l.posted_at) FROM leads l WHERE "+unrated+" AND l.posted_at > ?",
+		Nanos(n.PostedBy(now))).Scan(&first)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("next reminder: %w", err)
+		return time.Time{}, fmt.Errorf("next nudge: %w", err)
 	}
 	if first == nil {
 		return time.Time{}, nil
 	}
-	return FromNanos(*first).Add(sla), nil
+	return n.Due(FromNanos(*first)), nil
 }
 
 // LeadRecords returns every lead (not the unverified) with its feedback,
 // oldest first, for an export.
 func LeadRecords(ctx context.Context, q Querier) ([]store.LeadRecord, error) {
-	rows, err := q.Query(ctx, `SELECT l.id, l.channel, l.ts, l.text, l.posted_by, l.posted_at, l.deleted,
+	rows, err := q.Query(ctx, `SELECT l.id, l.channel, l.ts, l.text, l.posted_by, l.posted_at, l.deleted, l.source, l.campaign,
 		f."user", f.rating, f.reason, f.at
 		FROM leads l LEFT JOIN feedback f ON f.lead_id = l.id
 		WHERE l.status = 'lead' ORDER BY l.posted_at, l.channel, l.ts, f.at, f."user"`)
@@ -239,7 +356,8 @@ func LeadRecords(ctx context.Context, q Querier) ([]store.LeadRecord, error) {
 		var r store.LeadRecord
 		var user, rating, reason *string
 		var at *int64
-		if err := rows.Scan(&id, &r.Channel, &r.TS, &r.Text, &r.PostedBy, &posted, &r.Deleted, &user, &rating, &reason, &at); err != nil {
+		if err := rows.Scan(&id, &r.Channel, &r.TS, &r.Text, &r.PostedBy, &posted, &r.Deleted, &r.Source, &r.Campaign,
+			&user, &rating, &reason, &at); err != nil {
 			return nil, fmt.Errorf("export leads: %w", err)
 		}
 		if id != last {
@@ -261,9 +379,7 @@ func ImportLead(ctx context.Context, tx *Tx, r store.LeadRecord) (store.Outcome,
 	if err := r.Check(); err != nil {
 		return 0, err
 	}
-	if r.PostedAt.IsZero() {
-		r.PostedAt, _ = store.TSTime(r.TS)
-	}
+	r = r.AsStored()
 	existing, err := leadRecordOf(ctx, tx, r.Channel, r.TS)
 	if err != nil {
 		return 0, err
@@ -280,14 +396,14 @@ func ImportLead(ctx context.Context, tx *Tx, r store.LeadRecord) (store.Outcome,
 	// first_feedback_at keeps the earlier of the two, either one NULL
 	// (CASE: SQLite's two-argument min is PostgreSQL's LEAST).
 	var id int64
-	if err := tx.QueryRow(ctx, `INSERT INTO leads (channel, ts, status, text, posted_by, posted_at, deleted, first_feedback_at)
-		VALUES (?, ?, 'lead', ?, ?, ?, ?, ?)
+	if err := tx.QueryRow(ctx, `INSERT INTO leads (channel, ts, status, text, posted_by, posted_at, deleted, first_feedback_at, source, campaign)
+		VALUES (?, ?, 'lead', ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (channel, ts) DO UPDATE SET status = 'lead', text = excluded.text, posted_by = excluded.posted_by,
-		posted_at = excluded.posted_at, deleted = excluded.deleted,
+		posted_at = excluded.posted_at, deleted = excluded.deleted, source = excluded.source, campaign = excluded.campaign,
 		first_feedback_at = CASE WHEN leads.first_feedback_at IS NULL OR excluded.first_feedback_at < leads.first_feedback_at
 			THEN excluded.first_feedback_at ELSE leads.first_feedback_at END
 		RETURNING id`,
-		r.Channel, r.TS, r.Text, r.PostedBy, Nanos(r.PostedAt), r.Deleted, first).Scan(&id); err != nil {
+		r.Channel, r.TS, r.Text, r.PostedBy, Nanos(r.PostedAt), r.Deleted, first, r.Source, r.Campaign).Scan(&id); err != nil {
 		return 0, fmt.Errorf("import lead: %w", err)
 	}
 	if _, err := tx.Exec(ctx, "DELETE FROM feedback WHERE lead_id = ?", id); err != nil {
@@ -308,8 +424,8 @@ func ImportLead(ctx context.Context, tx *Tx, r store.LeadRecord) (store.Outcome,
 func leadRecordOf(ctx context.Context, q Querier, channel, ts string) (*store.LeadRecord, error) {
 	var r store.LeadRecord
 	var id, posted int64
-	err := q.QueryRow(ctx, "SELECT id, text, posted_by, posted_at, deleted FROM leads WHERE channel = ? AND ts = ? AND status = 'lead'",
-		channel, ts).Scan(&id, &r.Text, &r.PostedBy, &posted, &r.Deleted)
+	err := q.QueryRow(ctx, `SELECT id, text, posted_by, posted_at, deleted, source, campaign FROM leads
+		WHERE channel = ? AND ts = ? AND status = 'lead'`, channel, ts).Scan(&id, &r.Text, &r.PostedBy, &posted, &r.Deleted, &r.Source, &r.Campaign)
 	if IsNoRows(err) {
 		return nil, nil
 	}

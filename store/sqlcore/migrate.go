@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"smarketing/store"
 )
@@ -16,7 +17,8 @@ import (
 // by step: one that keeps other instances' steps out until it commits, and
 // whose statements see what those committed (PostgreSQL: READ COMMITTED
 // under an advisory lock). A nil step is the backend's write transaction
-// (SQLite's, exclusive already).
+// (SQLite's, exclusive already). Then it fills in, in Go, what a migration
+// could not compute in SQL ([DB.BackfillOrigins]).
 func (db *DB) Migrate(ctx context.Context, fsys fs.FS, create string, step func(context.Context, func(tx *Tx) error) error) error {
 	ms, err := store.ReadMigrations(fsys, "migrations")
 	if err != nil {
@@ -60,6 +62,63 @@ func (db *DB) Migrate(ctx context.Context, fsys fs.FS, create string, step func(
 		if err := step(ctx, func(tx *Tx) error { return applyMigration(ctx, tx, m) }); err != nil {
 			return fmt.Errorf("migration %s: %w", m.Name, err)
 		}
+	}
+	return db.BackfillOrigins(ctx)
+}
+
+// backfillChunk is how many leads one transaction of [DB.BackfillOrigins]
+// updates: the bot's writes (another instance's) get in between.
+const backfillChunk = 500
+
+// BackfillOrigins gives every lead stored without a source (before the
+// lead loop's migration added it) the origin [store.OriginOf] finds in its
+// text and poster, in one pass over them by id, a chunk per write
+// transaction, and logs how many it filled in. Run at every Open, it finds
+// nothing once done (a lead is stored with its source since), and two
+// instances opening at once write the same values.
+func (db *DB) BackfillOrigins(ctx context.Context) error {
+	var after int64
+	total := 0
+	for {
+		var last int64
+		n := 0
+		err := db.write(ctx, func(tx *Tx) error {
+			last, n = after, 0
+			rows, err := tx.Query(ctx, `SELECT id, text, posted_by FROM leads
+				WHERE source = '' AND status = 'lead' AND id > ? ORDER BY id LIMIT ?`, after, backfillChunk)
+			if err != nil {
+				return err
+			}
+			var args []any
+			err = scanEach(rows, func(r Rows) error {
+				var text, postedBy string
+				if err := r.Scan(&last, &text, &postedBy); err != nil {
+					return err
+				}
+				o := store.OriginOf(text, postedBy)
+				args = append(args, last, o.Source, o.Campaign)
+				n++
+				return nil
+			})
+			if err != nil || n == 0 {
+				return err
+			}
+			// CAST: PostgreSQL takes an untyped VALUES column for text.
+			_, err = tx.Exec(ctx, `UPDATE leads SET source = v.column2, campaign = v.column3
+				FROM (VALUES `+strings.Repeat(", (CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT))", n)[2:]+`) AS v
+				WHERE leads.id = v.column1`, args...)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("backfill lead origins: %w", err)
+		}
+		total, after = total+n, last
+		if n < backfillChunk {
+			break
+		}
+	}
+	if total > 0 {
+		db.log.Info("lead origins backfilled", "leads", total)
 	}
 	return nil
 }

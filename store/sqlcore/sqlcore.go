@@ -14,6 +14,7 @@ package sqlcore
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sync/atomic"
 	"time"
 
@@ -150,6 +151,8 @@ type DB struct {
 	// review is how long an agreed version stays verified, for the status
 	// an export writes.
 	review time.Duration
+	// log is told what Open did beside migrating (a backfill).
+	log *slog.Logger
 }
 
 // New returns the shared methods over e and d, which tell opt.Observer
@@ -157,7 +160,7 @@ type DB struct {
 // [DB.StartEvents] is called, how each event ended; an export writes the
 // status of terms and personas with opt.Review().
 func New(e Engine, d Dialect, opt store.Options) *DB {
-	return &DB{e: e, d: d, obs: opt.Observe(), review: opt.Review()}
+	return &DB{e: e, d: d, obs: opt.Observe(), review: opt.Review(), log: opt.Logger().With("component", "store")}
 }
 
 // read and write are the way into a transaction of every shared method,

@@ -39,6 +39,9 @@ func mustOpen(tb testing.TB, file string) *sqlite.DB {
 	return db
 }
 
+// reminderKey is the claim key of the SLA reminder of a lead.
+func reminderKey(leadID int64) string { return store.SLA{}.Reminder().Key(leadID) }
+
 func tempFile(tb testing.TB) string { return filepath.Join(tb.TempDir(), "smarketing.db") }
 
 // openRaw opens file with database/sql directly, bypassing the store.
@@ -289,9 +292,9 @@ func TestMigrationCarriesOverRuns(t *testing.T) {
 		{store.RecapKey(recapAt), false, store.ClaimDone, 1},
 		{store.RecapKey(posting), true, store.ClaimHeld, 2},
 		{store.MeetingReminderKey(7, occ), false, store.ClaimDone, 1},
-		{store.SLAReminderKey(3), false, store.ClaimDone, 1},
-		{store.SLAReminderKey(4), true, store.ClaimHeld, 2},
-		{store.SLAReminderKey(5), true, store.ClaimHeld, 1},
+		{reminderKey(3), false, store.ClaimDone, 1},
+		{reminderKey(4), true, store.ClaimHeld, 2},
+		{reminderKey(5), true, store.ClaimHeld, 1},
 	}
 	for _, tc := range tests {
 		c, won, err := db.Claim(ctx, tc.key, "new", time.Minute)

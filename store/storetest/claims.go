@@ -91,7 +91,7 @@ func testClaimExpiredTakenOver(t *testing.T, s *suite) {
 
 func testClaimDoneNeverAgain(t *testing.T, s *suite) {
 	db := s.open(t)
-	key := store.SLAReminderKey(42)
+	key := reminderKey(42)
 	db.mustClaim(t, key, "a")
 	if err := db.Done(ctx, key, "a"); err != nil {
 		t.Fatalf("Done: %v", err)
@@ -262,7 +262,7 @@ func testClaimRaceAcrossInstances(t *testing.T, s *suite) {
 func testClaimKeysIndependent(t *testing.T, s *suite) {
 	db := s.open(t)
 	keys := []string{store.RecapKey(Start), store.RecapKey(Start.Add(time.Hour)), store.MeetingReminderKey(1, Start),
-		store.MeetingReminderKey(2, Start), store.SLAReminderKey(1), store.SLAReminderKey(10)}
+		store.MeetingReminderKey(2, Start), reminderKey(1), reminderKey(10)}
 	for _, k := range keys {
 		if _, ok := db.mustClaim(t, k, "a"); !ok {
 			t.Fatalf("Claim(%q) refused; want every key claimed on its own", k)
@@ -349,7 +349,7 @@ func testClaimReleaseUnsure(t *testing.T, s *suite) {
 // owner renews it, and not once it is lost or done.
 func testClaimRenew(t *testing.T, s *suite) {
 	db := s.open(t)
-	key := store.SLAReminderKey(5)
+	key := reminderKey(5)
 	db.mustClaim(t, key, "a")
 	renewed := Start.Add(lease - time.Second)
 	db.set(renewed)

@@ -179,7 +179,7 @@ func seed(tb testing.TB, db *tdb) (heldKey string) {
 	if err := db.Done(ctx, store.RecapKey(Start), "bot-1"); err != nil {
 		tb.Fatal(err)
 	}
-	heldKey = store.SLAReminderKey(r.LeadID)
+	heldKey = reminderKey(r.LeadID)
 	db.mustClaim(tb, heldKey, "bot-2")
 	return heldKey
 }

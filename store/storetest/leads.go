@@ -26,10 +26,13 @@ var leadTests = []subtest{
 	{"VerifyLead", testVerifyLead},
 	{"VerifyNotALead", testVerifyNotALead},
 	{"WaitingLeads", testWaitingLeads},
-	{"DueReminders", testDueReminders},
-	{"DueRemindersHonourClaims", testDueRemindersHonourClaims},
-	{"NextReminderDue", testNextReminderDue},
+	{"DueNudges", testDueNudges},
+	{"DueNudgesHonourClaims", testDueNudgesHonourClaims},
+	{"NextNudgeDue", testNextNudgeDue},
 }
+
+// reminderKey is the claim key of the SLA reminder of a lead.
+func reminderKey(leadID int64) string { return store.SLA{}.Reminder().Key(leadID) }
 
 // tsAt is the Slack timestamp of the n-th message at t.
 func tsAt(t time.Time, n int) string { return fmt.Sprintf("%d.%06d", t.Unix(), n) }
@@ -63,7 +66,13 @@ func (db *tdb) mustDelete(tb testing.TB, channel, ts string) {
 	db.mustRecord(tb, store.Event{Delete: &store.LeadRef{Channel: channel, TS: ts}})
 }
 
+// mustStats is LeadStats with sla on the wall clock.
 func (db *tdb) mustStats(tb testing.TB, from, to time.Time, sla time.Duration, now time.Time) store.LeadStats {
+	tb.Helper()
+	return db.mustStatsOn(tb, from, to, store.SLA{Within: sla}, now)
+}
+
+func (db *tdb) mustStatsOn(tb testing.TB, from, to time.Time, sla store.SLA, now time.Time) store.LeadStats {
 	tb.Helper()
 	s, err := db.LeadStats(ctx, from, to, sla, now)
 	if err != nil {
@@ -638,7 +647,7 @@ func testWaitingLeads(t *testing.T, s *suite) {
 	}
 }
 
-func testDueReminders(t *testing.T, s *suite) {
+func testDueNudges(t *testing.T, s *suite) {
 	db := s.open(t)
 	sla := time.Hour
 	now := Start.Add(2 * time.Hour)
@@ -662,7 +671,7 @@ func testDueReminders(t *testing.T, s *suite) {
 	db.mustDelete(t, "CL", deleted)
 	db.mustReact(t, "u", store.Reaction{Channel: "CL", TS: tsAt(Start.Add(-5*time.Minute), 10), User: "UANA", Emoji: "+1", Rating: store.Good, At: Start, Added: true})
 
-	due, err := db.DueReminders(ctx, now, sla, 10)
+	due, err := db.DueNudges(ctx, store.SLA{Within: sla}.Reminder(), now, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -671,31 +680,31 @@ func testDueReminders(t *testing.T, s *suite) {
 		texts = append(texts, l.Text)
 	}
 	if want := []string{"due, older", "due", "due just now"}; !slices.Equal(texts, want) {
-		t.Fatalf("DueReminders = %q, want %q (oldest first)", texts, want)
+		t.Fatalf("DueNudges = %q, want %q (oldest first)", texts, want)
 	}
 	if due[0].ID == 0 || due[0].Channel != "CL" || due[0].TS != tsAt(Start.Add(-time.Minute), 2) {
-		t.Fatalf("DueReminders[0] = %+v, want the lead as stored", due[0])
+		t.Fatalf("DueNudges[0] = %+v, want the lead as stored", due[0])
 	}
-	if lim, _ := db.DueReminders(ctx, now, sla, 1); len(lim) != 1 || lim[0].Text != "due, older" {
-		t.Fatalf("DueReminders(limit 1) = %+v", lim)
+	if lim, _ := db.DueNudges(ctx, store.SLA{Within: sla}.Reminder(), now, 1); len(lim) != 1 || lim[0].Text != "due, older" {
+		t.Fatalf("DueNudges(limit 1) = %+v", lim)
 	}
 }
 
-// NextReminderDue is the earliest SLA deadline still ahead among the
+// NextNudgeDue is the earliest SLA deadline still ahead among the
 // unrated leads: rated, deleted and already due leads do not count.
-func testNextReminderDue(t *testing.T, s *suite) {
+func testNextNudgeDue(t *testing.T, s *suite) {
 	db := s.open(t)
 	sla := time.Hour
 	next := func(now time.Time) time.Time {
 		t.Helper()
-		at, err := db.NextReminderDue(ctx, now, sla)
+		at, err := db.NextNudgeDue(ctx, store.SLA{Within: sla}.Reminder(), now)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return at
 	}
 	if at := next(Start); !at.IsZero() {
-		t.Fatalf("NextReminderDue with no leads = %v, want zero", at)
+		t.Fatalf("NextNudgeDue with no leads = %v, want zero", at)
 	}
 	db.mustLead(t, "CL", tsAt(Start.Add(-2*time.Hour), 1), "overdue")
 	db.mustLead(t, "CL", tsAt(Start.Add(20*time.Minute), 2), "later")
@@ -710,15 +719,15 @@ func testNextReminderDue(t *testing.T, s *suite) {
 	}{
 		{Start, later.Add(sla)},
 		{later.Add(sla - time.Nanosecond), later.Add(sla)},
-		{later.Add(sla), time.Time{}}, // due now: DueReminders has it, nothing after
+		{later.Add(sla), time.Time{}}, // due now: DueNudges has it, nothing after
 	} {
 		if got := next(tc.now); !got.Equal(tc.want) {
-			t.Errorf("NextReminderDue(%v) = %v, want %v", tc.now.Sub(Start), got, tc.want)
+			t.Errorf("NextNudgeDue(%v) = %v, want %v", tc.now.Sub(Start), got, tc.want)
 		}
 	}
 }
 
-func testDueRemindersHonourClaims(t *testing.T, s *suite) {
+func testDueNudgesHonourClaims(t *testing.T, s *suite) {
 	db := s.open(t)
 	sla := time.Hour
 	now := Start.Add(2 * time.Hour)
@@ -727,7 +736,7 @@ func testDueRemindersHonourClaims(t *testing.T, s *suite) {
 	db.mustLead(t, "CL", tsAt(Start.Add(-time.Minute), 2), "other")
 	dueTexts := func(at time.Time) []string {
 		t.Helper()
-		due, err := db.DueReminders(ctx, at, sla, 10)
+		due, err := db.DueNudges(ctx, store.SLA{Within: sla}.Reminder(), at, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -737,11 +746,11 @@ func testDueRemindersHonourClaims(t *testing.T, s *suite) {
 		}
 		return out
 	}
-	due, _ := db.DueReminders(ctx, now, sla, 10)
+	due, _ := db.DueNudges(ctx, store.SLA{Within: sla}.Reminder(), now, 10)
 	if len(due) != 2 || due[1].Text != "due" {
-		t.Fatalf("DueReminders = %+v, want other and due", due)
+		t.Fatalf("DueNudges = %+v, want other and due", due)
 	}
-	key := store.SLAReminderKey(due[1].ID)
+	key := reminderKey(due[1].ID)
 	// Many runs race for the same reminder: exactly one wins.
 	const n = 8
 	var wins atomic.Int64
@@ -794,7 +803,7 @@ func testDueRemindersHonourClaims(t *testing.T, s *suite) {
 	}
 	// Other keys do not hide it: a claim on a longer id with the same prefix.
 	other := due[0].ID
-	if _, ok, _ := db.Claim(ctx, store.SLAReminderKey(other)+"0", "x", time.Hour); !ok {
+	if _, ok, _ := db.Claim(ctx, reminderKey(other)+"0", "x", time.Hour); !ok {
 		t.Fatal("claim of an unrelated key failed")
 	}
 	if got := dueTexts(now); !slices.Equal(got, []string{"other"}) {
