@@ -132,7 +132,7 @@ func readDB(tb testing.TB, ctx context.Context, file string) snapshot {
 		}
 	}
 	now := time.Now()
-	if s.stats, err = db.LeadStats(ctx, now.Add(-24*time.Hour), now.Add(time.Hour), 24*time.Hour, now); err != nil {
+	if s.stats, err = db.LeadStats(ctx, now.Add(-24*time.Hour), now.Add(time.Hour), store.SLA{Within: 24 * time.Hour}, now); err != nil {
 		tb.Fatal(err)
 	}
 	return s

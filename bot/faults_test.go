@@ -102,7 +102,7 @@ func (e *env) checkRatings(tb testing.TB, want map[rater]store.Rating) {
 	}
 	// The figures people see (/leads, the recap) agree.
 	now := time.Now()
-	st, err := e.db.LeadStats(e.ctx, now.Add(-24*time.Hour), now.Add(time.Hour), time.Hour, now)
+	st, err := e.db.LeadStats(e.ctx, now.Add(-24*time.Hour), now.Add(time.Hour), store.SLA{Within: time.Hour}, now)
 	if err != nil {
 		tb.Fatal(err)
 	}

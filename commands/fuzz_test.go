@@ -944,3 +944,89 @@ func TestMeetingScheduleRepeatsWithinAYear(t *testing.T) {
 		})
 	}
 }
+
+// FuzzLeadOrigin posts a lead whose text and metadata are the input and
+// checks the source and campaign it got (never an empty source, valid
+// UTF-8 without control characters, at most store.MaxOriginLen
+// characters) and that /leads by source and by campaign show them
+// escaped.
+func FuzzLeadOrigin(f *testing.F) {
+	for _, s := range [][2]string{
+		{"New lead\nSource: webinar\nCampaign: q4", ""},
+		{"*Source:* <https://a.example|Web form>", ""},
+		{"<https://a.example/?utm_source=google&utm_campaign=brand%20search|demo>", ""},
+		{"utm_source=%ZZ&utm_campaign=%00", ""},
+		{"Source: <!channel>\ncampaign: <@U0ANA>", ""},
+		{"text", "<!here> & co"},
+		{"Source:   \n", "\x00\x01"},
+		{"Source: " + strings.Repeat("é", 200), strings.Repeat("x", 300)},
+		{"\xff\xfeSource: \xff", "\xff"},
+		{"", ""},
+	} {
+		f.Add(s[0], s[1])
+	}
+	db := MustOpenDB(f)
+	h := New(db, Options{LeadsChannels: []string{"CLEADS"}, Location: time.UTC, Now: func() time.Time { return fixedTime }})
+	seq := 0
+	f.Fuzz(func(t *testing.T, text, meta string) {
+		seq++
+		ts := fmt.Sprintf("%d.%06d", fixedTime.Add(-time.Hour).Unix(), seq%1_000_000)
+		m := Message{EventID: "Ev" + ts, Channel: "CLEADS", TS: ts, Subtype: "bot_message", BotID: "BFORMS", Username: "Forms", Text: text, Meta: store.Origin{Campaign: meta}}
+		if seq%2 == 0 {
+			m.Meta.Source = meta
+		}
+		if _, err := h.Event(context.Background(), m); err != nil {
+			t.Fatalf("record lead: %v", err)
+		}
+		ds, err := db.Export(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range ds.Leads {
+			if l.TS != ts {
+				continue
+			}
+			for _, v := range []string{l.Source, l.Campaign} {
+				if !utf8.ValidString(v) || utf8.RuneCountInString(v) > store.MaxOriginLen || strings.TrimSpace(v) != v ||
+					strings.ContainsFunc(v, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+					t.Fatalf("lead %q (meta %q): origin value %q is not clean", text, meta, v)
+				}
+			}
+			if l.Source == "" {
+				t.Fatalf("lead %q (meta %q) has no source", text, meta)
+			}
+		}
+		for _, by := range []string{"by source 366d", "by campaign 366d"} {
+			resp, err := h.Slash(context.Background(), fzRequest("/leads", by, fzAnn))
+			fzCheck(t, "/leads "+by, resp, err, nil, nil)
+		}
+	})
+}
+
+// FuzzSLASet sets a target of the two-way SLA from the input and checks
+// that /sla, /sla history and the answer hold no markup but the bot's,
+// and that a stored target is one Check accepts.
+func FuzzSLASet(f *testing.F) {
+	for _, s := range []string{"leads 40", "good 70%", "within 90", "within 92.5 %", "leads 4.5", "good 101%", "good -1", "leads 1e3",
+		"good NaN", "good Inf", "good 0x10", "speed 3", "<!channel> 5", "good <!here>", "leads", "", "good 70% extra", "\xff 1"} {
+		f.Add(s)
+	}
+	h, db := fzHandler(f)
+	f.Fuzz(func(t *testing.T, s string) {
+		resp, err := h.Slash(context.Background(), fzRequest("/sla", "set "+s, "UADMIN"))
+		fzCheck(t, "/sla set "+s, resp, err, nil, nil)
+		for _, sub := range []string{"", "history"} {
+			resp, err := h.Slash(context.Background(), fzRequest("/sla", sub, fzAnn))
+			fzCheck(t, "/sla "+sub, resp, err, []string{"UADMIN"}, nil)
+		}
+		targets, err := db.SLATargets(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tg := range targets {
+			if err := tg.Check(); err != nil {
+				t.Fatalf("stored target %+v: %v", tg, err)
+			}
+		}
+	})
+}

@@ -163,7 +163,7 @@ func TestReasonGroups(t *testing.T) {
 			t.Errorf("reason %q: group %q label %q, want %q %q", tc.reason, g, l, tc.group, tc.label)
 		}
 	}
-	got := groupCounts([]store.ReasonCount{{"spam", 2}, {"no_budget", 1}, {"", 5}, {"other: x", 1}, {"duplicate", 1}})
+	got := groupCounts([]store.ReasonCount{{Reason: "spam", Count: 2}, {Reason: "no_budget", Count: 1}, {Reason: "", Count: 5}, {Reason: "other: x", Count: 1}, {Reason: "duplicate", Count: 1}})
 	if want := "rejected 3 · disqualified 1 · other 1"; got != want {
 		t.Errorf("groupCounts = %q, want %q", got, want)
 	}
@@ -229,17 +229,17 @@ func TestLeadsOnBusinessHours(t *testing.T) {
 	at := func(d, h, m int) time.Time { return time.Date(2026, 11, d, h, m, 0, 0, time.UTC) }
 	now := at(30, 16, 0) // Monday
 	for _, tc := range []struct {
-		name        string
-		clock       store.SLAClock
-		median, sla string
+		name                 string
+		clock                store.SLAClock
+		median, sla, slaText string
 	}{
 		// A 1h30 (Fri 17:00-17:30, Mon 09:00-10:00), B 3h30 (Mon
 		// 09:00-12:30), C 5h: median 3h30; within 4h: A and B of A, B, C
 		// and D (due Fri 11:30) — 50%.
-		{"business hours", hours, "3h 30m", "50%"},
+		{"business hours", hours, "3h 30m", "50%", "4h of business hours"},
 		// Around the clock: A 65h, B 48h30, C 5h: median 2d; within: none
 		// of A, B, C, D, and E (posted 2h ago) is not due: 0%.
-		{"always", nil, "2d", "0%"},
+		{"always", nil, "2d", "0%", "4h"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newLoopEnv(t, now, Options{Location: time.UTC, SLA: 4 * time.Hour, SLAClock: tc.clock})
@@ -256,7 +256,7 @@ func TestLeadsOnBusinessHours(t *testing.T) {
 				t.Fatal(err)
 			}
 			says := blockText(resp.Blocks)
-			for _, want := range []string{"Median time to first feedback*: " + tc.median, "Feedback within SLA (4h)*: " + tc.sla} {
+			for _, want := range []string{"Median time to first feedback*: " + tc.median, "Feedback within SLA (" + tc.slaText + ")*: " + tc.sla} {
 				if !strings.Contains(says, want) {
 					t.Errorf("/leads lacks %q:\n%s", want, says)
 				}

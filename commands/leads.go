@@ -424,7 +424,7 @@ func (h *Handler) leads(ctx context.Context, req Request, shared bool) (Response
 	if len(h.leadChannels) == 0 {
 		blocks = append(blocks, Context{Texts: []string{"No leads channel is configured: set SMARKETING_LEADS_CHANNELS."}})
 	}
-	figures := leadFigures(stats, nil)
+	figures := leadFigures(stats, nil, h.slaText(1))
 	blocks = append(blocks, figures...)
 	lines := []string{title, blockText(figures)}
 	if stats.Waiting() > 0 {
@@ -470,7 +470,7 @@ func (h *Handler) leadLink(l store.Lead) string {
 
 // leadFigures renders lead statistics, each figure with its change against
 // prev when prev is given.
-func leadFigures(s store.LeadStats, prev *store.LeadStats) []Block {
+func leadFigures(s store.LeadStats, prev *store.LeadStats, sla string) []Block {
 	var p store.LeadStats
 	if prev != nil {
 		p = *prev
@@ -503,7 +503,7 @@ func leadFigures(s store.LeadStats, prev *store.LeadStats) []Block {
 		fmt.Sprintf("*Good*\n%s of %d rating%s%s", pct(good, goodOK), s.Ratings, plural(s.Ratings), change(good, pgood, goodOK && pgoodOK)),
 		fmt.Sprintf("*Hot leads*\n%d%s", s.Hot, change(float64(s.Hot), float64(p.Hot), true)),
 		fmt.Sprintf("*Median time to first feedback*\n%s%s", medText, change(float64(med), float64(pmed), medOK && pmedOK)),
-		fmt.Sprintf("*Feedback within SLA (%s)*\n%s%s", humanDuration(s.SLA), pct(within, withinOK), change(within, pwithin, withinOK && pwithinOK)),
+		fmt.Sprintf("*Feedback within SLA (%s)*\n%s%s", sla, pct(within, withinOK), change(within, pwithin, withinOK && pwithinOK)),
 	}
 	blocks := []Block{Section{Fields: fields}}
 	if len(s.Reasons) > 0 {

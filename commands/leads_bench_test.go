@@ -23,7 +23,8 @@ func benchLeads(tb testing.TB, n, ratersPerLead int, now time.Time) *storetest.D
 	for i := range ds.Leads {
 		posted := now.Add(-span + span/time.Duration(n)*time.Duration(i)).Truncate(time.Microsecond)
 		l := store.LeadRecord{Channel: "CLEADS", TS: fmt.Sprintf("%d.%06d", posted.Unix(), posted.Nanosecond()/1000),
-			Text: fmt.Sprintf("Lead %d from a web form", i), PostedBy: "BFORMS", PostedAt: posted, Feedback: []store.FeedbackRecord{}}
+			Text: fmt.Sprintf("Lead %d from a web form", i), PostedBy: "BFORMS", PostedAt: posted, Feedback: []store.FeedbackRecord{},
+			Source: benchSources[i%len(benchSources)], Campaign: fmt.Sprintf("campaign-%d", i%17)}
 		for r := 0; r < (i % (ratersPerLead + 1)); r++ {
 			rating := ratings[(i+r)%len(ratings)]
 			f := store.FeedbackRecord{User: fmt.Sprintf("U%03d", r), Rating: rating, At: posted.Add(time.Duration(1+i%50) * time.Hour)}
@@ -38,6 +39,25 @@ func benchLeads(tb testing.TB, n, ratersPerLead int, now time.Time) *storetest.D
 		tb.Fatal(err)
 	}
 	return db
+}
+
+// benchSources are the sources of the benchmark's leads.
+var benchSources = []string{"webinar", "linkedin", "google", "HubSpot", "Zapier", "trade show", "referral", "manual", "newsletter", "partner", "g2", "content"}
+
+// BenchmarkLeadsBySource30d answers `/leads by source 30d` over 100,000
+// leads spread over a year (about 8,200 in the window) and about 150,000
+// ratings, in 12 sources. Target (issue 13): under 50 ms on SQLite.
+func BenchmarkLeadsBySource30d(b *testing.B) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	db := benchLeads(b, 100_000, 3, now)
+	h := New(db, Options{LeadsChannels: []string{"CLEADS"}, SLA: 24 * time.Hour, Now: func() time.Time { return now }})
+	ctx := context.Background()
+	for b.Loop() {
+		resp, err := h.Slash(ctx, Request{Command: "/leads", Text: "by source 30d", UserID: "UHEAD"})
+		if err != nil || len(resp.Blocks) < 12 {
+			b.Fatalf("/leads by source 30d: %d blocks, %v", len(resp.Blocks), err)
+		}
+	}
 }
 
 // BenchmarkLeadsWeek answers `/leads` (this week) over 100,000 leads and

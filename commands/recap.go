@@ -40,7 +40,7 @@ func (h *Handler) Recap(ctx context.Context, at time.Time) (Recap, error) {
 	from := cur.From.In(h.loc)
 	title := fmt.Sprintf("Weekly recap — %s to %s", from.Format("Mon 2 Jan"), at.In(h.loc).Format("Mon 2 Jan 2006"))
 	blocks := []Block{Header{Text: title}, Section{Text: "*Lead feedback* (change against the week before)"}}
-	blocks = append(blocks, leadFigures(cur, &prev)...)
+	blocks = append(blocks, leadFigures(cur, &prev, h.slaText(1))...)
 	loop, err := h.recapLeadLoop(ctx, at, cur, prev)
 	if err != nil {
 		return Recap{}, err
