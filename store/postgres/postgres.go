@@ -75,6 +75,10 @@ func Open(ctx context.Context, dsn string, opt store.Options) (*DB, error) {
 	// commit returns only once it is flushed to the WAL, whatever the
 	// server's, the database's or the role's default.
 	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
+	// No JIT: the store's statements are short, and a plan whose cost
+	// estimate passes jit_above_cost (the figures per source, with a
+	// subquery per lead) spent 40 times its run time compiling.
+	cfg.ConnConfig.RuntimeParams["jit"] = "off"
 	if !strings.Contains(dsn, "pool_max_conns") {
 		// pgx's default is max(4, CPUs). One connection is the event
 		// writer's and a backup or copy holds another, so 4 left slash

@@ -24,10 +24,10 @@ func columnNames(t *store.Table) []string {
 // WriteTables inserts the rows into this database, which must be empty,
 // in one transaction (COPY, a table at a time), then moves every id
 // sequence past the ids copied, rebuilds the full-text documents and
-// reloads the glossary copy.
+// reloads the glossary copy; then it analyzes the tables.
 func (db *DB) WriteTables(ctx context.Context, tables []store.Table, rows <-chan store.Row) error {
 	// Once: the rows are a stream, read as they come.
-	return db.writeOnce(ctx, func(tx *Tx) error {
+	err := db.writeOnce(ctx, func(tx *Tx) error {
 		if err := sqlcore.CheckEmpty(ctx, tx.Tx, tables); err != nil {
 			return err
 		}
@@ -58,6 +58,10 @@ func (db *DB) WriteTables(ctx context.Context, tables []store.Table, rows <-chan
 		tx.TermsChanged = true
 		return nil
 	})
+	if err == nil {
+		db.analyze(ctx)
+	}
+	return err
 }
 
 // reindexTerms writes every term's full-text document anew.

@@ -178,81 +178,90 @@ func (db *DB) LeadStatsBy(ctx context.Context, by store.LeadField, from, to time
 
 // leadStats computes the figures of the leads posted in [from, to) for
 // each value of group (an expression over leads l; a constant for one
-// group of all) that has any, most leads first, then by value: in three
-// statements whatever the number of groups, in one snapshot. Time is
-// measured on sla's clock in Go, over the (posted, first feedback) of the
-// rated leads: the clock is not SQL.
+// group of all) that has any, most leads first, then by value, in one
+// snapshot: in two statements whatever the number of groups, each
+// touching a lead (and each of its ratings) once. The leads are counted,
+// and time measured on sla's clock, in Go, over the (posted, first
+// feedback) of each: the clock is not SQL.
 func (db *DB) leadStats(ctx context.Context, group string, from, to time.Time, sla store.SLA, now time.Time) ([]store.LeadStats, error) {
 	var out []store.LeadStats
 	err := db.read(ctx, func(q *Tx) error {
 		out = nil // afresh if the read runs again
-		index := map[string]*store.LeadStats{}
+		index := map[string]int{}
 		// Due: rated, or its SLA ran out by now (one bound: the clock is
 		// monotone).
-		rows, err := q.Query(ctx, `SELECT `+group+`, COUNT(*),
-			COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM feedback f WHERE f.lead_id = l.id)),
-			COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM feedback f WHERE f.lead_id = l.id AND f.rating = 'hot')),
-			COUNT(*) FILTER (WHERE l.first_feedback_at IS NOT NULL OR l.posted_at <= ?)
-			FROM leads l WHERE `+leadWindow+` GROUP BY 1`, Nanos(sla.Reminder().PostedBy(now)), Nanos(from), Nanos(to))
+		due := sla.Reminder().PostedBy(now)
+		rows, err := q.Query(ctx, `SELECT `+group+`, l.posted_at, l.first_feedback_at IS NOT NULL, COALESCE(l.first_feedback_at, 0)
+			FROM leads l WHERE `+leadWindow, Nanos(from), Nanos(to))
 		if err != nil {
-			return fmt.Errorf("count leads: %w", err)
-		}
-		err = scanEach(rows, func(r Rows) error {
-			s := store.LeadStats{From: from, To: to, Now: now, SLA: sla.Within}
-			if err := r.Scan(&s.Value, &s.Posted, &s.Rated, &s.Hot, &s.SLADue); err != nil {
-				return err
-			}
-			out = append(out, s)
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("count leads: %w", err)
-		}
-		for i := range out {
-			index[out[i].Value] = &out[i]
-		}
-		// Every group below has leads, and so a row above.
-		rows, err = q.Query(ctx, `SELECT `+group+`, f.rating, f.reason, COUNT(*) FROM feedback f JOIN leads l ON l.id = f.lead_id
-			WHERE `+leadWindow+` GROUP BY 1, f.rating, f.reason`, Nanos(from), Nanos(to))
-		if err != nil {
-			return fmt.Errorf("count ratings: %w", err)
-		}
-		err = scanEach(rows, func(r Rows) error {
-			var value, rating, reason string
-			var n int
-			if err := r.Scan(&value, &rating, &reason, &n); err != nil {
-				return err
-			}
-			if s := index[value]; s != nil {
-				s.CountRatings(store.Rating(rating), reason, n)
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("count ratings: %w", err)
-		}
-		rows, err = q.Query(ctx, `SELECT `+group+`, l.posted_at, l.first_feedback_at FROM leads l
-			WHERE `+leadWindow+` AND l.first_feedback_at IS NOT NULL`, Nanos(from), Nanos(to))
-		if err != nil {
-			return fmt.Errorf("feedback delays: %w", err)
+			return fmt.Errorf("read leads: %w", err)
 		}
 		err = scanEach(rows, func(r Rows) error {
 			var value string
 			var posted, first int64
-			if err := r.Scan(&value, &posted, &first); err != nil {
+			var rated bool
+			if err := r.Scan(&value, &posted, &rated, &first); err != nil {
 				return err
 			}
-			if s := index[value]; s != nil {
-				p, f := FromNanos(posted), FromNanos(first)
-				s.FirstFeedback = append(s.FirstFeedback, sla.Elapsed(p, f))
-				if sla.Met(p, f) {
-					s.WithinSLA++
+			i, ok := index[value]
+			if !ok {
+				i = len(out)
+				index[value] = i
+				out = append(out, store.LeadStats{From: from, To: to, Now: now, SLA: sla.Within, Value: value})
+			}
+			s := &out[i]
+			s.Posted++
+			p := FromNanos(posted)
+			if !rated {
+				if !p.After(due) {
+					s.SLADue++
 				}
+				return nil
+			}
+			f := FromNanos(first)
+			s.SLADue++
+			s.FirstFeedback = append(s.FirstFeedback, sla.Elapsed(p, f))
+			if sla.Met(p, f) {
+				s.WithinSLA++
 			}
 			return nil
 		})
 		if err != nil {
-			return fmt.Errorf("feedback delays: %w", err)
+			return fmt.Errorf("read leads: %w", err)
+		}
+		// Every lead once with each of its ratings, or once with none
+		// (rating NULL: how many nobody rates now); hot ones once however
+		// many rated them hot. A reason counts for poor ratings only, as
+		// CountRatings counts it.
+		rows, err = q.Query(ctx, `SELECT `+group+`, COALESCE(f.rating, ''), CASE WHEN f.rating = 'poor' THEN f.reason ELSE '' END,
+			COUNT(*), COUNT(DISTINCT CASE WHEN f.rating = 'hot' THEN l.id END)
+			FROM leads l LEFT JOIN feedback f ON f.lead_id = l.id
+			WHERE `+leadWindow+` GROUP BY 1, 2, 3`, Nanos(from), Nanos(to))
+		if err != nil {
+			return fmt.Errorf("count ratings: %w", err)
+		}
+		for i := range out {
+			out[i].Rated = out[i].Posted // less those nobody rates, below
+		}
+		err = scanEach(rows, func(r Rows) error {
+			var value, rating, reason string
+			var n, hot int
+			if err := r.Scan(&value, &rating, &reason, &n, &hot); err != nil {
+				return err
+			}
+			i, ok := index[value]
+			switch {
+			case !ok: // a lead posted since the first statement: none in one snapshot
+			case rating == "":
+				out[i].Rated -= n
+			default:
+				out[i].Hot += hot
+				out[i].CountRatings(store.Rating(rating), reason, n)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("count ratings: %w", err)
 		}
 		for i := range out {
 			out[i].SortReasons()

@@ -1,14 +1,17 @@
 -- The lead loop (SPEC §9), as SQLite's migration 0012. Every lead keeps
 -- where it came from: its source (never '' for a lead once stored: the
--- store fills it with store.KeptOrigin, and at Open backfills the leads
--- this migration finds, in Go, with store.OriginOf) and its campaign (''
--- for none), with indexes for the figures per source or campaign over a
--- window (and the backfill's search for leads without a source).
+-- store keeps it with store.KeptOrigin, and at Open backfills, in Go with
+-- store.OriginOf, the leads stored before this migration, which
+-- leads_unsourced finds at no cost once done) and its campaign ('' for
+-- none). leads_window covers what the figures of a window read of a lead,
+-- grouped by source or campaign or not (an index-only scan), and serves
+-- every window query leads_posted served.
 ALTER TABLE leads
     ADD COLUMN source   TEXT COLLATE "C" NOT NULL DEFAULT '',
     ADD COLUMN campaign TEXT COLLATE "C" NOT NULL DEFAULT '';
-CREATE INDEX leads_source ON leads (source, posted_at);
-CREATE INDEX leads_campaign ON leads (campaign, posted_at);
+CREATE INDEX leads_window ON leads (posted_at) INCLUDE (id, status, deleted, source, campaign, first_feedback_at);
+DROP INDEX leads_posted;
+CREATE INDEX leads_unsourced ON leads (id) WHERE source = '';
 
 -- The commitments of the two-way SLA: every change of a target, with who
 -- made it and when (the latest per name is in force). name is one of
@@ -22,4 +25,4 @@ CREATE TABLE sla_targets (
     set_by_name TEXT COLLATE "C" NOT NULL DEFAULT '',
     set_at      BIGINT NOT NULL
 );
-CREATE INDEX sla_targets_at ON sla_targets (name, set_at, id);
+CREATE INDEX sla_targets_at ON sla_targets (set_at, id);
