@@ -214,6 +214,45 @@ func TestMigrationNumbersVersions(t *testing.T) {
 	}
 }
 
+// A database made before the lead loop (migration 0004) gets the origin
+// of every lead at Open, as SQLite's does.
+func TestMigrationBackfillsOrigins(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	c := conn(t, dsn)
+	if _, err := c.Exec(ctx, `CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for v, name := range []string{"0001_init.sql", "0002_gaps.sql", "0003_agreements.sql"} {
+		body, err := os.ReadFile(filepath.Join("migrations", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Exec(ctx, string(body)); err != nil {
+			t.Fatalf("migration %s: %v", name, err)
+		}
+		if _, err := c.Exec(ctx, "INSERT INTO schema_migrations VALUES ($1, 0)", v+1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	leads := storetest.OldLeads()
+	batch := &pgx.Batch{}
+	for _, l := range leads {
+		batch.Queue("INSERT INTO leads (id, channel, ts, status, text, posted_by, posted_at) VALUES ($1, 'CL', $2, $3, $4, $5, $6)",
+			l.ID, l.TS, l.Status, l.Text, l.PostedBy, l.PostedAt)
+	}
+	if err := c.SendBatch(ctx, batch).Close(); err != nil {
+		t.Fatal(err)
+	}
+	log, logged := storetest.BackfillLog()
+	db := open(t, dsn, store.Options{Log: log})
+	storetest.CheckBackfill(t, db, leads, logged())
+	log, logged = storetest.BackfillLog()
+	open(t, dsn, store.Options{Log: log})
+	if strings.Contains(logged(), "backfilled") {
+		t.Errorf("opened again, the store logged %q: nothing was left to fill in", logged())
+	}
+}
+
 func TestNewerSchemaRefused(t *testing.T) {
 	dsn := storetest.PostgresDSN(t)
 	open(t, dsn, store.Options{}).Close()

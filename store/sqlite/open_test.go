@@ -17,6 +17,7 @@ import (
 
 	"smarketing/store"
 	"smarketing/store/sqlite"
+	"smarketing/store/storetest"
 )
 
 var ann = store.Actor{ID: "UANN", Name: "Ann"}
@@ -43,6 +44,29 @@ func mustOpen(tb testing.TB, file string) *sqlite.DB {
 func reminderKey(leadID int64) string { return store.SLA{}.Reminder().Key(leadID) }
 
 func tempFile(tb testing.TB) string { return filepath.Join(tb.TempDir(), "smarketing.db") }
+
+// migratedBefore opens file with database/sql directly, as openRaw does,
+// with the migrations before version applied: a database an older
+// smarketing made.
+func migratedBefore(tb testing.TB, file string, version int) *sql.DB {
+	tb.Helper()
+	raw := openRaw(tb, file)
+	if _, err := raw.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		tb.Fatal(err)
+	}
+	for _, m := range migrationFiles(tb) {
+		if m.version >= version {
+			break
+		}
+		if _, err := raw.Exec(m.sql); err != nil {
+			tb.Fatalf("migration %d: %v", m.version, err)
+		}
+		if _, err := raw.Exec("INSERT INTO schema_migrations VALUES (?, 0)", m.version); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return raw
+}
 
 // openRaw opens file with database/sql directly, bypassing the store.
 func openRaw(tb testing.TB, file string) *sql.DB {
@@ -246,21 +270,7 @@ func TestOpenRejectsNewerSchema(t *testing.T) {
 func TestMigrationCarriesOverRuns(t *testing.T) {
 	ctx := context.Background()
 	file := tempFile(t)
-	raw := openRaw(t, file)
-	if _, err := raw.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range migrationFiles(t) {
-		if m.version >= 9 {
-			break
-		}
-		if _, err := raw.Exec(m.sql); err != nil {
-			t.Fatalf("migration %d: %v", m.version, err)
-		}
-		if _, err := raw.Exec("INSERT INTO schema_migrations VALUES (?, 0)", m.version); err != nil {
-			t.Fatal(err)
-		}
-	}
+	raw := migratedBefore(t, file, 9)
 	recapAt, posting := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 	occ := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 	posted := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
@@ -450,21 +460,7 @@ func TestDoneClaimsPruned(t *testing.T) {
 func TestMigrationNumbersVersions(t *testing.T) {
 	ctx := context.Background()
 	file := tempFile(t)
-	raw := openRaw(t, file)
-	if _, err := raw.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range migrationFiles(t) {
-		if m.version >= 11 {
-			break
-		}
-		if _, err := raw.Exec(m.sql); err != nil {
-			t.Fatalf("migration %d: %v", m.version, err)
-		}
-		if _, err := raw.Exec("INSERT INTO schema_migrations VALUES (?, 0)", m.version); err != nil {
-			t.Fatal(err)
-		}
-	}
+	raw := migratedBefore(t, file, 11)
 	for _, q := range []string{
 		`INSERT INTO terms (id, name, definition, created_by, created_at, updated_by, updated_at) VALUES
 			(1, 'Edited', 'd3', 'U1', 0, 'U1', 0), (2, 'Once', 'd', 'U1', 0, 'U1', 0), (3, 'Bare', 'd', 'U1', 0, 'U1', 0)`,
@@ -520,4 +516,57 @@ func TestMigrationNumbersVersions(t *testing.T) {
 	if due, err := db.DueReviews(ctx, fixedTime.Add(1000*24*time.Hour), time.Hour, 10); err != nil || len(due) != 0 {
 		t.Errorf("DueReviews after the migration = %+v, %v; want none", due, err)
 	}
+}
+
+// A database made before the lead loop (migration 0012) gets the origin
+// of every lead at Open, in chunks, logged once; opening it again finds
+// nothing more to do.
+func TestMigrationBackfillsOrigins(t *testing.T) {
+	ctx := context.Background()
+	file := tempFile(t)
+	raw := migratedBefore(t, file, 12)
+	leads := storetest.OldLeads()
+	tx, err := raw.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range leads {
+		if _, err := tx.Exec("INSERT INTO leads (id, channel, ts, status, text, posted_by, posted_at) VALUES (?, 'CL', ?, ?, ?, ?, ?)",
+			l.ID, l.TS, l.Status, l.Text, l.PostedBy, l.PostedAt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+
+	log, logged := storetest.BackfillLog()
+	db, err := sqlite.Open(ctx, file, store.Options{Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.CheckBackfill(t, db, leads, logged())
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	log, logged = storetest.BackfillLog()
+	again := mustOpenWith(t, file, store.Options{Log: log})
+	if strings.Contains(logged(), "backfilled") {
+		t.Errorf("opened again, the store logged %q: nothing was left to fill in", logged())
+	}
+	if l, err := again.LeadByID(ctx, 1); err != nil || l.Source != "Webinar" {
+		t.Errorf("lead 1 after opening again = %+v, %v", l, err)
+	}
+}
+
+// mustOpenWith opens file with opt and closes it when the test ends.
+func mustOpenWith(tb testing.TB, file string, opt store.Options) *sqlite.DB {
+	tb.Helper()
+	db, err := sqlite.Open(context.Background(), file, opt)
+	if err != nil {
+		tb.Fatalf("Open(%q): %v", file, err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
 }

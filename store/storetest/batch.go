@@ -59,11 +59,14 @@ func randomEvents(r *rand.Rand, n int) []store.Event {
 		case k < 2:
 			ev.Lead = &store.Lead{Channel: ch, TS: ts, Text: fmt.Sprintf("lead %d", i), PostedBy: users[r.IntN(3)],
 				PostedAt: Start.Add(time.Duration(r.IntN(60)) * time.Second)}
+			// The origin given, or found (not drawn: the same events
+			// for the same seed as before sources were kept).
+			ev.Lead.Source, ev.Lead.Campaign = []string{"", "Webinar", ""}[i%3], []string{"", "q4"}[i%2]
 			if r.IntN(8) == 0 {
 				ev.Lead.Text += "\x00" // PostgreSQL cannot store it: refused there, whatever follows
 			}
 		case k < 3:
-			ev.Edit = &store.LeadEdit{Channel: ch, TS: ts, Text: fmt.Sprintf("edit %d", i)}
+			ev.Edit = &store.LeadEdit{Channel: ch, TS: ts, Text: fmt.Sprintf("edit %d\nCampaign: c%d", i, i), Source: []string{"", "LinkedIn"}[i%2]}
 			if r.IntN(8) == 0 {
 				ev.Edit.Text += "\xff"
 			}
@@ -199,8 +202,8 @@ func (db *tdb) eventState(tb testing.TB) []string {
 			if p := v[8].(*int64); p != nil {
 				first = fmt.Sprint(*p)
 			}
-			lines = append(lines, fmt.Sprintf("lead %s/%s %v %q by %q at %v deleted=%v first=%s",
-				v[1], v[2], v[3], v[4], v[5], v[6], v[7], first))
+			lines = append(lines, fmt.Sprintf("lead %s/%s %v %q by %q at %v deleted=%v first=%s source=%q campaign=%q",
+				v[1], v[2], v[3], v[4], v[5], v[6], v[7], first, v[9], v[10]))
 		case "lead_reactions":
 			lines = append(lines, fmt.Sprintf("reaction %s %v %v %v %v", names[v[0].(int64)], v[1], v[2], v[3], v[4]))
 		case "feedback":

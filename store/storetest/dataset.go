@@ -140,7 +140,7 @@ func seed(tb testing.TB, db *tdb) (heldKey string) {
 	}
 
 	l1, l2 := tsAt(Start, 1), tsAt(Start.Add(time.Hour), 2)
-	db.mustLead(tb, "CL", l1, "Acme wants a demo")
+	db.post(tb, l1, "Acme wants a demo", "UMKT", store.Origin{Source: "Webinar", Campaign: "q4-launch"})
 	db.mustLead(tb, "CL", l2, "Globex, deleted")
 	db.mustDelete(tb, "CL", l2)
 	r := db.mustReact(tb, "ev1", store.Reaction{Channel: "CL", TS: l1, User: "UANA", Emoji: "-1", Rating: store.Poor, Added: true, At: Start.Add(time.Minute)})
@@ -173,6 +173,8 @@ func seed(tb testing.TB, db *tdb) (heldKey string) {
 			tb.Fatal(err)
 		}
 	}
+	db.mustSetSLA(tb, store.SLALeads, 40, ann)
+	db.mustSetSLA(tb, store.SLAGood, 70, bob)
 	if _, ok := db.mustClaim(tb, store.RecapKey(Start), "bot-1"); !ok {
 		tb.Fatal("claim")
 	}
@@ -204,19 +206,19 @@ func testDatasetRoundTrip(t *testing.T, s *suite) {
 	src := s.open(t)
 	seed(t, src)
 	ds := src.mustExport(t)
-	if len(ds.Terms) != 2 || len(ds.Personas) != 2 || len(ds.Leads) != 2 || len(ds.Meetings) != 2 || len(ds.Metrics) != 2 {
+	if len(ds.Terms) != 2 || len(ds.Personas) != 2 || len(ds.Leads) != 2 || len(ds.Meetings) != 2 || len(ds.Metrics) != 2 || len(ds.SLA) != 2 {
 		t.Fatalf("export = %s, want 2 of each", jsonOf(t, ds))
 	}
 	dst := s.openAt(t, Start.Add(48*time.Hour))
 	rep := dst.mustImport(t, ds)
-	if rep.Created != 10 || rep.Updated+rep.Unchanged+len(rep.Rejected) != 0 {
-		t.Fatalf("Import = %+v, want 10 created", rep)
+	if rep.Created != 12 || rep.Updated+rep.Unchanged+len(rep.Rejected) != 0 {
+		t.Fatalf("Import = %+v, want 12 created", rep)
 	}
 	if got, want := jsonOf(t, dst.mustExport(t)), jsonOf(t, ds); got != want {
 		t.Fatalf("round trip changed the data:\n%s\nwant\n%s", got, want)
 	}
-	if rep := dst.mustImport(t, ds); rep.Unchanged != 10 || rep.Created+rep.Updated+len(rep.Rejected) != 0 {
-		t.Fatalf("second Import = %+v, want 10 unchanged", rep)
+	if rep := dst.mustImport(t, ds); rep.Unchanged != 12 || rep.Created+rep.Updated+len(rep.Rejected) != 0 {
+		t.Fatalf("second Import = %+v, want 12 unchanged", rep)
 	}
 	// The import made the records work, not only export.
 	if got, ok := dst.lookup(t, "m.q.l."); !ok || got.Definition != "Edited." || !got.CreatedAt.Equal(Start) {

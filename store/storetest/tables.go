@@ -111,7 +111,7 @@ func testReadTables(t *testing.T, s *suite) {
 		t.Fatalf("rows read per table = %v, CountRows = %v", counts, want)
 	}
 	for _, name := range []string{"terms", "term_keys", "personas", "revisions", "signoffs", "leads", "lead_reactions", "feedback",
-		"seen_events", "failed_events", "metrics", "meetings", "meeting_agenda", "claims", "term_gaps", "gap_requests"} {
+		"seen_events", "failed_events", "metrics", "sla_targets", "meetings", "meeting_agenda", "claims", "term_gaps", "gap_requests"} {
 		if counts[slices.IndexFunc(tables, func(t store.Table) bool { return t.Name == name })] == 0 {
 			t.Errorf("the seeded store has no rows in %s: the seed misses something", name)
 		}
@@ -184,6 +184,17 @@ func checkCopy(t *testing.T, src, dst *tdb) {
 	wantS := src.mustStats(t, period[0], period[1], time.Hour, period[1])
 	if !reflect.DeepEqual(gotS, wantS) {
 		t.Errorf("LeadStats after Copy = %+v, want %+v", gotS, wantS)
+	}
+	// The commitments came with the names of who set them (not exported).
+	gotH, _ := dst.SLAHistory(ctx)
+	wantH, _ := src.SLAHistory(ctx)
+	if !reflect.DeepEqual(gotH, wantH) || len(wantH) == 0 || wantH[0].SetByName == "" {
+		t.Errorf("SLAHistory after Copy = %+v, want %+v", gotH, wantH)
+	}
+	gotB := dst.mustStatsBy(t, store.BySource, period[0], period[1], store.SLA{Within: time.Hour}, period[1])
+	wantB := src.mustStatsBy(t, store.BySource, period[0], period[1], store.SLA{Within: time.Hour}, period[1])
+	if !reflect.DeepEqual(gotB, wantB) || len(wantB) == 0 || wantB[0].Value != "Webinar" {
+		t.Errorf("LeadStatsBy after Copy = %+v, want %+v", gotB, wantB)
 	}
 }
 
@@ -258,6 +269,9 @@ func testCopyRebuildsDerived(t *testing.T, s *suite) {
 	}
 	ts := tsAt(Start, 77)
 	dst.mustLead(t, "CL", ts, "after the copy")
+	if _, err := dst.SetSLATarget(ctx, store.SLATarget{Name: store.SLAWithin, Target: 90, SetBy: ann.ID}); err != nil {
+		t.Fatalf("SetSLATarget after Copy: %v", err)
+	}
 	if l := dst.leadOf(t, "CL", ts); l.ID == 0 {
 		t.Fatal("no id for a new lead")
 	} else if _, err := src.LeadByID(ctx, l.ID); err == nil {
