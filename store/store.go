@@ -257,8 +257,8 @@ type Change struct {
 
 // Options configure a backend.
 type Options struct {
-	// Log receives what the store retries, skips or drops, and the mode
-	// it runs in; nil discards.
+	// Log receives what the store retries, skips or drops, the mode it
+	// runs in, and what it fills in at Open (a backfill); nil discards.
 	Log *slog.Logger
 	// Now is the clock; nil means time.Now. Tests replace it.
 	Now func() time.Time
