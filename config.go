@@ -18,8 +18,8 @@ import (
 	"smarketing/commands"
 	"smarketing/commands/sides"
 	"smarketing/schedules/businesshours"
-	"smarketing/store"
 	"smarketing/schedules/cronspec"
+	"smarketing/store"
 )
 
 // Config is everything smarketing reads from its environment (SPEC §3).

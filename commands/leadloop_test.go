@@ -94,7 +94,7 @@ func TestRecapLeadLoop(t *testing.T) {
 	l2 := e.post(day(25, 10), Message{User: "UMKT", Text: "Lead L2\nSource: webinar"})
 	e.rate(l2, "UB", "-1", day(26, 16), "no_budget") // poor after 30h: late; disqualified
 	l3 := e.post(day(26, 10), Message{Subtype: "bot_message", BotID: "BZAP", Username: "Zapier", Text: "Lead L3"})
-	e.rate(l3, "UC", "-1", day(26, 11), "spam") // poor after 1h; rejected
+	e.rate(l3, "UC", "-1", day(26, 11), "spam")                 // poor after 1h; rejected
 	e.post(day(29, 20), Message{User: "UMKT", Text: "Lead L4"}) // unrated, its SLA not run out yet
 
 	for name, target := range map[string]float64{store.SLALeads: 3, store.SLAGood: 50, store.SLAWithin: 100} {

@@ -128,15 +128,6 @@ func reasonGroup(r string) string {
 	return groupOther
 }
 
-// groupLabel is how a reason group reads.
-func groupLabel(g string) string {
-	for _, x := range reasonGroups {
-		if x.id == g {
-			return x.label
-		}
-	}
-	return g
-}
 
 // Event applies a Slack event to the lead records. Events outside the leads
 // channels and emoji outside the rating map are ignored.
