@@ -128,7 +128,6 @@ func reasonGroup(r string) string {
 	return groupOther
 }
 
-
 // Event applies a Slack event to the lead records. Events outside the leads
 // channels and emoji outside the rating map are ignored.
 func (h *Handler) Event(ctx context.Context, ev any) (Followup, error) {
