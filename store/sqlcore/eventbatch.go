@@ -575,12 +575,23 @@ func (b *eventBatch) saveRatings(ctx context.Context, tx *Tx) error {
 	if err != nil {
 		return err
 	}
-	return eachChunk(nRatings, func(from, to int) error {
+	err = eachChunk(nRatings, func(from, to int) error {
 		_, err := tx.Exec(ctx, `INSERT INTO feedback (lead_id, "user", rating, emoji, reason, at) VALUES `+valueRows(to-from, 6)+`
 			ON CONFLICT (lead_id, "user") DO UPDATE SET rating = excluded.rating, emoji = excluded.emoji,
 			reason = excluded.reason, at = excluded.at`, setRatings[from*6:to*6]...)
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	var touched []int64
+	for _, r := range goneRatings {
+		touched = append(touched, r.lead)
+	}
+	for i := 0; i < nRatings; i++ {
+		touched = append(touched, setRatings[i*6].(int64))
+	}
+	return recountRatings(ctx, tx, touched)
 }
 
 // chunkRows is the most rows one statement of a batch carries: well

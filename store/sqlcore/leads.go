@@ -150,6 +150,31 @@ func (db *DB) SetReason(ctx context.Context, leadID int64, user, reason string) 
 	})
 }
 
+// recountRatings sets the rating counts kept on each of the leads ids
+// (good, poor, hot: how many of its current ratings are of each kind)
+// from their feedback. Every write of feedback calls it in the same
+// transaction, so the counts always agree with the ratings; the figures
+// read them instead of joining every rating.
+func recountRatings(ctx context.Context, tx *Tx, ids []int64) error {
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	return eachChunk(len(ids), func(from, to int) error {
+		args := make([]any, 0, to-from)
+		for _, id := range ids[from:to] {
+			args = append(args, id)
+		}
+		_, err := tx.Exec(ctx, `UPDATE leads SET
+			good = (SELECT COUNT(*) FROM feedback f WHERE f.lead_id = leads.id AND f.rating = 'good'),
+			poor = (SELECT COUNT(*) FROM feedback f WHERE f.lead_id = leads.id AND f.rating = 'poor'),
+			hot = (SELECT COUNT(*) FROM feedback f WHERE f.lead_id = leads.id AND f.rating = 'hot')
+			WHERE `+matchAny(to-from, "id"), args...)
+		if err != nil {
+			return fmt.Errorf("count ratings: %w", err)
+		}
+		return nil
+	})
+}
+
 // leadWindow selects the leads l posted in [?, ?).
 const leadWindow = "l.status = 'lead' AND NOT l.deleted AND l.posted_at >= ? AND l.posted_at < ?"
 
@@ -194,12 +219,9 @@ func (db *DB) leadStats(ctx context.Context, group string, from, to time.Time, s
 		// Due: rated, or its SLA ran out by now (one bound: the clock is
 		// monotone).
 		due := sla.Reminder().PostedBy(now)
-		// Each lead once: whether anyone rates it now, and hot, by index
-		// probes (cheaper than joining every rating and counting distinct
-		// leads: SQLite sorts for that).
-		rows, err := q.Query(ctx, `SELECT `+group+`, l.posted_at, COALESCE(l.first_feedback_at, 0),
-			EXISTS (SELECT 1 FROM feedback f WHERE f.lead_id = l.id),
-			EXISTS (SELECT 1 FROM feedback f WHERE f.lead_id = l.id AND f.rating = 'hot')
+		// Each lead once, with the counts of its ratings kept on it (see
+		// recountRatings): an index-only read, no rating joined.
+		rows, err := q.Query(ctx, `SELECT `+group+`, l.posted_at, COALESCE(l.first_feedback_at, 0), l.good, l.poor, l.hot
 			FROM leads l WHERE `+leadWindow, Nanos(from), Nanos(to))
 		if err != nil {
 			return fmt.Errorf("read leads: %w", err)
@@ -207,8 +229,8 @@ func (db *DB) leadStats(ctx context.Context, group string, from, to time.Time, s
 		err = scanEach(rows, func(r Rows) error {
 			var value string
 			var posted, first int64
-			var rated, hot bool
-			if err := r.Scan(&value, &posted, &first, &rated, &hot); err != nil {
+			var good, poor, hot int
+			if err := r.Scan(&value, &posted, &first, &good, &poor, &hot); err != nil {
 				return err
 			}
 			i, ok := index[value]
@@ -219,12 +241,14 @@ func (db *DB) leadStats(ctx context.Context, group string, from, to time.Time, s
 			}
 			s := &out[i]
 			s.Posted++
-			if rated {
+			if good+poor+hot > 0 {
 				s.Rated++
 			}
-			if hot {
+			if hot > 0 {
 				s.Hot++
 			}
+			s.CountRatings(store.Good, "", good)
+			s.CountRatings(store.Hot, "", hot)
 			// first_feedback_at stays when a rating is withdrawn: the
 			// first feedback came then, whatever is rated now.
 			p := FromNanos(posted)
@@ -245,27 +269,26 @@ func (db *DB) leadStats(ctx context.Context, group string, from, to time.Time, s
 		if err != nil {
 			return fmt.Errorf("read leads: %w", err)
 		}
-		// Grouped by the plain columns (CountRatings keeps a reason for poor
-		// ratings only), and not by a constant: SQLite sorts expressions
-		// far slower.
-		groupBy := "f.rating, f.reason"
+		// Poor ratings by reason: the only ratings joined, grouped by plain
+		// columns (SQLite sorts an expression or a constant key far slower).
+		groupBy := "f.reason"
 		if group != allLeads {
 			groupBy = group + ", " + groupBy
 		}
-		rows, err = q.Query(ctx, `SELECT `+group+`, f.rating, f.reason, COUNT(*)
+		rows, err = q.Query(ctx, `SELECT `+group+`, f.reason, COUNT(*)
 			FROM leads l JOIN feedback f ON f.lead_id = l.id
-			WHERE `+leadWindow+` GROUP BY `+groupBy, Nanos(from), Nanos(to))
+			WHERE `+leadWindow+` AND f.rating = 'poor' GROUP BY `+groupBy, Nanos(from), Nanos(to))
 		if err != nil {
 			return fmt.Errorf("count ratings: %w", err)
 		}
 		err = scanEach(rows, func(r Rows) error {
-			var value, rating, reason string
+			var value, reason string
 			var n int
-			if err := r.Scan(&value, &rating, &reason, &n); err != nil {
+			if err := r.Scan(&value, &reason, &n); err != nil {
 				return err
 			}
 			if i, ok := index[value]; ok { // else a lead posted since the first statement: none in one snapshot
-				out[i].CountRatings(store.Rating(rating), reason, n)
+				out[i].CountRatings(store.Poor, reason, n)
 			}
 			return nil
 		})
@@ -432,6 +455,9 @@ func ImportLead(ctx context.Context, tx *Tx, r store.LeadRecord) (store.Outcome,
 			id, f.User, string(f.Rating), string(f.Rating), f.Reason, Nanos(f.At)); err != nil {
 			return 0, fmt.Errorf("import feedback: %w", err)
 		}
+	}
+	if err := recountRatings(ctx, tx, []int64{id}); err != nil {
+		return 0, err
 	}
 	if existing == nil {
 		return store.Created, nil

@@ -9,7 +9,20 @@
 ALTER TABLE leads
     ADD COLUMN source   TEXT COLLATE "C" NOT NULL DEFAULT '',
     ADD COLUMN campaign TEXT COLLATE "C" NOT NULL DEFAULT '';
-CREATE INDEX leads_window ON leads (posted_at) INCLUDE (id, status, deleted, source, campaign, first_feedback_at);
+-- Each lead keeps the counts of its current ratings by kind (good, poor,
+-- hot), written with every change of its feedback in the same
+-- transaction (sqlcore.recountRatings), so that the figures of a window
+-- read one index entry per lead instead of joining and sorting every
+-- rating.
+ALTER TABLE leads ADD COLUMN good INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE leads ADD COLUMN poor INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE leads ADD COLUMN hot INTEGER NOT NULL DEFAULT 0;
+UPDATE leads SET
+    good = (SELECT COUNT(*) FROM feedback f WHERE f.lead_id = leads.id AND f.rating = 'good'),
+    poor = (SELECT COUNT(*) FROM feedback f WHERE f.lead_id = leads.id AND f.rating = 'poor'),
+    hot = (SELECT COUNT(*) FROM feedback f WHERE f.lead_id = leads.id AND f.rating = 'hot')
+WHERE EXISTS (SELECT 1 FROM feedback f WHERE f.lead_id = leads.id);
+CREATE INDEX leads_window ON leads (posted_at) INCLUDE (id, status, deleted, source, campaign, first_feedback_at, good, poor, hot);
 DROP INDEX leads_posted;
 CREATE INDEX leads_unsourced ON leads (id) WHERE source = '';
 
