@@ -76,23 +76,7 @@ func TestPoorLeadWithReasonIsReturned(t *testing.T) {
 	blocks := slackfake.Strings([]byte(ask.Params["blocks"]))
 	mustContain(t, "reason question", blocks, "Not our lead (rejected)", "Real prospect, not now (disqualified)",
 		"Spam, student or competitor", "No need", "Other…")
-	var value string
-	for _, line := range strings.Split(blocks, "\n") {
-		if strings.HasSuffix(line, "|spam") {
-			value = line
-		}
-	}
-	if value == "" {
-		t.Fatalf("no spam button in %s", ask.Params["blocks"])
-	}
-	id := e.fake.SendInteraction(map[string]any{
-		"type": "block_actions", "user": map[string]any{"id": "UDAN", "name": "dan"},
-		"channel": map[string]any{"id": leadsChannel}, "trigger_id": "trig-r", "response_url": e.fake.ResponseURL("reason"),
-		"actions": []map[string]any{{"action_id": "reason#1", "block_id": "b", "type": "button", "value": value}},
-	})
-	if _, err := e.fake.WaitAck(e.ctx, id); err != nil {
-		t.Fatal(err)
-	}
+	e.clickReason(t, ask, "UDAN", "spam")
 	if _, err := e.fake.WaitCall(e.ctx, "response_url", func(c slackfake.Call) bool { return c.Path == "reason" }); err != nil {
 		t.Fatal(err)
 	}

@@ -131,29 +131,36 @@ func TestPoorReasonButtonStoresReason(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var value string
-	for _, line := range strings.Split(slackfake.Strings([]byte(ask.Params["blocks"])), "\n") {
-		if strings.HasSuffix(line, "|no_budget") {
-			value = line
-		}
-	}
-	if value == "" {
-		t.Fatalf("no no_budget button in %s", ask.Params["blocks"])
-	}
-	id := e.fake.SendInteraction(map[string]any{
-		"type": "block_actions", "user": map[string]any{"id": "UDAN", "name": "dan"},
-		"channel": map[string]any{"id": leadsChannel}, "trigger_id": "trig-r", "response_url": e.fake.ResponseURL("reason"),
-		"actions": []map[string]any{{"action_id": "reason#1", "block_id": "b", "type": "button", "value": value}},
-	})
-	if _, err := e.fake.WaitAck(e.ctx, id); err != nil {
-		t.Fatal(err)
-	}
+	e.clickReason(t, ask, "UDAN", "no_budget")
 	thanks, err := e.fake.WaitCall(e.ctx, "response_url", func(c slackfake.Call) bool { return c.Path == "reason" })
 	if err != nil {
 		t.Fatal(err)
 	}
 	mustContain(t, "thanks", string(thanks.Body), `"replace_original":true`, "No budget or authority")
 	mustContain(t, "/leads", e.leadsSays(t), "Why leads were poor", "No budget or authority — 1")
+}
+
+// clickReason presses, as user, the reason button of the question ask
+// whose value ends in "|"+reason, and waits for its ack.
+func (e *env) clickReason(tb testing.TB, ask slackfake.Call, user, reason string) {
+	tb.Helper()
+	var value string
+	for _, line := range strings.Split(slackfake.Strings([]byte(ask.Params["blocks"])), "\n") {
+		if strings.HasSuffix(line, "|"+reason) {
+			value = line
+		}
+	}
+	if value == "" {
+		tb.Fatalf("no %s button in %s", reason, ask.Params["blocks"])
+	}
+	id := e.fake.SendInteraction(map[string]any{
+		"type": "block_actions", "user": map[string]any{"id": user, "name": strings.ToLower(user)},
+		"channel": map[string]any{"id": leadsChannel}, "trigger_id": "trig-r", "response_url": e.fake.ResponseURL("reason"),
+		"actions": []map[string]any{{"action_id": "reason#1", "block_id": "b", "type": "button", "value": value}},
+	})
+	if _, err := e.fake.WaitAck(e.ctx, id); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 func TestReactionOnUnseenMessageFetchesIt(t *testing.T) {
