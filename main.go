@@ -219,6 +219,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		_, err := transfer.Import(ctx, db, file, transfer.ImportOptions{
 			By:  store.Actor{ID: "import", Name: "import"},
 			Out: stdout, Progress: stderr, Terminal: transfer.IsTerminal(stderr), Overwrite: overwrite,
+			Location: cfg.Location,
 		})
 		return err
 	case "backup":
@@ -279,7 +280,7 @@ func handlerOptions(cfg Config) commands.Options {
 		Admins: cfg.Admins, Location: cfg.Location,
 		LeadsChannels: cfg.LeadsChannels, Reactions: cfg.Reactions, SLA: cfg.SLA, SLAClock: cfg.slaClock(),
 		Escalate:     cfg.Escalate,
-		RecapChannel: cfg.RecapChannel, MeetingReminder: cfg.MeetingReminder,
+		RecapChannel: cfg.RecapChannel, MeetingReminder: cfg.MeetingReminder, Holidays: cfg.Holidays,
 		ReviewEvery: cfg.ReviewEvery,
 		// Without Slack (shell, recap) only the users listed by ID count;
 		// serve resolves the groups too.
@@ -341,7 +342,7 @@ func serve(ctx context.Context, cfg Config, db store.Store, log *slog.Logger, me
 	defer func() { stopRoster(); <-rosterDone }()
 	// A change that may move a reminder's due time sets its timer again
 	// (the wakes are set below, before anything is handled).
-	var wakeSLA, wakeEscalations, wakeMeetings func()
+	var wakeSLA, wakeEscalations, wakeMeetings, wakeActions func()
 	opts.Changed = func(c commands.Change) {
 		switch c {
 		case commands.LeadsChanged:
@@ -349,6 +350,8 @@ func serve(ctx context.Context, cfg Config, db store.Store, log *slog.Logger, me
 			wakeEscalations()
 		case commands.MeetingsChanged:
 			wakeMeetings()
+		case commands.ActionsChanged:
+			wakeActions()
 		}
 	}
 	h := commands.New(db, opts)
@@ -366,6 +369,10 @@ func serve(ctx context.Context, cfg Config, db store.Store, log *slog.Logger, me
 	wakeEscalations = sched.AddTimer("escalations", 0, esc.Next, esc.Run)
 	meetings := &schedules.MeetingReminders{Store: db, Once: once, Messages: h, Poster: b, Before: cfg.MeetingReminder, Log: log}
 	wakeMeetings = sched.AddTimer("meeting-reminders", 0, meetings.Next, meetings.Run)
+	// Action items: a DM to the owner at 09:00 on the due day and the day
+	// after (SPEC §10), on a timer set to the next 09:00 with one due.
+	actions := &schedules.ActionReminders{Store: db, Once: once, Messages: h, Poster: b, Location: cfg.Location, Log: log}
+	wakeActions = sched.AddTimer("action-reminders", time.Minute, actions.Next, actions.Run)
 	// The owner of a term or persona hears once when it falls due for
 	// review: a timer set to the next one due, looked at every minute for
 	// what another instance agreed meanwhile.

@@ -31,6 +31,8 @@ type Handler interface {
 	Slash(ctx context.Context, req commands.Request) (commands.Response, error)
 	Act(ctx context.Context, a commands.Action) (commands.Response, error)
 	Submit(ctx context.Context, s commands.Submission) (commands.SubmitResult, error)
+	Shortcut(ctx context.Context, s commands.Shortcut) (commands.Response, error)
+	Suggest(ctx context.Context, s commands.Suggestion) ([]commands.Option, error)
 	Event(ctx context.Context, ev any) (commands.Followup, error)
 	Fetched(ctx context.Context, ref commands.MessageRef, m *commands.Message) (commands.Followup, error)
 	PendingFetches(ctx context.Context) ([]commands.MessageRef, error)

@@ -143,6 +143,10 @@ func (b *Bot) interaction(cb slack.InteractionCallback) (any, func(context.Conte
 		return nil, b.blockAction(cb)
 	case slack.InteractionTypeViewSubmission:
 		return b.viewSubmission(cb)
+	case slack.InteractionTypeMessageAction:
+		return nil, b.shortcut(cb)
+	case slack.InteractionTypeBlockSuggestion:
+		return b.suggest(cb), nil
 	}
 	b.log.Debug("ignored interaction", "type", cb.Type)
 	return nil, nil
@@ -196,6 +200,9 @@ func (b *Bot) viewSubmission(cb slack.InteractionCallback) (any, func(context.Co
 	for blockID, actions := range cb.View.State.Values {
 		for _, v := range actions {
 			sub.Values[blockID] = v.Value
+			if v.SelectedOption.Value != "" {
+				sub.Values[blockID] = v.SelectedOption.Value // a menu
+			}
 		}
 	}
 	ctx, cancel := context.WithTimeout(b.work, handleTimeout)
@@ -220,6 +227,54 @@ func (b *Bot) viewSubmission(cb slack.InteractionCallback) (any, func(context.Co
 	}
 	msg := render(res.Reply)
 	return nil, b.afterAnswer(res.Reply, func(ctx context.Context) { b.tell(ctx, meta, cb.User.ID, msg) })
+}
+
+// shortcut answers a message shortcut: the form it opens, or a private
+// message to the user who used it.
+func (b *Bot) shortcut(cb slack.InteractionCallback) func(context.Context) {
+	s := commands.Shortcut{
+		CallbackID:  cb.CallbackID,
+		UserID:      cb.User.ID,
+		UserName:    cb.User.Name,
+		ChannelID:   cb.Channel.ID,
+		MessageTS:   cb.Message.Timestamp,
+		MessageText: slackUnescaper.Replace(cb.Message.Text),
+	}
+	if s.MessageTS == "" {
+		s.MessageTS = cb.MessageTs
+	}
+	ctx, cancel := context.WithTimeout(b.work, handleTimeout)
+	resp, err := b.handler.Shortcut(ctx, s)
+	cancel()
+	if err != nil {
+		b.logError("shortcut", err, "callback_id", s.CallbackID, "user", s.UserID)
+		resp = commands.ErrorResponse(err)
+	}
+	meta := formContext{Channel: cb.Channel.ID, ResponseURL: cb.ResponseURL}
+	if resp.Modal != nil {
+		return func(ctx context.Context) { b.openModal(ctx, cb.TriggerID, resp.Modal, meta) }
+	}
+	return b.afterAnswer(resp, func(ctx context.Context) { b.tell(ctx, meta, cb.User.ID, render(resp)) })
+}
+
+// suggest answers a block_suggestion (an external menu asking for its
+// options as the user types) in the ack.
+func (b *Bot) suggest(cb slack.InteractionCallback) any {
+	s := commands.Suggestion{CallbackID: cb.View.CallbackID, InputID: cb.BlockID, Query: cb.Value, UserID: cb.User.ID}
+	ctx, cancel := context.WithTimeout(b.work, handleTimeout)
+	opts, err := b.handler.Suggest(ctx, s)
+	cancel()
+	if err != nil {
+		b.logError("menu options", err, "callback_id", s.CallbackID, "user", s.UserID)
+	}
+	out := slack.OptionsResponse{Options: []*slack.OptionBlockObject{}}
+	for i, o := range opts {
+		if i == 100 {
+			break
+		}
+		out.Options = append(out.Options, option(o))
+	}
+	return out
 }
 
 // formContext is what a modal must remember about where it was opened, so

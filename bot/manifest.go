@@ -52,7 +52,15 @@ type displayInformation struct {
 
 type features struct {
 	BotUser       botUser        `json:"bot_user"`
+	Shortcuts     []shortcut     `json:"shortcuts,omitempty"`
 	SlashCommands []slashCommand `json:"slash_commands"`
+}
+
+type shortcut struct {
+	Name        string `json:"name"`
+	Type        string `json:"type"`
+	CallbackID  string `json:"callback_id"`
+	Description string `json:"description"`
 }
 
 type botUser struct {
@@ -144,11 +152,12 @@ func Manifest(appName string, cmds []commands.Command) ([]byte, error) {
 				"Sales rate every lead marketing hands over by reacting to its post with :+1:, :-1: or :fire:, " +
 				"and /leads shows how lead quality is going. " +
 				"Every week it posts a recap of lead quality and the marketing numbers recorded with /metrics, " +
-				"and it reminds everyone of the joint sales and marketing meetings planned with /meeting.",
+				"and it reminds everyone of the joint sales and marketing meetings planned with /meeting, with their agenda, action items and decisions.",
 			BackgroundColor: "#1f3a5f",
 		},
 		Features: features{
 			BotUser:       botUser{DisplayName: appName, AlwaysOnline: true},
+			Shortcuts:     shortcuts(),
 			SlashCommands: slash,
 		},
 		OAuthConfig: oauthConfig{Scopes: oauthScopes{Bot: []string{
@@ -167,7 +176,9 @@ func Manifest(appName string, cmds []commands.Command) ([]byte, error) {
 				"reaction_added", // lead ratings
 				"reaction_removed",
 			}},
-			// Buttons (poor-lead reasons) and modals (/term add, …).
+			// Buttons (poor-lead reasons), modals (/term add, …), the
+			// message shortcuts and the options of external menus (over
+			// Socket Mode, so with no request or options URL).
 			Interactivity: interactivity{IsEnabled: true},
 			// smarketing connects out over Socket Mode, so it needs no public
 			// request URL; the app-level token is created by hand (see the header).
@@ -182,6 +193,15 @@ func Manifest(appName string, cmds []commands.Command) ([]byte, error) {
 		return nil, fmt.Errorf("marshal manifest: %w", err)
 	}
 	return append([]byte(manifestHeader), body...), nil
+}
+
+// shortcuts are the message shortcuts of commands.Shortcuts.
+func shortcuts() []shortcut {
+	var out []shortcut
+	for _, s := range commands.Shortcuts() {
+		out = append(out, shortcut{Name: s.Name, Type: "message", CallbackID: s.CallbackID, Description: s.Description})
+	}
+	return out
 }
 
 func checkAppName(name string) error {

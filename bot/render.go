@@ -111,6 +111,10 @@ func actionName(actionID string) string {
 func renderModal(m *commands.Modal, metadata string) slack.ModalViewRequest {
 	var blocks []slack.Block
 	for _, in := range m.Inputs {
+		if in.External || len(in.Options) > 0 {
+			blocks = append(blocks, menuInput(in))
+			continue
+		}
 		el := slack.NewPlainTextInputBlockElement(nil, in.ID)
 		if in.Placeholder != "" {
 			el.Placeholder = plain(in.Placeholder, 150)
@@ -137,4 +141,47 @@ func renderModal(m *commands.Modal, metadata string) slack.ModalViewRequest {
 		PrivateMetadata: metadata,
 		Blocks:          slack.Blocks{BlockSet: blocks},
 	}
+}
+
+// option is a menu choice: plain text of at most 75 characters, a value
+// of at most 150.
+func option(o commands.Option) *slack.OptionBlockObject {
+	return slack.NewOptionBlockObject(commands.Truncate(o.Value, 150), plain(o.Text, 75), nil)
+}
+
+// menuInput is an input that picks one of its options: a static menu (at
+// most 100 options), or an external one whose options come in
+// block_suggestion requests (any query, the empty one too).
+func menuInput(in commands.Input) *slack.InputBlock {
+	var placeholder *slack.TextBlockObject
+	if in.Placeholder != "" {
+		placeholder = plain(in.Placeholder, 150)
+	}
+	var el *slack.SelectBlockElement
+	if in.External {
+		el = slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, placeholder, in.ID)
+		zero := 0
+		el.MinQueryLength = &zero
+	} else {
+		var opts []*slack.OptionBlockObject
+		var initial *slack.OptionBlockObject
+		for i, o := range in.Options {
+			if i == 100 {
+				break
+			}
+			opts = append(opts, option(o))
+			if in.Value != "" && o.Value == in.Value {
+				initial = opts[len(opts)-1]
+			}
+		}
+		el = slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, placeholder, in.ID, opts...)
+		el.InitialOption = initial
+	}
+	var hint *slack.TextBlockObject
+	if in.Hint != "" {
+		hint = plain(in.Hint, 2000)
+	}
+	ib := slack.NewInputBlock(in.ID, plain(in.Label, 2000), hint, el)
+	ib.Optional = in.Optional
+	return ib
 }

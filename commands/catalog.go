@@ -42,8 +42,8 @@ func Catalog() []Command {
 		},
 		{
 			Name:           "/meeting",
-			Description:    "Schedule the joint sales and marketing meetings and add items to their agenda",
-			UsageHint:      `[add "TITLE" SCHEDULE [#channel] | list | delete ID | agenda ID TEXT | help]`,
+			Description:    "Schedule the joint sales and marketing meetings, their agenda, action items and decisions",
+			UsageHint:      `[add "TITLE" SCHEDULE | list | agenda ID TEXT | action ID @user TEXT [by DATE] | actions | help]`,
 			EscapeMentions: true,
 		},
 		{
@@ -51,5 +51,20 @@ func Catalog() []Command {
 			Description: "Record this week's marketing numbers and preview the weekly recap",
 			UsageHint:   "[set NAME VALUE [YYYY-Www] | list | help]",
 		},
+	}
+}
+
+// MessageShortcut describes one message shortcut (the ⋯ menu of a
+// message) the bot serves.
+type MessageShortcut struct {
+	Name        string // as the menu shows it (≤ 24 chars)
+	CallbackID  string
+	Description string // ≤ 150 chars
+}
+
+// Shortcuts returns every message shortcut, in a stable order.
+func Shortcuts() []MessageShortcut {
+	return []MessageShortcut{
+		{Name: "Add to meeting agenda", CallbackID: ShortcutAddToAgenda, Description: "Add this message to the agenda of a joint sales and marketing meeting, with a link to it"},
 	}
 }

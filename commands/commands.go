@@ -79,6 +79,9 @@ type Options struct {
 
 	RecapChannel    string        // default channel of meetings
 	MeetingReminder time.Duration // how long before a meeting its reminder goes out
+	// Holidays are the days meetings do not happen (SMARKETING_HOLIDAYS);
+	// nil has none.
+	Holidays Holidays
 
 	// Sides says who is on the sales and the marketing side; nil puts
 	// no one on either.
@@ -96,13 +99,22 @@ type Options struct {
 	Changed func(Change)
 }
 
+// Holidays are whole days in the configured zone;
+// businesshours.Holidays is the real one.
+type Holidays interface {
+	// Has reports whether t falls on a holiday, on the wall clock of t's
+	// location.
+	Has(t time.Time) bool
+}
+
 // Change says what changed, for [Options.Changed].
 type Change int
 
 // Changes.
 const (
 	LeadsChanged    Change = iota // a lead posted, edited or deleted, a rating
-	MeetingsChanged               // a meeting added or deleted
+	MeetingsChanged               // a meeting added, deleted or skipped
+	ActionsChanged                // an action item added or closed
 )
 
 // Handler answers commands from its store.
@@ -120,6 +132,7 @@ type Handler struct {
 
 	recapChannel    string
 	meetingReminder time.Duration
+	holidays        Holidays
 	changed         func(Change)
 	sides           Sides
 	reviewEvery     time.Duration
@@ -128,8 +141,8 @@ type Handler struct {
 
 // dataStore is what the handlers need from the database.
 type dataStore interface {
-	metricsStore // commands/metrics.go
-	meetingStore // commands/meeting.go
+	metricsStore   // commands/metrics.go
+	store.Meetings // commands/meeting.go, actions.go, shortcut.go
 
 	Term(ctx context.Context, nameOrAlias string) (store.Term, error)
 	TermByID(ctx context.Context, id int64) (store.Term, error)
@@ -172,7 +185,7 @@ func New(db dataStore, opt Options) *Handler {
 		leadChannels: map[string]bool{}, reactions: opt.Reactions, sla: store.SLA{Within: opt.SLA, Clock: opt.SLAClock},
 		escalate:     opt.Escalate,
 		workspaceURL: opt.WorkspaceURL, now: opt.Now,
-		recapChannel: opt.RecapChannel, meetingReminder: opt.MeetingReminder,
+		recapChannel: opt.RecapChannel, meetingReminder: opt.MeetingReminder, holidays: opt.Holidays,
 		changed: opt.Changed, sides: opt.Sides, reviewEvery: opt.ReviewEvery, users: opt.Users,
 	}
 	if h.users == nil {
@@ -327,6 +340,8 @@ func (h *Handler) Submit(ctx context.Context, s Submission) (SubmitResult, error
 		return h.submitReason(ctx, s)
 	case modalMeetingAdd:
 		return h.submitMeeting(ctx, s)
+	case modalAgendaFromMessage:
+		return h.submitAgendaFromMessage(ctx, s)
 	}
 	return SubmitResult{}, fmt.Errorf("unknown form %q", s.CallbackID)
 }

@@ -443,17 +443,22 @@ const leadsUsage = "*`/leads` — how sales rates the leads marketing hands over
 	"• `/leads returned [WINDOW]` — the leads sales returned to marketing: rated poor, with the reason\n" +
 	"Rate a lead by reacting to its post: :+1: good, :-1: poor, :fire: hot."
 
+// messageURL is the permalink of a message in the workspace.
+func (h *Handler) messageURL(channel, ts string) string {
+	base := strings.TrimSuffix(h.workspaceURL, "/")
+	if base == "" {
+		base = "https://slack.com"
+	}
+	return fmt.Sprintf("%s/archives/%s/p%s", base, channel, strings.ReplaceAll(ts, ".", ""))
+}
+
 // leadLink is a link to a lead's post, labelled with the start of its text.
 func (h *Handler) leadLink(l store.Lead) string {
 	label := strings.Join(strings.Fields(l.Text), " ")
 	if label == "" {
 		label = "(no text)"
 	}
-	base := strings.TrimSuffix(h.workspaceURL, "/")
-	if base == "" {
-		base = "https://slack.com"
-	}
-	url := fmt.Sprintf("%s/archives/%s/p%s", base, l.Channel, strings.ReplaceAll(l.TS, ".", ""))
+	url := h.messageURL(l.Channel, l.TS)
 	// The label is user text: escaped, and cut without splitting an entity.
 	return "<" + url + "|" + truncateEscaped(label, 80) + ">"
 }

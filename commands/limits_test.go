@@ -417,7 +417,7 @@ func TestImportValidatorsRefuseInvalidUTF8(t *testing.T) {
 		return func() (any, error) { p := okPersona; change(&p); return ValidatePersona(p) }
 	}
 	meeting := func(change func(*store.MeetingRecord)) func() (any, error) {
-		return func() (any, error) { m := okMeeting; change(&m); return ValidateMeeting(m) }
+		return func() (any, error) { m := okMeeting; change(&m); return ValidateMeeting(m, time.UTC, time.Now()) }
 	}
 	tests := []struct {
 		name     string

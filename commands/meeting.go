@@ -4,15 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/bits"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/robfig/cron/v3"
 
 	"smarketing/schedules/cronspec"
 	"smarketing/store"
@@ -33,29 +30,21 @@ const (
 	inputMeetingChannel = "channel"
 )
 
-// meetingStore is what /meeting needs from the database.
-type meetingStore interface {
-	AddMeeting(ctx context.Context, m store.Meeting, by store.Actor) (store.Meeting, error)
-	Meeting(ctx context.Context, id int64) (store.Meeting, error)
-	Meetings(ctx context.Context) ([]store.Meeting, error)
-	DeleteMeeting(ctx context.Context, id int64) error
-	AddAgendaItem(ctx context.Context, meetingID int64, text string, by store.Actor) (store.AgendaItem, error)
-	Agenda(ctx context.Context, meetingID int64) ([]store.AgendaItem, error)
-}
-
-// scheduleExamples are shown whenever a schedule cannot be read.
-const scheduleExamples = "`every tue at 10:00`, `every mon,thu at 16:30`, `every weekday at 9:30am`, `0 10 * * TUE` (cron) or `@weekly`"
-
 const meetingUsage = "*`/meeting` — the joint sales and marketing meetings*\n" +
-	"• `/meeting add \"TITLE\" SCHEDULE [#channel]` — schedule a meeting; its reminder, with the agenda, goes to the channel (default: the recap channel)\n" +
+	"• `/meeting add \"TITLE\" SCHEDULE [#channel]` — schedule a meeting; its reminder, with the agenda and the open actions, goes to the channel (default: the recap channel)\n" +
 	"• `/meeting add` — schedule one with a form\n" +
-	"• `/meeting list` — every meeting with its next time\n" +
+	"• `/meeting list` — every meeting with the next time it really happens\n" +
 	"• `/meeting agenda ID TEXT` — add an item to the next meeting's agenda; `/meeting agenda ID` shows the agenda\n" +
+	"• `/meeting action ID @someone TEXT [by DATE]` — an action item with an owner (and a due date: `fri`, `tomorrow`, `in 3 days`, `2026-12-15`)\n" +
+	"• `/meeting actions [ID|mine]` — the open action items; `/meeting done N` closes one (its owner, who added it, or an admin)\n" +
+	"• `/meeting decide ID TEXT` — log a decision; `/meeting decisions ID` lists them\n" +
+	"• `/meeting skip ID DATE` — skip one occurrence (`/meeting unskip ID DATE` undoes it); holidays are skipped anyway\n" +
 	"• `/meeting delete ID` — delete a meeting (the person who added it, or an admin)\n" +
-	"SCHEDULE is `every DAY[,DAY] at HH:MM` — days `mon`…`sun`, full names, `weekdays` or `day`; 24-hour `16:30` or `4:30pm` — " +
+	"SCHEDULE is `every DAY[,DAY] at HH:MM` (e.g. `every mon,thu at 16:30`), `every 2 weeks on DAY at HH:MM`, `first|second|third|fourth|last DAY of the month at HH:MM` — " +
+	"days `mon`…`sun`, full names, `weekdays` or `day`; 24-hour `16:30` or `4:30pm` — " +
 	"or a cron spec (`0 10 * * TUE`) or descriptor (`@weekly`, `@every 168h`).\n" +
 	"Examples: `/meeting add \"Pipeline review\" every tue at 10:00 #sales-marketing`, " +
-	"`/meeting add \"Funnel retro\" every mon,thu at 16:30`, `/meeting agenda 3 MQL to SQL rate dropped: why?`"
+	"`/meeting add \"Funnel retro\" last fri of the month at 16:00`, `/meeting action 3 @ana Send the pricing deck by fri`"
 
 func (h *Handler) meeting(ctx context.Context, req Request, shared bool) (Response, error) {
 	text := strings.TrimSpace(req.Text)
@@ -68,9 +57,14 @@ func (h *Handler) meeting(ctx context.Context, req Request, shared bool) (Respon
 	}
 	if shared {
 		// Only the read-only answers can be shared.
-		if strings.EqualFold(sub, "agenda") {
-			id, _ := splitWord(rest)
+		id, _ := splitWord(rest)
+		switch strings.ToLower(sub) {
+		case "agenda":
 			return h.meetingAgenda(ctx, req, id, "", true)
+		case "actions":
+			return h.actionList(ctx, req, id, true)
+		case "decisions":
+			return h.decisionList(ctx, id, true)
 		}
 		return h.meetingList(ctx, true)
 	}
@@ -82,6 +76,20 @@ func (h *Handler) meeting(ctx context.Context, req Request, shared bool) (Respon
 	case "agenda":
 		id, item := splitWord(rest)
 		return h.meetingAgenda(ctx, req, id, item, false)
+	case "action", "todo", "task":
+		return h.actionAdd(ctx, req, rest)
+	case "actions", "todos", "tasks":
+		return h.actionList(ctx, req, rest, false)
+	case "done", "close", "finish":
+		return h.actionDone(ctx, req, rest)
+	case "decide", "decision":
+		return h.decisionAdd(ctx, req, rest)
+	case "decisions", "log":
+		return h.decisionList(ctx, rest, false)
+	case "skip":
+		return h.meetingSkip(ctx, req, rest, true)
+	case "unskip":
+		return h.meetingSkip(ctx, req, rest, false)
 	}
 	resp := textResponse(fmt.Sprintf("I don't know `/meeting %s`.\n", codeText(sub, 40)) + meetingUsage)
 	return resp, nil
@@ -89,305 +97,102 @@ func (h *Handler) meeting(ctx context.Context, req Request, shared bool) (Respon
 
 // --- schedules --------------------------------------------------------------
 
-// ParseMeetingSchedule reads the SCHEDULE of `/meeting add`: a five-field
-// cron spec, a descriptor (`@every` at least an hour), or `every DAY[,DAY]
-// at HH:MM`, and returns the cron spec to store. Its error is a [*UserError]
-// that says what is wrong and shows examples that work.
-func ParseMeetingSchedule(text string) (string, error) {
-	text = strings.Join(strings.Fields(text), " ")
-	lower := strings.ToLower(text)
-	fail := func(format string, args ...any) (string, error) {
-		return "", userErrorf(format+"\nSchedules that work: "+scheduleExamples+".", args...)
+// scheduleError turns an error of schedules/cronspec (plain text) into an
+// answer; anything else is returned as it is.
+func scheduleError(err error) error {
+	var ce *cronspec.Error
+	if errors.As(err, &ce) {
+		return &UserError{Msg: Escape(ce.Msg)}
 	}
-	var spec string
-	switch {
-	case text == "":
-		return fail("Add a schedule after the title.")
-	case lower == "every" || strings.HasPrefix(lower, "every "):
-		days, clock, ok := strings.Cut(lower[len("every"):]+" ", " at ")
-		if !ok {
-			fields := strings.Fields(lower)
-			if _, _, err := parseClock(fields[len(fields)-1]); err == nil && len(fields) > 2 {
-				return fail("Put `at` before the time: `every %s at %s`.",
-					codeText(strings.Join(fields[1:len(fields)-1], " "), 40), codeText(fields[len(fields)-1], 10))
-			}
-			return fail("I can't read the schedule `%s`: say the days, then `at` and the time.", codeText(text, 80))
-		}
-		dow, err := parseDays(days)
-		if err != nil {
-			return fail("%s", Escape(err.Error()))
-		}
-		hour, minute, err := parseClock(clock)
-		if err != nil {
-			return fail("%s", Escape(err.Error()))
-		}
-		spec = fmt.Sprintf("%d %d * * %s", minute, hour, dow)
-	case strings.HasPrefix(text, "CRON_TZ=") || strings.HasPrefix(text, "TZ="):
-		return fail("Leave out the time zone: meetings use the bot's zone (SMARKETING_TIMEZONE).")
-	case strings.HasPrefix(lower, "@every"):
-		d, err := time.ParseDuration(strings.TrimSpace(text[len("@every"):]))
-		if err != nil || d <= 0 {
-			return fail("`%s` needs a duration such as `@every 168h`.", codeText(text, 40))
-		}
-		if d < time.Hour {
-			return fail("`%s` would remind the channel every %s: a meeting repeats at most once an hour.", codeText(text, 40), humanDuration(d))
-		}
-		if d > 365*24*time.Hour {
-			return fail("`%s` is more than a year apart: a joint meeting should come round at least once a year.", codeText(text, 40))
-		}
-		spec = "@every " + d.String()
-	case strings.HasPrefix(text, "@"):
-		spec = lower
-	case len(strings.Fields(text)) == 5:
-		spec = text
-	default:
-		return fail("I can't read the schedule `%s`.", codeText(text, 80))
-	}
-	sched, err := cronspec.Parse(spec)
-	if err != nil {
-		return fail("`%s` is not a schedule I know.", codeText(text, 80))
-	}
-	if s, ok := sched.(*cron.SpecSchedule); ok {
-		// One minute value means consecutive times are an hour or more apart.
-		if bits.OnesCount64(s.Minute&^(1<<63)) > 1 {
-			return fail("`%s` happens several times an hour: a meeting repeats at most once an hour. Give one minute, e.g. `0 10 * * TUE`.", codeText(text, 80))
-		}
-	}
-	if sched.Next(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)).IsZero() {
-		return fail("`%s` never happens (no such date).", codeText(text, 80))
-	}
-	return spec, nil
+	return err
 }
 
-// weekdays in cron's spelling, Sunday first as cron counts them.
-var weekdays = [7]string{"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}
-
-// dayWords are the day names parseDays reads, as cron weekday numbers.
-var dayWords = map[string][]int{
-	"mon": {1}, "monday": {1},
-	"tue": {2}, "tues": {2}, "tuesday": {2},
-	"wed": {3}, "weds": {3}, "wednesday": {3},
-	"thu": {4}, "thur": {4}, "thurs": {4}, "thursday": {4},
-	"fri": {5}, "friday": {5},
-	"sat": {6}, "saturday": {6},
-	"sun": {0}, "sunday": {0},
-	"weekday": {1, 2, 3, 4, 5},
-	"weekend": {0, 6},
-	"day":     {0, 1, 2, 3, 4, 5, 6}, "daily": {0, 1, 2, 3, 4, 5, 6},
-}
-
-// parseDays reads a list of days ("tue", "mon, thu", "Monday and Friday",
-// "weekdays") and returns the cron day-of-week field. Its errors are plain
-// text, in a [*UserError].
-func parseDays(s string) (string, error) {
-	words := strings.Fields(strings.NewReplacer(",", " ", ";", " ", "&", " ", "+", " ").Replace(strings.ToLower(s)))
-	var set [7]bool
-	n := 0
-	for _, w := range words {
-		if w == "and" {
-			continue
-		}
-		days, ok := dayWords[w]
-		if !ok {
-			// Plurals: "tuesdays", "weekdays", "days".
-			days, ok = dayWords[strings.TrimSuffix(w, "s")]
-		}
-		if !ok {
-			return "", userErrorf("I don't know the day “%s”. Use mon, tue, wed, thu, fri, sat, sun (or full names), weekdays or day.", Truncate(w, 20))
-		}
-		for _, d := range days {
-			set[d] = true
-		}
-		n++
-	}
-	if n == 0 {
-		return "", userErrorf("Which days? For example “tue” or “mon, thu”.")
-	}
-	var names []string
-	for i := 1; i <= 7; i++ { // Monday first
-		if set[i%7] {
-			names = append(names, weekdays[i%7])
-		}
-	}
-	switch {
-	case len(names) == 7:
-		return "*", nil
-	case slices.Equal(names, []string{"MON", "TUE", "WED", "THU", "FRI"}):
-		return "MON-FRI", nil
-	}
-	return strings.Join(names, ","), nil
-}
-
-var clockPattern = regexp.MustCompile(`^(\d{1,2})(?::(\d{2}))?(am|pm|a\.m\.|p\.m\.)?$`)
-
-// parseClock reads a time of day: 24-hour "16:30" or "9:30", or 12-hour
-// "9:30am", "4pm", also "noon" and "midnight". Its errors are plain text, in a [*UserError].
-func parseClock(s string) (hour, minute int, err error) {
-	s = strings.ToLower(strings.Join(strings.Fields(s), ""))
-	switch s {
-	case "noon", "midday":
-		return 12, 0, nil
-	case "midnight":
-		return 0, 0, nil
-	case "":
-		return 0, 0, userErrorf("What time? For example “10:00” or “4:30pm”.")
-	}
-	bad := userErrorf("“%s” is not a time of day: use 24-hour HH:MM such as 16:30, or 4:30pm.", Truncate(s, 20))
-	m := clockPattern.FindStringSubmatch(s)
-	if m == nil {
-		return 0, 0, bad
-	}
-	hour, _ = strconv.Atoi(m[1])
-	if m[2] != "" {
-		minute, _ = strconv.Atoi(m[2])
-	}
-	switch ampm := m[3]; {
-	case minute > 59:
-		return 0, 0, bad
-	case ampm == "" && m[2] == "":
-		return 0, 0, userErrorf("“%s”: give the minutes (%s:00) or say am or pm.", Truncate(s, 20), Truncate(s, 20))
-	case ampm == "":
-		if hour > 23 {
-			return 0, 0, bad
-		}
-	default:
-		if hour < 1 || hour > 12 {
-			return 0, 0, bad
-		}
-		hour %= 12
-		if ampm[0] == 'p' {
-			hour += 12
-		}
-	}
-	return hour, minute, nil
-}
-
-// DescribeSchedule says a stored meeting schedule in words ("every Tue and
-// Thu at 10:00"); specs it cannot put simply are shown as they are.
-func DescribeSchedule(spec string) string {
-	switch strings.ToLower(spec) {
-	case "@yearly", "@annually":
-		return "every year on 1 Jan at 00:00"
-	case "@monthly":
-		return "on the 1st of every month at 00:00"
-	case "@weekly":
-		return "every Sunday at 00:00"
-	case "@daily", "@midnight":
-		return "every day at 00:00"
-	case "@hourly":
-		return "every hour, on the hour"
-	}
-	if d, ok := strings.CutPrefix(spec, "@every "); ok {
-		if every, err := time.ParseDuration(d); err == nil {
-			return "every " + humanDuration(every)
-		}
-	}
-	raw := "cron `" + Escape(spec) + "`"
-	f := strings.Fields(spec)
-	if len(f) != 5 || f[2] != "*" || f[3] != "*" {
-		return raw
-	}
-	minute, err1 := strconv.Atoi(f[0])
-	hour, err2 := strconv.Atoi(f[1])
-	if err1 != nil || err2 != nil || minute > 59 || hour > 23 {
-		return raw
-	}
-	at := fmt.Sprintf(" at %02d:%02d", hour, minute)
-	days, ok := dowSet(f[4])
-	if !ok {
-		return raw
-	}
-	var names []string
-	for i := 1; i <= 7; i++ {
-		if days[i%7] {
-			names = append(names, weekdayNames[i%7])
-		}
-	}
-	switch {
-	case len(names) == 7:
-		return "every day" + at
-	case len(names) == 5 && !days[0] && !days[6]:
-		return "every weekday" + at
-	case len(names) == 1:
-		return "every " + names[0] + at
-	}
-	for i, n := range names {
-		names[i] = n[:3]
-	}
-	return "every " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + at
-}
-
-var weekdayNames = [7]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
-
-// dowSet reads a simple cron day-of-week field: "*", names or numbers,
-// lists and ranges, no steps.
-func dowSet(field string) (set [7]bool, ok bool) {
-	if field == "*" || field == "?" {
-		return [7]bool{true, true, true, true, true, true, true}, true
-	}
-	day := func(s string) (int, bool) {
-		if n, err := strconv.Atoi(s); err == nil && n >= 0 && n <= 7 {
-			return n % 7, true
-		}
-		for i, w := range weekdays {
-			if strings.EqualFold(s, w) {
-				return i, true
-			}
-		}
-		return 0, false
-	}
-	for _, part := range strings.Split(field, ",") {
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, ok1 := day(lo)
-		b, ok2 := a, true
-		if isRange {
-			b, ok2 = day(hi)
-			if hi == "7" {
-				b = 7
-			}
-		}
-		if !ok1 || !ok2 || b < a {
-			return set, false
-		}
-		for d := a; d <= b; d++ {
-			set[d%7] = true
-		}
-	}
-	return set, true
-}
-
-// MeetingOccurrences returns the start times of meeting m after `after` and
-// up to and including until, at most limit of them, in the configured zone.
-// A cron spec is read in that zone; an `@every` schedule counts from the
-// minute the meeting was created.
-func (h *Handler) MeetingOccurrences(m store.Meeting, after, until time.Time, limit int) ([]time.Time, error) {
-	sched, err := cronspec.Parse(m.Schedule)
+// schedule reads a stored meeting schedule in the configured zone.
+func (h *Handler) schedule(m store.Meeting) (cronspec.Schedule, error) {
+	s, err := cronspec.Meeting(m.Schedule, h.loc, m.CreatedAt)
 	if err != nil {
 		return nil, fmt.Errorf("meeting %d: %w", m.ID, err)
 	}
-	var out []time.Time
-	if every, ok := sched.(cron.ConstantDelaySchedule); ok {
-		if every.Delay < time.Minute {
-			return nil, fmt.Errorf("meeting %d: schedule %q is too frequent", m.ID, m.Schedule)
-		}
-		anchor := m.CreatedAt.Truncate(time.Minute)
-		k := int64(1)
-		if after.After(anchor) {
-			k = int64(after.Sub(anchor)/every.Delay) + 1
-		}
-		for t := anchor.Add(time.Duration(k) * every.Delay); !t.After(until) && len(out) < limit; t = t.Add(every.Delay) {
-			out = append(out, t.In(h.loc))
-		}
-		return out, nil
+	return s, nil
+}
+
+// Occurrence is one start time of a meeting, and why it does not happen
+// if it does not.
+type Occurrence struct {
+	At time.Time // in the configured zone
+	// Skipped is "" for an occurrence that happens, skipSkipped for one
+	// skipped with /meeting skip and skipHoliday for one on a holiday
+	// (SMARKETING_HOLIDAYS).
+	Skipped string
+}
+
+const (
+	skipSkipped = "skipped"
+	skipHoliday = "holiday"
+)
+
+// skipped says why an occurrence at t of m does not happen ("" if it
+// does). It is the one rule for skips: reminders, /meeting list and the
+// recap all go through [Handler.occurrences].
+func (h *Handler) skipped(m store.Meeting, t time.Time) string {
+	day := cronspec.DateOf(t.In(h.loc)).String()
+	if _, found := slices.BinarySearch(m.Skips, day); found {
+		return skipSkipped
 	}
-	t := after
-	for len(out) < limit {
-		next := sched.Next(t.In(h.loc))
+	if h.holidays != nil && h.holidays.Has(t.In(h.loc)) {
+		return skipHoliday
+	}
+	return ""
+}
+
+// maxSkippedInARow bounds how many skipped occurrences in a row a look-up
+// steps over (a daily meeting over a long holiday list): past it, the
+// meeting counts as not happening again in the window.
+const maxSkippedInARow = 400
+
+// occurrences returns the start times of meeting m after `after` and up to
+// and including until, in the configured zone: at most limit that happen,
+// and with withSkipped the skipped ones among them too (not counted in
+// limit).
+func (h *Handler) occurrences(m store.Meeting, after, until time.Time, limit int, withSkipped bool) ([]Occurrence, error) {
+	sched, err := h.schedule(m)
+	if err != nil {
+		return nil, err
+	}
+	var out []Occurrence
+	happen, inARow := 0, 0
+	for t := after; happen < limit && inARow < maxSkippedInARow; {
+		next := sched.Next(t)
 		if next.IsZero() || next.After(until) {
 			break
 		}
-		out = append(out, next.In(h.loc))
 		t = next
+		o := Occurrence{At: next.In(h.loc), Skipped: h.skipped(m, next)}
+		if o.Skipped == "" {
+			happen++
+			inARow = 0
+		} else {
+			inARow++
+			if !withSkipped {
+				continue
+			}
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// MeetingOccurrences returns the start times of meeting m that really
+// happen (not skipped, not on a holiday) after `after` and up to and
+// including until, at most limit of them, in the configured zone.
+func (h *Handler) MeetingOccurrences(m store.Meeting, after, until time.Time, limit int) ([]time.Time, error) {
+	occ, err := h.occurrences(m, after, until, limit, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]time.Time, len(occ))
+	for i, o := range occ {
+		out[i] = o.At
 	}
 	return out, nil
 }
@@ -400,6 +205,54 @@ func (h *Handler) nextMeeting(m store.Meeting, t time.Time) time.Time {
 		return time.Time{}
 	}
 	return next[0]
+}
+
+// skippedNote says which occurrences of m do not happen, and why, up to
+// its next real one after t or in the next eight weeks, whichever is
+// later: " (skips Tue 22 Dec: holiday)"; "" if none.
+func (h *Handler) skippedNote(m store.Meeting, t time.Time) string {
+	until := t.AddDate(0, 0, 7*8)
+	if next := h.nextMeeting(m, t); next.After(until) {
+		until = next
+	}
+	occ, err := h.occurrences(m, t, until, maxSkippedInARow, true)
+	if err != nil {
+		return ""
+	}
+	var skips []string
+	for _, o := range occ {
+		if o.Skipped == "" {
+			continue
+		}
+		if len(skips) == 3 {
+			skips = append(skips, "…")
+			break
+		}
+		skips = append(skips, h.meetingDay(o.At)+": "+o.Skipped)
+	}
+	if len(skips) == 0 {
+		return ""
+	}
+	return " (skips " + strings.Join(skips, ", ") + ")"
+}
+
+// meetingCounts says how many agenda items and open actions m has.
+func meetingCounts(m store.Meeting) string {
+	s := fmt.Sprintf("%d agenda item%s", m.Agenda, plural(m.Agenda))
+	if m.OpenActions > 0 {
+		s += fmt.Sprintf(", %d open action%s", m.OpenActions, plural(m.OpenActions))
+	}
+	return s
+}
+
+// meetingDay shows the date of a meeting time: "Tue 22 Dec", with the
+// year when it is not this year's.
+func (h *Handler) meetingDay(t time.Time) string {
+	t = t.In(h.loc)
+	if t.Year() != h.now().In(h.loc).Year() {
+		return t.Format("Mon 2 Jan 2006")
+	}
+	return t.Format("Mon 2 Jan")
 }
 
 // meetingWhen shows a meeting time in the configured zone, with the year
@@ -562,9 +415,9 @@ func (h *Handler) meetingAdd(ctx context.Context, req Request, rest string) (Res
 		// `/meeting add "Title"`: ask for the rest in the form.
 		return Response{Modal: h.meetingModal(line.title)}, nil
 	}
-	spec, err := ParseMeetingSchedule(line.schedule)
+	spec, err := cronspec.ParseMeeting(line.schedule, h.now(), h.loc)
 	if err != nil {
-		return Response{}, err
+		return Response{}, scheduleError(err)
 	}
 	m, errs := h.validateMeeting(meetingInput{title: line.title, schedule: spec, channel: line.channel})
 	if msg, ok := errs[inputMeetingChannel]; ok {
@@ -585,7 +438,7 @@ func (h *Handler) meetingAdd(ctx context.Context, req Request, rest string) (Res
 // meetingSaved confirms a new meeting.
 func (h *Handler) meetingSaved(m store.Meeting) Response {
 	msg := fmt.Sprintf(":white_check_mark: Scheduled *%s* (#%d) in %s, %s (%s). Next: *%s*.",
-		Escape(m.Title), m.ID, channelRef(m.Channel), DescribeSchedule(m.Schedule), Escape(h.loc.String()), h.meetingWhen(h.nextMeeting(m, h.now())))
+		Escape(m.Title), m.ID, channelRef(m.Channel), cronspec.Describe(m.Schedule), Escape(h.loc.String()), h.meetingWhen(h.nextMeeting(m, h.now())))
 	more := fmt.Sprintf("The reminder goes to %s %s, with the agenda: add items with `/meeting agenda %d TEXT`. "+
 		"I can only post in channels I was invited to.", channelRef(m.Channel), h.leadText(), m.ID)
 	return Response{Text: msg + "\n" + more, Blocks: []Block{Section{Text: msg}, Context{Texts: []string{more}}}}
@@ -617,11 +470,11 @@ func (h *Handler) meetingModal(title string) *Modal {
 func (h *Handler) submitMeeting(ctx context.Context, s Submission) (SubmitResult, error) {
 	in := meetingInput{title: s.Values[inputMeetingTitle]}
 	errs := map[string]string{}
-	dow, err := parseDays(s.Values[inputMeetingDays])
+	dow, err := cronspec.ParseDays(s.Values[inputMeetingDays])
 	if err != nil {
 		errs[inputMeetingDays] = err.Error()
 	}
-	hour, minute, err := parseClock(s.Values[inputMeetingTime])
+	hour, minute, err := cronspec.ParseClock(s.Values[inputMeetingTime])
 	if err != nil {
 		errs[inputMeetingTime] = err.Error()
 	}
@@ -653,10 +506,12 @@ func (h *Handler) submitMeeting(ctx context.Context, s Submission) (SubmitResult
 }
 
 // ValidateMeeting checks a meeting from outside Slack (an import) by the
-// same rules as /meeting and returns it cleaned (the schedule as a cron
-// spec; `every tue at 10:00` is accepted too), or a [*UserError] naming the
-// problems. Agenda items are trimmed, and empty ones dropped.
-func ValidateMeeting(r store.MeetingRecord) (store.MeetingRecord, error) {
+// same rules as /meeting and returns it cleaned (the schedule as stored:
+// `every tue at 10:00` is accepted too, read in loc at now), or a
+// [*UserError] naming the problems. Agenda items are trimmed, and empty
+// ones dropped; actions, decisions and skips are checked as
+// [validateOutcomes] says.
+func ValidateMeeting(r store.MeetingRecord, loc *time.Location, now time.Time) (store.MeetingRecord, error) {
 	var msgs []string
 	titleField := field{id: inputMeetingTitle, noun: "title", max: MaxMeetingTitle, required: true}
 	errs := map[string]string{}
@@ -664,9 +519,9 @@ func ValidateMeeting(r store.MeetingRecord) (store.MeetingRecord, error) {
 	if m, ok := errs[inputMeetingTitle]; ok {
 		msgs = append(msgs, m)
 	}
-	spec, err := ParseMeetingSchedule(r.Schedule)
+	spec, err := cronspec.ParseMeeting(r.Schedule, now, loc)
 	if err != nil {
-		msgs = append(msgs, fmt.Sprintf("The schedule %q is not valid (these are: every tue at 10:00, every mon,thu at 16:30, 0 10 * * TUE, @weekly).", Truncate(r.Schedule, 60)))
+		msgs = append(msgs, fmt.Sprintf("The schedule %q is not valid (these are: every tue at 10:00, every 2 weeks on tue at 10:00, last fri of the month at 16:00, 0 10 * * TUE, @weekly).", Truncate(r.Schedule, 60)))
 	}
 	r.Schedule = spec
 	id, ok := parseChannel(r.Channel)
@@ -684,13 +539,15 @@ func ValidateMeeting(r store.MeetingRecord) (store.MeetingRecord, error) {
 		if item == "" {
 			continue
 		}
-		if n := utf8.RuneCountInString(item); n > MaxAgendaText {
+		// An item from a message is exported with its link.
+		if n := utf8.RuneCountInString(item); n > MaxAgendaText+maxLinkText {
 			msgs = append(msgs, fmt.Sprintf("Agenda items are at most %d characters (one has %d).", MaxAgendaText, n))
 			break
 		}
 		agenda = append(agenda, item)
 	}
 	r.Agenda = agenda
+	msgs = append(msgs, validateOutcomes(&r)...)
 	if len(msgs) > 0 {
 		return store.MeetingRecord{}, &UserError{Msg: strings.Join(msgs, " ")}
 	}
@@ -719,13 +576,13 @@ func (h *Handler) meetingList(ctx context.Context, shared bool) (Response, error
 			lines = append(lines, more)
 			break
 		}
-		agenda := fmt.Sprintf("%d agenda item%s", m.Agenda, plural(m.Agenda))
-		line := fmt.Sprintf("*#%d · %s*\n%s · %s · next *%s* · %s",
-			m.ID, truncateEscaped(m.Title, MaxMeetingTitle+20), channelRef(m.Channel), DescribeSchedule(m.Schedule), h.meetingWhen(h.nextMeeting(m, now)), agenda)
+		line := fmt.Sprintf("*#%d · %s*\n%s · %s · next *%s*%s · %s",
+			m.ID, truncateEscaped(m.Title, MaxMeetingTitle+20), channelRef(m.Channel), cronspec.Describe(m.Schedule),
+			h.meetingWhen(h.nextMeeting(m, now)), h.skippedNote(m, now), meetingCounts(m))
 		blocks = append(blocks, Section{Text: line})
 		lines = append(lines, line)
 	}
-	foot := fmt.Sprintf("Times in %s. Reminders go out %s, with the agenda. Add to one with `/meeting agenda ID TEXT`.", Escape(h.loc.String()), h.leadText())
+	foot := fmt.Sprintf("Times in %s. Reminders go out %s, with the agenda and the open actions. Add to one with `/meeting agenda ID TEXT`.", Escape(h.loc.String()), h.leadText())
 	blocks = append(blocks, Context{Texts: []string{foot}})
 	lines = append(lines, foot)
 	if !shared {
@@ -789,7 +646,7 @@ func (h *Handler) meetingAgenda(ctx context.Context, req Request, typedID, text 
 	if n := utf8.RuneCountInString(text); n > MaxAgendaText {
 		return Response{}, userErrorf("An agenda item is at most %d characters (this one has %d). Put the details in a thread and the gist here.", MaxAgendaText, n)
 	}
-	item, err := h.db.AddAgendaItem(ctx, m.ID, text, actor(req.UserID, req.UserName))
+	item, err := h.db.AddAgendaItem(ctx, m.ID, text, "", actor(req.UserID, req.UserName))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return Response{}, userErrorf("The meeting #%d was deleted in the meantime.", m.ID)
@@ -831,12 +688,24 @@ func (h *Handler) agendaList(ctx context.Context, m store.Meeting, shared bool) 
 	return Response{Text: Truncate(strings.Join(lines, "\n"), 3900), Blocks: blocks}, nil
 }
 
+// messageLink links to the message an agenda item came from: " (<URL|message>)",
+// or "" for a typed item or a link that is not a plain https URL.
+func messageLink(link string) string {
+	if !safeLink.MatchString(link) {
+		return ""
+	}
+	return " (<" + link + "|message>)"
+}
+
+// safeLink is a link that can go between < and > in mrkdwn as it is.
+var safeLink = regexp.MustCompile(`^https://[A-Za-z0-9.-]+/[A-Za-z0-9/._~%?=-]*$`)
+
 // agendaBlocks numbers agenda items, with who added each, in sections of
 // at most 3,000 characters.
 func agendaBlocks(items []store.AgendaItem, who func(store.AgendaItem) string) []Block {
 	lines := make([]string, len(items))
 	for i, it := range items {
-		lines[i] = fmt.Sprintf("%d. %s _(added by %s)_", i+1, truncateEscaped(it.Text, MaxAgendaText+50), who(it))
+		lines[i] = fmt.Sprintf("%d. %s%s _(added by %s)_", i+1, truncateEscaped(it.Text, MaxAgendaText+50), messageLink(it.Link), who(it))
 	}
 	blocks, _ := packLines(lines, len(lines)+1) // at most 30 items: they always fit
 	return blocks
@@ -896,7 +765,15 @@ func (h *Handler) MeetingReminder(ctx context.Context, meetingID int64, occurren
 		}
 		blocks[1] = Section{Text: "*Agenda*\n" + blocks[1].(Section).Text}
 	}
-	foot := fmt.Sprintf("Add items for next time with `/meeting agenda %d TEXT`.", m.ID)
+	actions, err := h.openActionsBlock(ctx, meetingID)
+	if err != nil {
+		return MeetingReminder{}, err
+	}
+	for _, b := range actions {
+		blocks = append(blocks, b)
+		lines = append(lines, b.(Section).Text)
+	}
+	foot := fmt.Sprintf("Add items for next time with `/meeting agenda %d TEXT`, action items with `/meeting action %d @someone TEXT by DATE`.", m.ID, m.ID)
 	if left > 0 {
 		foot = fmt.Sprintf("%d more item%s wait for the next reminder. ", left, plural(left)) + foot
 	}

@@ -221,7 +221,7 @@ func TestPermissionMatrix(t *testing.T) {
 					return
 				}
 				mustRefuse(t, err, "Sorry, only <@UANN> (who scheduled *Pipeline review*) or an admin can delete it.", "`/meeting agenda 1 TEXT`")
-				if lookupErr != nil || got != fx.meeting {
+				if lookupErr != nil || !reflect.DeepEqual(got, fx.meeting) {
 					t.Fatalf("meeting after a refused delete: %+v, %v; want it unchanged: %+v", got, lookupErr, fx.meeting)
 				}
 			},

@@ -65,7 +65,7 @@ func (h *Handler) Recap(ctx context.Context, at time.Time) (Recap, error) {
 	}
 	blocks = append(blocks, glossary...)
 
-	meetings, err := h.recapMeetings(ctx, at)
+	meetings, err := h.recapMeetings(ctx, cur.From, at)
 	if err != nil {
 		return Recap{}, err
 	}
@@ -181,11 +181,20 @@ func (h *Handler) recapPreview(ctx context.Context, shared bool) (Response, erro
 	return resp, nil
 }
 
-// recapMeetings lists the joint meetings of the coming week.
-func (h *Handler) recapMeetings(ctx context.Context, at time.Time) ([]Block, error) {
-	blocks, err := h.upcomingBlocks(ctx, at, at.AddDate(0, 0, 7))
-	if err != nil || len(blocks) == 0 {
-		return blocks, err
+// recapMeetings is the recap's joint meetings: the week's decisions, the
+// open action items, and the meetings of the coming week.
+func (h *Handler) recapMeetings(ctx context.Context, from, at time.Time) ([]Block, error) {
+	outcomes, err := h.recapOutcomes(ctx, from, at)
+	if err != nil {
+		return nil, err
+	}
+	upcoming, err := h.upcomingBlocks(ctx, at, at.AddDate(0, 0, 7))
+	if err != nil {
+		return nil, err
+	}
+	blocks := append(outcomes, upcoming...)
+	if len(blocks) == 0 {
+		return nil, nil
 	}
 	return append([]Block{Divider{}}, blocks...), nil
 }

@@ -114,6 +114,19 @@ type Input struct {
 	// Channel reports whether the input names a channel, so that a console
 	// can turn a typed #name into a channel mention as Slack would.
 	Channel bool
+	// Options, when set, make the input a menu of them (Value is the
+	// value of the one chosen at first); External makes it a menu whose
+	// options are asked for as the user types ([Handler.Suggest]). The
+	// submitted value is the chosen option's Value.
+	Options  []Option
+	External bool
+}
+
+// Option is one choice of a menu: Text is shown (plain text, at most 75
+// characters), Value is what a submission carries.
+type Option struct {
+	Text  string
+	Value string
 }
 
 // Escape makes user text inert in Slack mrkdwn and plain_text: it replaces

@@ -120,7 +120,7 @@ func (e *meetingEnv) addMeeting(tb testing.TB, title, spec, channel string) stor
 
 func (e *meetingEnv) addItem(tb testing.TB, meetingID int64, text, user, name string) {
 	tb.Helper()
-	if _, err := e.db.AddAgendaItem(context.Background(), meetingID, text, store.Actor{ID: user, Name: name}); err != nil {
+	if _, err := e.db.AddAgendaItem(context.Background(), meetingID, text, "", store.Actor{ID: user, Name: name}); err != nil {
 		tb.Fatalf("AddAgendaItem: %v", err)
 	}
 }
@@ -424,9 +424,9 @@ func TestMeetingSpecsParseHere(t *testing.T) {
 	from := time.Date(2026, 10, 20, 0, 0, 0, 0, time.UTC)
 	for _, in := range []string{"every tue at 10:00", "every mon,thu at 16:30", "every weekday at 9:30am", "every day at midnight",
 		"every sun at 2:30", "0 10 * * TUE", "30 8 * * 1-5", "0 9 1 * *", "@weekly", "@daily", "@monthly", "@hourly"} {
-		spec, err := commands.ParseMeetingSchedule(in)
+		spec, err := cronspec.ParseMeeting(in, from, loc)
 		if err != nil {
-			t.Fatalf("ParseMeetingSchedule(%q): %v", in, err)
+			t.Fatalf("ParseMeeting(%q): %v", in, err)
 		}
 		sched, err := cronspec.Parse(spec)
 		if err != nil {
@@ -439,8 +439,8 @@ func TestMeetingSpecsParseHere(t *testing.T) {
 		}
 	}
 	for _, in := range []string{"@every 5m", "CRON_TZ=UTC", "TZ=", "*/5 * * * *", "every funday at 10:00", "every tue at 25:00", "every tue 10:00"} {
-		if spec, err := commands.ParseMeetingSchedule(in); err == nil {
-			t.Errorf("ParseMeetingSchedule(%q) = %q, want an error", in, spec)
+		if spec, err := cronspec.ParseMeeting(in, from, loc); err == nil {
+			t.Errorf("ParseMeeting(%q) = %q, want an error", in, spec)
 		}
 	}
 }

@@ -43,7 +43,7 @@ type Once struct {
 }
 
 // PostCounter counts timed posts by kind (recap, meeting_reminder,
-// sla_reminder, escalation, review_dm) and result (posted, failed, already: found in Slack by its
+// sla_reminder, escalation, review_dm, action_dm) and result (posted, failed, already: found in Slack by its
 // mark); *probes.Metrics is the real one.
 type PostCounter interface {
 	Post(kind, result string)
@@ -56,6 +56,7 @@ const (
 	kindSLAReminder     = "sla_reminder"
 	kindEscalation      = "escalation"
 	kindReviewDM        = "review_dm"
+	kindActionDM        = "action_dm"
 )
 
 // Do runs work under the claim of key, and returns the claim as it stands

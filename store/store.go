@@ -164,14 +164,52 @@ type Meetings interface {
 	Meetings(ctx context.Context) ([]Meeting, error)
 	// DeleteMeeting deletes a meeting with its agenda, or [ErrNotFound].
 	DeleteMeeting(ctx context.Context, id int64) error
-	// AddAgendaItem adds an open agenda item; [ErrNotFound] for an unknown
-	// meeting, [ErrAgendaFull] past [MaxAgendaItems].
-	AddAgendaItem(ctx context.Context, meetingID int64, text string, by Actor) (AgendaItem, error)
+	// AddAgendaItem adds an open agenda item (link: the permalink of the
+	// message it came from, or ""); [ErrNotFound] for an unknown meeting,
+	// [ErrAgendaFull] past [MaxAgendaItems].
+	AddAgendaItem(ctx context.Context, meetingID int64, text, link string, by Actor) (AgendaItem, error)
 	// Agenda returns a meeting's open agenda items, oldest first.
 	Agenda(ctx context.Context, meetingID int64) ([]AgendaItem, error)
 	// ClearAgenda closes the listed open items of a meeting (a reminder
 	// that listed them was posted); items added since stay open.
 	ClearAgenda(ctx context.Context, meetingID int64, items []int64) error
+
+	// AddAction saves an open action item (MeetingID, Owner, Text, Due
+	// of a) created by by now, and returns it as stored; [ErrNotFound]
+	// for an unknown meeting, [ErrTooManyActions] past [MaxOpenActions]
+	// open ones.
+	AddAction(ctx context.Context, a Action, by Actor) (Action, error)
+	// Action returns an action, open or done, or [ErrNotFound].
+	Action(ctx context.Context, id int64) (Action, error)
+	// OpenActions returns the open actions f selects, by due date (those
+	// without one last), then id.
+	OpenActions(ctx context.Context, f ActionFilter) ([]Action, error)
+	// CloseAction marks an open action done by by now and returns it as
+	// stored; [ErrNotFound] for an unknown one, [ErrUnchanged] (with the
+	// action as stored) for one done already.
+	CloseAction(ctx context.Context, id int64, by Actor) (Action, error)
+	// ActionsDue returns up to limit open actions, by id, due on the
+	// date due (YYYY-MM-DD), created before createdBefore, whose claim
+	// prefix+id is neither done nor held by a live claim at now.
+	ActionsDue(ctx context.Context, due, prefix string, createdBefore, now time.Time, limit int) ([]Action, error)
+	// NextActionDue returns the earliest due date on or after from
+	// (YYYY-MM-DD) of an open action; "" if there is none.
+	NextActionDue(ctx context.Context, from string) (string, error)
+
+	// AddDecision records a decision of a meeting made now; [ErrNotFound]
+	// for an unknown meeting.
+	AddDecision(ctx context.Context, meetingID int64, text string, by Actor) (Decision, error)
+	// Decisions returns the decisions f selects, newest first, and how
+	// many it selects without its Limit.
+	Decisions(ctx context.Context, f DecisionFilter) ([]Decision, int, error)
+
+	// SkipMeeting skips the occurrence of a meeting on day (YYYY-MM-DD);
+	// [ErrNotFound] for an unknown meeting, [ErrUnchanged] if that day is
+	// skipped already.
+	SkipMeeting(ctx context.Context, meetingID int64, day string, by Actor) error
+	// UnskipMeeting undoes [Meetings.SkipMeeting]; [ErrNotFound] for an
+	// unknown meeting, [ErrUnchanged] if that day was not skipped.
+	UnskipMeeting(ctx context.Context, meetingID int64, day string) error
 }
 
 // Metrics are the marketing numbers set with /metrics.
@@ -311,14 +349,14 @@ func (nopObserver) DBError(string)   {}
 // IsDBError reports whether err, returned by a store method, is the
 // database failing (I/O, a lost connection, a timeout) rather than an
 // expected outcome ([ErrNotFound], [ErrUnchanged], [ErrLeaseLost],
-// [ErrAgendaFull], [ErrClosed], a [ConflictError], [RecordError],
+// [ErrAgendaFull], [ErrTooManyActions], [ErrClosed], a [ConflictError], [RecordError],
 // [StaleError] or [FieldError]) or a caller that went away
 // (context.Canceled).
 func IsDBError(err error) bool {
 	if err == nil {
 		return false
 	}
-	for _, e := range []error{ErrNotFound, ErrUnchanged, ErrLeaseLost, ErrAgendaFull, ErrClosed, context.Canceled} {
+	for _, e := range []error{ErrNotFound, ErrUnchanged, ErrLeaseLost, ErrAgendaFull, ErrTooManyActions, ErrClosed, context.Canceled} {
 		if errors.Is(err, e) {
 			return false
 		}

@@ -45,11 +45,17 @@ const (
 	PostRecap           = "recap"
 	PostMeetingReminder = "meeting_reminder"
 	PostSLAReminder     = "sla_reminder"
+	PostEscalation      = "escalation"
+	PostReviewDM        = "review_dm"
+	PostActionDM        = "action_dm"
 
 	PostPosted  = "posted"  // sent to Slack
 	PostFailed  = "failed"  // not posted, or not known to be; a later run tries again (looking in Slack first if unsure)
 	PostAlready = "already" // found in Slack by its mark: an earlier attempt had posted it
 )
+
+// postKinds are the kinds of timed posts (schedules' kind* constants).
+var postKinds = []string{PostRecap, PostMeetingReminder, PostSLAReminder, PostEscalation, PostReviewDM, PostActionDM}
 
 // Database operations, the op label of smarketing_db_errors_total.
 const (
@@ -92,7 +98,7 @@ func NewMetrics() *Metrics {
 		}, []string{"result"}),
 		posts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "smarketing_posts_total",
-			Help: "Timed posts, by kind (recap, meeting_reminder, sla_reminder) and result (posted, failed, already).",
+			Help: "Timed posts, by kind (recap, meeting_reminder, sla_reminder, escalation, review_dm, action_dm) and result (posted, failed, already).",
 		}, []string{"kind", "result"}),
 		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "smarketing_webapi_retries_total",
@@ -119,7 +125,7 @@ func NewMetrics() *Metrics {
 	for _, r := range []string{EventApplied, EventDuplicate, EventSkipped, EventFailed} {
 		m.events.WithLabelValues(r)
 	}
-	for _, k := range []string{PostRecap, PostMeetingReminder, PostSLAReminder} {
+	for _, k := range postKinds {
 		for _, r := range []string{PostPosted, PostFailed, PostAlready} {
 			m.posts.WithLabelValues(k, r)
 		}
@@ -166,15 +172,15 @@ func (m *Metrics) EventDone(result string) {
 	m.events.WithLabelValues(known(result, EventApplied, EventDuplicate, EventSkipped, EventFailed)).Inc()
 }
 
-// Post counts a timed post: kind is [PostRecap], [PostMeetingReminder] or
-// [PostSLAReminder], result is [PostPosted], [PostFailed] or
-// [PostAlready]; any other value counts as [Other].
+// Post counts a timed post: kind is one of the Post kinds ([PostRecap] …
+// [PostActionDM]), result is [PostPosted], [PostFailed] or [PostAlready];
+// any other value counts as [Other].
 func (m *Metrics) Post(kind, result string) {
 	if m == nil {
 		return
 	}
 	m.posts.WithLabelValues(
-		known(kind, PostRecap, PostMeetingReminder, PostSLAReminder),
+		known(kind, postKinds...),
 		known(result, PostPosted, PostFailed, PostAlready),
 	).Inc()
 }

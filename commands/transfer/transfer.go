@@ -77,6 +77,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"smarketing/commands"
@@ -208,6 +209,9 @@ type ImportOptions struct {
 	// Overwrite replaces stored terms and personas that are newer than
 	// the file's (import --overwrite); by default they are kept.
 	Overwrite bool
+	// Location is the zone meeting schedules are read in
+	// (SMARKETING_TIMEZONE); UTC if nil.
+	Location *time.Location
 }
 
 // Summary is what an import did.
@@ -265,7 +269,13 @@ func Import(ctx context.Context, db importer, file string, opt ImportOptions) (S
 	}
 	p := prepare(recs)
 	ds.Version, ds.Terms, ds.Personas = store.DatasetVersion, p.terms, p.personas
-	ds.Meetings = checkSection(&p, "meetings", ds.Meetings, commands.ValidateMeeting)
+	loc, now := opt.Location, time.Now()
+	if loc == nil {
+		loc = time.UTC
+	}
+	ds.Meetings = checkSection(&p, "meetings", ds.Meetings, func(r store.MeetingRecord) (store.MeetingRecord, error) {
+		return commands.ValidateMeeting(r, loc, now)
+	})
 	ds.Metrics = checkSection(&p, "metrics", ds.Metrics, commands.ValidateMetric)
 	progress := newProgress(opt.Progress, opt.Terminal)
 	rep, err := db.Import(ctx, ds, store.ImportOptions{By: opt.By, Overwrite: opt.Overwrite, Progress: progress.update})

@@ -567,7 +567,7 @@ func fill(t *testing.T, s store.Store, at time.Time) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.AddAgendaItem(ctx, m.ID, "pipeline review", alice); err != nil {
+	if _, err := s.AddAgendaItem(ctx, m.ID, "pipeline review", "", alice); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.SetMetric(ctx, store.Metric{Name: "visits", Week: store.ISOWeek{Year: 2026, Week: 10}, Value: 1234.5, SetBy: "U1"}); err != nil {

@@ -11,12 +11,13 @@ import (
 )
 
 const meetingColumns = `m.id, m.title, m.schedule, m.channel, m.created_by, m.created_by_name, m.created_at,
-	(SELECT COUNT(*) FROM meeting_agenda a WHERE a.meeting_id = m.id AND a.cleared_at IS NULL)`
+	(SELECT COUNT(*) FROM meeting_agenda a WHERE a.meeting_id = m.id AND a.cleared_at IS NULL),
+	(SELECT COUNT(*) FROM meeting_actions x WHERE x.meeting_id = m.id AND x.done_at IS NULL)`
 
 func scanMeeting(sc Row) (store.Meeting, error) {
 	var m store.Meeting
 	var created int64
-	err := sc.Scan(&m.ID, &m.Title, &m.Schedule, &m.Channel, &m.CreatedBy, &m.CreatedByName, &created, &m.Agenda)
+	err := sc.Scan(&m.ID, &m.Title, &m.Schedule, &m.Channel, &m.CreatedBy, &m.CreatedByName, &created, &m.Agenda, &m.OpenActions)
 	m.CreatedAt = FromNanos(created)
 	return m, err
 }
@@ -44,6 +45,9 @@ func (db *DB) Meeting(ctx context.Context, id int64) (store.Meeting, error) {
 	if err != nil {
 		return store.Meeting{}, fmt.Errorf("read meeting: %w", err)
 	}
+	if m.Skips, err = meetingSkips(ctx, db.pool(), id); err != nil {
+		return store.Meeting{}, err
+	}
 	return m, nil
 }
 
@@ -65,13 +69,48 @@ func (db *DB) Meetings(ctx context.Context) ([]store.Meeting, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list meetings: %w", err)
 	}
+	rows.Close()
+	for i := range out {
+		if out[i].Skips, err = meetingSkips(ctx, db.pool(), out[i].ID); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 
-// DeleteMeeting deletes a meeting with its agenda, or returns
+// meetingSkips returns the skipped days of a meeting, ascending (nil for
+// none).
+func meetingSkips(ctx context.Context, q Querier, meetingID int64) ([]string, error) {
+	rows, err := q.Query(ctx, "SELECT day FROM meeting_skips WHERE meeting_id = ? ORDER BY day", meetingID)
+	if err != nil {
+		return nil, fmt.Errorf("read skips: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var day string
+		if err := rows.Scan(&day); err != nil {
+			return nil, fmt.Errorf("read skips: %w", err)
+		}
+		out = append(out, day)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read skips: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteMeeting deletes a meeting with its agenda, action items,
+// decisions and skips (the foreign keys cascade; the rows are deleted
+// here too, so that no schema setting is relied on), or returns
 // [store.ErrNotFound].
 func (db *DB) DeleteMeeting(ctx context.Context, id int64) error {
 	return db.write(ctx, func(tx *Tx) error {
+		for _, table := range []string{"meeting_actions", "meeting_decisions", "meeting_skips"} {
+			if _, err := tx.Exec(ctx, "DELETE FROM "+table+" WHERE meeting_id = ?", id); err != nil {
+				return fmt.Errorf("delete meeting: %w", err)
+			}
+		}
 		n, err := tx.Exec(ctx, "DELETE FROM meetings WHERE id = ?", id)
 		if err != nil {
 			return fmt.Errorf("delete meeting: %w", err)
@@ -88,7 +127,7 @@ func (db *DB) DeleteMeeting(ctx context.Context, id int64) error {
 // exist and [store.ErrAgendaFull] if it has [store.MaxAgendaItems] open
 // items already (in one write transaction, which on PostgreSQL is
 // serializable: two instances adding at once cannot pass the limit).
-func (db *DB) AddAgendaItem(ctx context.Context, meetingID int64, text string, by store.Actor) (store.AgendaItem, error) {
+func (db *DB) AddAgendaItem(ctx context.Context, meetingID int64, text, link string, by store.Actor) (store.AgendaItem, error) {
 	var item store.AgendaItem
 	err := db.write(ctx, func(tx *Tx) error {
 		var exists, open int
@@ -103,9 +142,9 @@ func (db *DB) AddAgendaItem(ctx context.Context, meetingID int64, text string, b
 		if open >= store.MaxAgendaItems {
 			return store.ErrAgendaFull
 		}
-		item = store.AgendaItem{MeetingID: meetingID, Text: text, AddedBy: by.ID, AddedByName: by.Name, AddedAt: tx.Now}
-		return tx.QueryRow(ctx, `INSERT INTO meeting_agenda (meeting_id, text, added_by, added_by_name, added_at)
-			VALUES (?, ?, ?, ?, ?) RETURNING id`, meetingID, text, by.ID, by.Name, Nanos(item.AddedAt)).Scan(&item.ID)
+		item = store.AgendaItem{MeetingID: meetingID, Text: text, AddedBy: by.ID, AddedByName: by.Name, AddedAt: tx.Now, Link: link}
+		return tx.QueryRow(ctx, `INSERT INTO meeting_agenda (meeting_id, text, added_by, added_by_name, added_at, link)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, meetingID, text, by.ID, by.Name, Nanos(item.AddedAt), link).Scan(&item.ID)
 	})
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrAgendaFull) {
@@ -123,7 +162,7 @@ func (db *DB) Agenda(ctx context.Context, meetingID int64) ([]store.AgendaItem, 
 }
 
 func openAgenda(ctx context.Context, q Querier, meetingID int64) ([]store.AgendaItem, error) {
-	rows, err := q.Query(ctx, `SELECT id, meeting_id, text, added_by, added_by_name, added_at
+	rows, err := q.Query(ctx, `SELECT id, meeting_id, text, added_by, added_by_name, added_at, link
 		FROM meeting_agenda WHERE meeting_id = ? AND cleared_at IS NULL ORDER BY id`, meetingID)
 	if err != nil {
 		return nil, fmt.Errorf("read agenda: %w", err)
@@ -133,7 +172,7 @@ func openAgenda(ctx context.Context, q Querier, meetingID int64) ([]store.Agenda
 	for rows.Next() {
 		var it store.AgendaItem
 		var added int64
-		if err := rows.Scan(&it.ID, &it.MeetingID, &it.Text, &it.AddedBy, &it.AddedByName, &added); err != nil {
+		if err := rows.Scan(&it.ID, &it.MeetingID, &it.Text, &it.AddedBy, &it.AddedByName, &added, &it.Link); err != nil {
 			return nil, fmt.Errorf("read agenda: %w", err)
 		}
 		it.AddedAt = FromNanos(added)
@@ -192,7 +231,7 @@ func ListMeetingRecords(ctx context.Context, q Querier) ([]store.MeetingRecord, 
 	}
 	var out []store.MeetingRecord
 	for rows.Next() {
-		r := store.MeetingRecord{Agenda: []string{}}
+		r := store.MeetingRecord{Agenda: []string{}, Actions: []store.ActionRecord{}, Decisions: []store.DecisionRecord{}, Skips: []string{}}
 		if err := rows.Scan(&r.ID, &r.Title, &r.Schedule, &r.Channel); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("list meetings: %w", err)
@@ -212,8 +251,27 @@ func ListMeetingRecords(ctx context.Context, q Querier) ([]store.MeetingRecord, 
 			return nil, err
 		}
 		for _, it := range items {
-			out[i].Agenda = append(out[i].Agenda, it.Text)
+			out[i].Agenda = append(out[i].Agenda, it.Record())
 		}
+		actions, err := actionsWhere(ctx, q, "a.meeting_id = ? ORDER BY a.id", 0, out[i].ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range actions {
+			out[i].Actions = append(out[i].Actions, actionRecord(a))
+		}
+		decisions, err := decisionsWhere(ctx, q, "d.meeting_id = ? ORDER BY d.at, d.id", 0, out[i].ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range decisions {
+			out[i].Decisions = append(out[i].Decisions, store.DecisionRecord{Text: d.Text, By: d.By, At: d.At.UTC()})
+		}
+		skips, err := meetingSkips(ctx, q, out[i].ID)
+		if err != nil {
+			return nil, err
+		}
+		out[i].Skips = append(out[i].Skips, skips...)
 	}
 	return out, nil
 }
@@ -226,8 +284,20 @@ func ListMeetingRecords(ctx context.Context, q Querier) ([]store.MeetingRecord, 
 // match creates the meeting, under the record's id if that is free (told
 // to d by [Dialect.IDTaken]). Import never removes agenda items and does
 // not enforce [store.MaxAgendaItems]: reminders list what fits and keep
-// the rest for the next one. The caller validates r (see
-// commands.ValidateMeeting).
+// the rest for the next one. Agenda items are matched by
+// [store.AgendaItem.Record], the string the export writes.
+//
+// The outcomes merge into the meeting too. An action matches the
+// meeting's action with the record's id if that has the same text, or
+// else its first action with the same owner and text; a matched open
+// action whose record has a done_at is closed at that time (done by the
+// importer), and a done action is never reopened. An unmatched action is
+// created, under the record's id if that is free, with the record's
+// creator (and done if the record is); [store.MaxOpenActions] is not
+// enforced. A decision matches one of the meeting's with the same text
+// and time; the missing ones are added. Skips are the union of both.
+// Anything added or closed makes the outcome [store.Updated]. The caller
+// validates r (see commands.ValidateMeeting).
 func ImportMeeting(ctx context.Context, tx *Tx, d Dialect, r store.MeetingRecord, by store.Actor) (store.Outcome, error) {
 	id, err := matchMeeting(ctx, tx, r)
 	if err != nil {
@@ -272,7 +342,7 @@ func ImportMeeting(ctx context.Context, tx *Tx, d Dialect, r store.MeetingRecord
 	}
 	have := make([]string, len(items))
 	for i, it := range items {
-		have[i] = it.Text
+		have[i] = it.Record()
 	}
 	for _, text := range r.Agenda {
 		if slices.Contains(have, text) {
@@ -286,6 +356,13 @@ func ImportMeeting(ctx context.Context, tx *Tx, d Dialect, r store.MeetingRecord
 		if out == store.Unchanged {
 			out = store.Updated
 		}
+	}
+	changed, err := importOutcomes(ctx, tx, d, id, r, by)
+	if err != nil {
+		return 0, err
+	}
+	if changed && out == store.Unchanged {
+		out = store.Updated
 	}
 	return out, nil
 }

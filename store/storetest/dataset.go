@@ -586,8 +586,10 @@ func testMeetingRecordsAndImport(t *testing.T, s *suite) {
 	}
 	recs := db.mustExport(t).Meetings
 	want := []store.MeetingRecord{
-		{ID: m1.ID, Title: "Pipeline review", Schedule: "0 10 * * TUE", Channel: "C1", Agenda: []string{"open one"}},
-		{ID: m2.ID, Title: "Funnel retro", Schedule: "@weekly", Channel: "C2", Agenda: []string{}},
+		{ID: m1.ID, Title: "Pipeline review", Schedule: "0 10 * * TUE", Channel: "C1", Agenda: []string{"open one"},
+			Actions: []store.ActionRecord{}, Decisions: []store.DecisionRecord{}, Skips: []string{}},
+		{ID: m2.ID, Title: "Funnel retro", Schedule: "@weekly", Channel: "C2", Agenda: []string{},
+			Actions: []store.ActionRecord{}, Decisions: []store.DecisionRecord{}, Skips: []string{}},
 	}
 	js := jsonOf(t, recs)
 	if js != jsonOf(t, want) {
@@ -646,7 +648,8 @@ func testMeetingRecordsAndImport(t *testing.T, s *suite) {
 
 	// Its id taken by another meeting: created under a new id, and matched
 	// by title and channel the next time, so never duplicated.
-	other := store.MeetingRecord{ID: m1.ID, Title: "Brand sync", Schedule: "@daily", Channel: "C9", Agenda: []string{}}
+	other := store.MeetingRecord{ID: m1.ID, Title: "Brand sync", Schedule: "@daily", Channel: "C9", Agenda: []string{},
+		Actions: []store.ActionRecord{}, Decisions: []store.DecisionRecord{}, Skips: []string{}}
 	if rep := importOne(fresh, other); !is(rep, 1, 0, 0) {
 		t.Fatalf("import with a taken id = %+v, want created", rep)
 	}

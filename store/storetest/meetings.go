@@ -27,7 +27,7 @@ func (db *tdb) mustAddMeeting(tb testing.TB, title, schedule, channel string) st
 
 func (db *tdb) mustAddItem(tb testing.TB, meetingID int64, text string, by store.Actor) store.AgendaItem {
 	tb.Helper()
-	it, err := db.AddAgendaItem(ctx, meetingID, text, by)
+	it, err := db.AddAgendaItem(ctx, meetingID, text, "", by)
 	if err != nil {
 		tb.Fatalf("AddAgendaItem(%d, %q): %v", meetingID, text, err)
 	}
@@ -130,7 +130,7 @@ func testDeleteMeetingTakesAgenda(t *testing.T, s *suite) {
 
 func testAgendaLimits(t *testing.T, s *suite) {
 	db := s.open(t)
-	if _, err := db.AddAgendaItem(ctx, 42, "x", ann); !isNotFound(err) {
+	if _, err := db.AddAgendaItem(ctx, 42, "x", "", ann); !isNotFound(err) {
 		t.Fatalf("AddAgendaItem on no meeting = %v, want ErrNotFound", err)
 	}
 	m := db.mustAddMeeting(t, "Review", "@weekly", "C1")
@@ -138,7 +138,7 @@ func testAgendaLimits(t *testing.T, s *suite) {
 	for i := range store.MaxAgendaItems {
 		db.mustAddItem(t, m.ID, fmt.Sprintf("item %d", i), ann)
 	}
-	if _, err := db.AddAgendaItem(ctx, m.ID, "one too many", ann); !errors.Is(err, store.ErrAgendaFull) {
+	if _, err := db.AddAgendaItem(ctx, m.ID, "one too many", "", ann); !errors.Is(err, store.ErrAgendaFull) {
 		t.Fatalf("AddAgendaItem past the limit = %v, want ErrAgendaFull", err)
 	}
 	if got := db.agendaTexts(t, m.ID); len(got) != store.MaxAgendaItems {
@@ -152,7 +152,7 @@ func testAgendaLimits(t *testing.T, s *suite) {
 		t.Fatalf("ClearAgenda: %v", err)
 	}
 	db.mustAddItem(t, m.ID, "now it fits", ann)
-	if _, err := db.AddAgendaItem(ctx, m.ID, "full again", ann); !errors.Is(err, store.ErrAgendaFull) {
+	if _, err := db.AddAgendaItem(ctx, m.ID, "full again", "", ann); !errors.Is(err, store.ErrAgendaFull) {
 		t.Fatalf("AddAgendaItem past the limit again = %v, want ErrAgendaFull", err)
 	}
 	if got, _ := db.Meeting(ctx, m.ID); got.Agenda != store.MaxAgendaItems {

@@ -50,6 +50,7 @@ func Run(t *testing.T, o Opener) {
 		{"LeadLoop", leadLoopTests},
 		{"Batch", batchTests},
 		{"Meetings", meetingTests},
+		{"MeetingOutcomes", outcomeTests},
 		{"Metrics", metricTests},
 		{"Claims", claimTests},
 		{"Dataset", datasetTests},

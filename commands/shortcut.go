@@ -1,0 +1,182 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"smarketing/schedules/cronspec"
+	"smarketing/store"
+)
+
+// Shortcut is a message shortcut used on a message.
+type Shortcut struct {
+	CallbackID string // ShortcutAddToAgenda
+	UserID     string
+	UserName   string
+	ChannelID  string // the message's channel
+	MessageTS  string
+	// MessageText is the message's text as Slack sent it, unescaped.
+	MessageText string
+}
+
+// Suggestion asks for the options of an external menu as the user types.
+type Suggestion struct {
+	CallbackID string // the form's
+	InputID    string
+	Query      string
+	UserID     string
+}
+
+// Callback IDs of the message shortcuts (the manifest declares them).
+const (
+	ShortcutAddToAgenda = "add_to_agenda"
+)
+
+const (
+	modalAgendaFromMessage = "agenda_from_message"
+
+	inputAgendaMeeting = "meeting"
+	inputAgendaText    = "text"
+)
+
+// maxStaticOptions is how many options a static menu may have (Slack's
+// limit); more meetings make the picker an external menu.
+const maxStaticOptions = 100
+
+// Shortcut answers a message shortcut: a form to open, or a message for
+// the user who used it.
+func (h *Handler) Shortcut(ctx context.Context, s Shortcut) (Response, error) {
+	switch s.CallbackID {
+	case ShortcutAddToAgenda:
+		return h.agendaFromMessage(ctx, s)
+	}
+	return Response{}, fmt.Errorf("unknown shortcut %q", s.CallbackID)
+}
+
+// messageRef is where an agenda item from a message came from; it rides
+// in the form's metadata.
+type messageRef struct {
+	Channel string `json:"c"`
+	TS      string `json:"ts"`
+}
+
+func (h *Handler) agendaFromMessage(ctx context.Context, s Shortcut) (Response, error) {
+	meetings, err := h.db.Meetings(ctx)
+	if err != nil {
+		return Response{}, err
+	}
+	if len(meetings) == 0 {
+		return textResponse("There are no joint meetings to add it to yet. Schedule one with `/meeting add \"Pipeline review\" every tue at 10:00`."), nil
+	}
+	meta, _ := json.Marshal(messageRef{Channel: s.ChannelID, TS: s.MessageTS})
+	picker := Input{ID: inputAgendaMeeting, Label: "Meeting", Placeholder: "Pick the meeting"}
+	if len(meetings) > maxStaticOptions {
+		picker.External = true
+		picker.Hint = "Type part of its title or its ID."
+	} else {
+		for _, m := range meetings {
+			picker.Options = append(picker.Options, meetingOption(m))
+		}
+		if len(meetings) == 1 {
+			picker.Value = picker.Options[0].Value
+		}
+	}
+	text := singleLine(s.MessageText)
+	if text == "" {
+		text = "(see the message)"
+	}
+	return Response{Modal: &Modal{
+		CallbackID: modalAgendaFromMessage,
+		Title:      "Add to meeting agenda",
+		Submit:     "Add",
+		Metadata:   string(meta),
+		Inputs: []Input{
+			picker,
+			{ID: inputAgendaText, Label: "Agenda item", Hint: "The item links to the message.", Value: Truncate(text, MaxAgendaText), MaxLength: MaxAgendaText, Multiline: true},
+		},
+	}}, nil
+}
+
+// meetingOption is a meeting as a menu choice: "Pipeline review (#3, every
+// Tue at 10:00)", at most 75 characters.
+func meetingOption(m store.Meeting) Option {
+	when := strings.ReplaceAll(cronspec.Describe(m.Schedule), "`", "")
+	return Option{Text: Truncate(fmt.Sprintf("%s (#%d, %s)", m.Title, m.ID, when), 75), Value: strconv.FormatInt(m.ID, 10)}
+}
+
+// Suggest returns the options of an external menu for what the user typed:
+// for the meeting picker, the meetings whose title contains the query (or
+// with that ID), at most 100.
+func (h *Handler) Suggest(ctx context.Context, s Suggestion) ([]Option, error) {
+	if s.CallbackID != modalAgendaFromMessage || s.InputID != inputAgendaMeeting {
+		return nil, nil
+	}
+	meetings, err := h.db.Meetings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q := store.Key(strings.TrimPrefix(strings.TrimSpace(s.Query), "#"))
+	out := []Option{}
+	for _, m := range meetings {
+		if len(out) == maxStaticOptions {
+			break
+		}
+		if q == "" || strings.Contains(store.Key(m.Title), q) || strconv.FormatInt(m.ID, 10) == q {
+			out = append(out, meetingOption(m))
+		}
+	}
+	return out, nil
+}
+
+func (h *Handler) submitAgendaFromMessage(ctx context.Context, s Submission) (SubmitResult, error) {
+	var ref messageRef
+	if err := json.Unmarshal([]byte(s.Metadata), &ref); err != nil {
+		return SubmitResult{}, fmt.Errorf("agenda form metadata: %w", err)
+	}
+	errs := map[string]string{}
+	id, ok := parseMeetingID(s.Values[inputAgendaMeeting])
+	if !ok {
+		errs[inputAgendaMeeting] = "Pick the meeting."
+	}
+	text := singleLine(s.Values[inputAgendaText])
+	switch n := utf8.RuneCountInString(text); {
+	case text == "":
+		errs[inputAgendaText] = "Say what to discuss."
+	case n > MaxAgendaText:
+		errs[inputAgendaText] = fmt.Sprintf("At most %d characters (this has %d).", MaxAgendaText, n)
+	}
+	if len(errs) > 0 {
+		return SubmitResult{Errors: errs}, nil
+	}
+	m, err := h.db.Meeting(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return SubmitResult{Errors: map[string]string{inputAgendaMeeting: "That meeting was deleted in the meantime: pick another."}}, nil
+	}
+	if err != nil {
+		return SubmitResult{}, err
+	}
+	link := ""
+	if ref.Channel != "" && ref.TS != "" {
+		link = h.messageURL(ref.Channel, ref.TS)
+	}
+	item, err := h.db.AddAgendaItem(ctx, m.ID, text, link, actor(s.UserID, s.UserName))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return SubmitResult{Errors: map[string]string{inputAgendaMeeting: "That meeting was deleted in the meantime: pick another."}}, nil
+	case errors.Is(err, store.ErrAgendaFull):
+		return SubmitResult{Errors: map[string]string{inputAgendaMeeting: fmt.Sprintf("Its agenda already has %d items; add this after the next reminder.", store.MaxAgendaItems)}}, nil
+	case err != nil:
+		return SubmitResult{}, err
+	}
+	next := h.nextMeeting(m, h.now().Add(h.meetingReminder))
+	msg := fmt.Sprintf(":memo: Added to the agenda of *%s* (#%d), with a link to the message: _%s_\nThe reminder for *%s* will list it.",
+		Escape(m.Title), m.ID, Escape(item.Text), h.meetingWhen(next))
+	return SubmitResult{Reply: Response{Text: msg, Blocks: []Block{Section{Text: msg}, Actions{Buttons: []Button{
+		{ActionID: ActionRun, Text: "Show the agenda", Value: fmt.Sprintf("/meeting agenda %d", m.ID)},
+	}}}}}, nil
+}
