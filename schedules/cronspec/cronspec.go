@@ -41,5 +41,26 @@ func Parse(spec string) (s cron.Schedule, err error) {
 			return nil, fmt.Errorf("schedule %q: @every needs a duration of at least 1s, e.g. @every 1h", spec)
 		}
 	}
+	if spec, ok := s.(*cron.SpecSchedule); ok {
+		return wallOnce{spec}, nil
+	}
 	return s, nil
+}
+
+// wallOnce is a five-field spec or a descriptor that fires once at a wall
+// time that happens twice (when clocks go back): robfig/cron would fire at
+// both, and a meeting at 02:30 would be reminded of, or the recap posted,
+// twice that night. A time in the hour skipped when clocks go forward is
+// skipped that night, as robfig/cron does.
+type wallOnce struct{ *cron.SpecSchedule }
+
+func (w wallOnce) Next(t time.Time) time.Time {
+	next := w.SpecSchedule.Next(t)
+	for !next.IsZero() {
+		if first := DateOf(next).At(next.Hour(), next.Minute(), next.Location()); !first.Before(next) {
+			return next
+		}
+		next = w.SpecSchedule.Next(next)
+	}
+	return next
 }

@@ -35,11 +35,28 @@ func (d Date) Weekday() time.Weekday { return d.noon().Weekday() }
 // Before reports whether d is earlier than e.
 func (d Date) Before(e Date) bool { return d.noon().Before(e.noon()) }
 
-// At is the wall time hour:min on d in loc. A time that does not exist
-// (the hour skipped when clocks go forward) is normalised by time.Date:
-// 02:30 on the day Berlin moves to summer time is 03:30.
+// At is the wall time hour:min on d in loc, the same in every zone where
+// the clocks change: a time that does not exist (in the hour skipped when
+// clocks go forward) is moved on by the gap (02:30 becomes 03:30 in Berlin
+// and in New York alike), and a time that happens twice (when they go
+// back) is the first of the two. time.Date leaves both choices open.
 func (d Date) At(hour, min int, loc *time.Location) time.Time {
-	return time.Date(d.Year, d.Month, d.Day, hour, min, 0, 0, loc)
+	wall := time.Date(d.Year, d.Month, d.Day, hour, min, 0, 0, time.UTC)
+	// The offsets in effect around that day: zones change at most once
+	// within two days, so these are the one before and the one after.
+	_, before := wall.Add(-26 * time.Hour).In(loc).Zone()
+	_, after := wall.Add(26 * time.Hour).In(loc).Zone()
+	first, second := wall.Add(-time.Duration(before)*time.Second), wall.Add(-time.Duration(after)*time.Second)
+	if second.Before(first) {
+		first, second = second, first
+	}
+	for _, t := range []time.Time{first, second} {
+		if y, m, dd := t.In(loc).Date(); y == d.Year && m == d.Month && dd == d.Day && t.In(loc).Hour() == hour && t.In(loc).Minute() == min {
+			return t.In(loc)
+		}
+	}
+	// In the gap: read the wall time with the offset from before it.
+	return wall.Add(-time.Duration(before) * time.Second).In(loc)
 }
 
 // ParseISODate reads "2026-12-15", a valid day.

@@ -51,6 +51,29 @@ func TestMeetingOccurrences(t *testing.T) {
 		// A time in the spring-forward gap moves on by the gap.
 		{"last sun of the month at 2:30", berlin, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
 			[]string{"2026-03-29T01:30:00Z"}},
+		{"second sun of the month at 2:30", ny, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), // 03:30 EDT, as in Berlin
+			[]string{"2026-03-08T07:30:00Z", "2026-04-12T06:30:00Z"}},
+		{"every 2 weeks on sun at 2:30 from 2026-03-08", ny, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
+			[]string{"2026-03-08T07:30:00Z", "2026-03-22T06:30:00Z"}},
+		// A time that happens twice when clocks go back is the first, once.
+		{"last sun of the month at 2:30", berlin, time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC),
+			[]string{"2026-10-25T00:30:00Z", "2026-11-29T01:30:00Z"}},
+		{"first sun of the month at 1:30", ny, time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC),
+			[]string{"2026-11-01T05:30:00Z", "2026-12-06T06:30:00Z"}},
+		{"every 2 weeks on sun at 1:30 from 2026-11-01", ny, time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC),
+			[]string{"2026-11-01T05:30:00Z", "2026-11-15T06:30:00Z"}},
+		// The weekly forms: a time in the gap is skipped that night (as
+		// robfig/cron does), a repeated one happens once (robfig/cron
+		// would fire twice).
+		{"every sun at 2:30", berlin, time.Date(2026, 3, 22, 12, 0, 0, 0, time.UTC),
+			[]string{"2026-04-05T00:30:00Z"}},
+		{"every sun at 2:30", berlin, time.Date(2026, 10, 18, 12, 0, 0, 0, time.UTC),
+			[]string{"2026-10-25T00:30:00Z", "2026-11-01T01:30:00Z"}},
+		{"0 * * * *", berlin, time.Date(2026, 10, 24, 23, 30, 0, 0, time.UTC),
+			[]string{"2026-10-25T00:00:00Z", "2026-10-25T02:00:00Z"}}, // 02:00 CEST, then 03:00 CET
+		// An every-N-weeks meeting is on its anchor day itself.
+		{"every 2 weeks on tue at 10:00 from 2026-12-08", time.UTC, time.Date(2026, 12, 8, 9, 59, 0, 0, time.UTC),
+			[]string{"2026-12-08T10:00:00Z", "2026-12-22T10:00:00Z"}},
 	} {
 		t.Run(tc.typed, func(t *testing.T) {
 			spec, err := ParseMeeting(tc.typed, tc.now, tc.loc)

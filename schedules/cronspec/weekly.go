@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/robfig/cron/v3"
 )
 
 // Error is a schedule or date the package cannot read. Msg is plain text
@@ -63,9 +61,9 @@ func human(d time.Duration) string {
 	return strings.Join(parts, " ")
 }
 
-// ParseMeetingSchedule reads the SCHEDULE of `/meeting add`: a five-field
+// parseWeekly reads the weekly forms of a meeting schedule: a five-field
 // cron spec, a descriptor (`@every` at least an hour), or `every DAY[,DAY]
-// at HH:MM`, and returns the cron spec to store. Its error is a [*UserError]
+// at HH:MM`, and returns the cron spec to store. Its error is an [*Error]
 // that says what is wrong and shows examples that work.
 func parseWeekly(text string) (string, error) {
 	text = strings.Join(strings.Fields(text), " ")
@@ -121,7 +119,7 @@ func parseWeekly(text string) (string, error) {
 	if err != nil {
 		return fail("`%s` is not a schedule I know.", quote(text, 80))
 	}
-	if s, ok := sched.(*cron.SpecSchedule); ok {
+	if s, ok := sched.(wallOnce); ok {
 		// One minute value means consecutive times are an hour or more apart.
 		if bits.OnesCount64(s.Minute&^(1<<63)) > 1 {
 			return fail("`%s` happens several times an hour: a meeting repeats at most once an hour. Give one minute, e.g. `0 10 * * TUE`.", quote(text, 80))
