@@ -5,7 +5,12 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
+	"smarketing/bot/slackfake"
+	"smarketing/commands"
+	"smarketing/schedules"
+	"smarketing/schedules/cronspec"
 	"smarketing/store"
 )
 
@@ -74,5 +79,83 @@ func TestAddToAgendaShortcut(t *testing.T) {
 	}
 	if err := json.Unmarshal(ack.Payload, &opts); err != nil || len(opts.Options) != 1 || opts.Options[0].Value != "1" || !strings.Contains(opts.Options[0].Text.Text, "Pipeline review") {
 		t.Fatalf("block_suggestion ack %s, %v", ack.Payload, err)
+	}
+}
+
+// TestActionItemsEndToEnd: an action given to someone else DMs them; the
+// meeting's reminder lists it under *Open actions* by name; the owner gets
+// one DM at 09:00 on the due day and one the day after, however often the
+// job runs; the DM's "Mark done" button closes it, and a closed action
+// gets no more reminders.
+func TestActionItemsEndToEnd(t *testing.T) {
+	e := start(t)
+	e.command(t, "/meeting", "UALICE", `add "Joint pipeline review" every tue at 10:00 <#CMEET|sales-marketing>`)
+	due := cronspec.DateOf(time.Now().UTC()).AddDays(2)
+	r, _ := e.command(t, "/meeting", "UALICE", "action 1 <@UBOB|bob> Send the <!channel> pricing deck by "+due.String())
+	mustContain(t, "action", r.all(), "#1", "Send the &lt;!channel&gt; pricing deck")
+	// The DM goes out after the ack.
+	if _, err := e.fake.WaitCall(e.ctx, "chat.postMessage", func(c slackfake.Call) bool { return c.Params["channel"] == "UBOB" }); err != nil {
+		t.Fatal(err)
+	}
+	assigned := e.dms("UBOB")
+	if len(assigned) != 1 {
+		t.Fatalf("%d DMs to the owner on assignment, want 1", len(assigned))
+	}
+	mustContain(t, "assignment DM", assigned[0].Params["text"], "Joint pipeline review", "Send the &lt;!channel&gt; pricing deck")
+	mustNotContain(t, "assignment DM", assigned[0].Params["text"], "<!channel>")
+
+	h := commands.New(e.db, commands.Options{Location: time.UTC, MeetingReminder: 15 * time.Minute})
+	next, err := h.UpcomingMeetings(e.ctx, time.Now(), time.Now().AddDate(0, 0, 8), 1)
+	if err != nil || len(next) != 1 {
+		t.Fatalf("upcoming = %+v, %v", next, err)
+	}
+	meetings := &schedules.MeetingReminders{Store: e.db, Once: schedules.Once{Store: e.db, Owner: "test"}, Messages: h, Poster: e.bot, Before: 15 * time.Minute}
+	if err := meetings.Run(e.ctx, next[0].At.Add(-15*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	var reminder []slackfake.Call
+	for _, c := range e.fake.Calls("chat.postMessage") {
+		if c.Params["channel"] == "CMEET" {
+			reminder = append(reminder, c)
+		}
+	}
+	if len(reminder) != 1 {
+		t.Fatalf("%d reminders in CMEET, want 1", len(reminder))
+	}
+	text := reminder[0].Params["text"] + slackfake.Strings([]byte(reminder[0].Params["blocks"]))
+	mustContain(t, "reminder", text, "Open actions", "Send the &lt;!channel&gt; pricing deck", "bob")
+	mustNotContain(t, "reminder", text, "<@UBOB", "<!channel>")
+
+	actions := &schedules.ActionReminders{Store: e.db, Once: schedules.Once{Store: e.db, Owner: "test"}, Messages: h, Poster: e.bot, Location: time.UTC}
+	nine := due.At(schedules.ActionReminderHour, 0, time.UTC)
+	if at, err := actions.Next(e.ctx, time.Now()); err != nil || !at.Equal(nine) {
+		t.Fatalf("next action reminder at %v, %v; want %v", at, err, nine)
+	}
+	for _, at := range []time.Time{nine.Add(-time.Minute), nine, nine.Add(time.Minute), nine.Add(3 * time.Hour)} {
+		if err := actions.Run(e.ctx, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dms := e.dms("UBOB")
+	if len(dms) != 2 {
+		t.Fatalf("%d DMs to the owner after the due day's runs, want 2 (assignment, due day)", len(dms))
+	}
+	mustContain(t, "due-day DM", dms[1].Params["text"]+slackfake.Strings([]byte(dms[1].Params["blocks"])), "Send the &lt;!channel&gt; pricing deck", "Mark done")
+	for _, at := range []time.Time{nine.AddDate(0, 0, 1), nine.AddDate(0, 0, 1).Add(time.Minute)} {
+		if err := actions.Run(e.ctx, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if dms = e.dms("UBOB"); len(dms) != 3 {
+		t.Fatalf("%d DMs to the owner after the day after, want 3", len(dms))
+	}
+
+	done := e.click(t, "UBOB", commands.ActionRun, "/meeting done 1", "done-1")
+	mustContain(t, "Mark done", done, "#1")
+	if open, err := e.db.OpenActions(e.ctx, store.ActionFilter{MeetingID: 1}); err != nil || len(open) != 0 {
+		t.Fatalf("open actions after done = %+v, %v", open, err)
+	}
+	if at, err := actions.Next(e.ctx, nine.AddDate(0, 0, 1).Add(time.Hour)); err != nil || !at.IsZero() {
+		t.Fatalf("next action reminder after done at %v, %v; want none", at, err)
 	}
 }
