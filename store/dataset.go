@@ -22,6 +22,7 @@ type Dataset struct {
 	Meetings []MeetingRecord `json:"meetings,omitempty"`
 	Metrics  []MetricRecord  `json:"metrics,omitempty"`
 	SLA      []SLARecord     `json:"sla,omitempty"`
+	Insights []InsightRecord `json:"insights,omitempty"`
 }
 
 // DatasetVersion is the export format version this store writes and reads.
@@ -307,7 +308,7 @@ type ImportReport struct {
 
 // Rejection is one record an import could not apply.
 type Rejection struct {
-	Section string // "terms", "personas", "leads", "meetings", "metrics" or "sla"
+	Section string // "terms", "personas", "leads", "meetings", "metrics", "sla" or "insights"
 	Index   int    // position in that section
 	Err     error
 }
@@ -465,6 +466,24 @@ func (r SLARecord) Change(by Actor, now time.Time) (SLATarget, error) {
 	return t, nil
 }
 
+// InsightOf is the insight r describes as an import stores it: its text
+// as [InsightText] keeps it, shared at now when r has no at, by by when it
+// names nobody. The persona is the caller's to find by name.
+func (r InsightRecord) InsightOf(by Actor, now time.Time) (Insight, error) {
+	text, err := InsightText(r.Text)
+	if err != nil {
+		return Insight{}, err
+	}
+	in := Insight{Text: text, Source: r.Source, By: strings.TrimSpace(r.By), At: r.At.UTC(), Channel: r.Channel, TS: r.TS}
+	if r.At.IsZero() {
+		in.At = now.UTC()
+	}
+	if in.By == "" {
+		in.By, in.ByName = by.ID, by.Name
+	}
+	return in, nil
+}
+
 // TermOf is the term a record describes: its content, authors and times,
 // its version (1 if none) and owner; not its sign-offs
 // ([AgreementRecord.Agreement]).
@@ -533,6 +552,9 @@ type RecordImporter interface {
 	// ImportSLA adds the change r records to the history of its
 	// commitment, by the rules of [SLARecord.Change].
 	ImportSLA(ctx context.Context, r SLARecord, by Actor) (Outcome, error)
+	// ImportInsight adds the insight r records ([InsightRecord.InsightOf])
+	// unless one with its by, at and text is stored.
+	ImportInsight(ctx context.Context, r InsightRecord, by Actor) (Outcome, error)
 }
 
 // ImportInto applies ds through im, section by section: a record whose name
@@ -548,7 +570,7 @@ func ImportInto(ctx context.Context, ds Dataset, opt ImportOptions, im RecordImp
 	if ds.Version != 0 && ds.Version != DatasetVersion {
 		return rep, fmt.Errorf("import: format version %d is not supported (want %d)", ds.Version, DatasetVersion)
 	}
-	total, done := len(ds.Terms)+len(ds.Personas)+len(ds.Leads)+len(ds.Meetings)+len(ds.Metrics)+len(ds.SLA), 0
+	total, done := len(ds.Terms)+len(ds.Personas)+len(ds.Leads)+len(ds.Meetings)+len(ds.Metrics)+len(ds.SLA)+len(ds.Insights), 0
 	apply := func(section string, i int, what string, f func() (Outcome, error)) error {
 		// No savepoint per record (one made an import of 10,000 terms twice
 		// as slow): a rejected record leaves nothing behind by contract.
@@ -599,6 +621,13 @@ func ImportInto(ctx context.Context, ds Dataset, opt ImportOptions, im RecordImp
 	}
 	for i, r := range ds.SLA {
 		if err := apply("sla", i, fmt.Sprintf("sla %s", r.Name), func() (Outcome, error) { return im.ImportSLA(ctx, r, opt.By) }); err != nil {
+			return ImportReport{}, err
+		}
+	}
+	// After the personas: an insight names one of them, maybe one just
+	// imported.
+	for i, r := range ds.Insights {
+		if err := apply("insights", i, fmt.Sprintf("insight #%d", i+1), func() (Outcome, error) { return im.ImportInsight(ctx, r, opt.By) }); err != nil {
 			return ImportReport{}, err
 		}
 	}
@@ -707,12 +736,13 @@ func (r *PersonaRecord) UnmarshalJSON(b []byte) error {
 // ExportOf assembles an export (the owner of a record without one is its
 // creator, as everywhere else) from what a backend read in one snapshot:
 // terms and personas in any order (they are sorted here by [Key]), leads,
-// meetings and metrics in the order the format has them, and the history
-// of the commitments oldest first. The status of a term or persona is its
-// standing at now, an agreed version being due for review after every.
+// meetings, metrics and insights in the order the format has them, and the
+// history of the commitments oldest first. The status of a term or persona
+// is its standing at now, an agreed version being due for review after
+// every.
 func ExportOf(terms []Term, personas []Persona, leads []LeadRecord, meetings []MeetingRecord, metrics []Metric, sla []SLATarget,
-	now time.Time, every time.Duration) Dataset {
-	ds := Dataset{Version: DatasetVersion, Leads: leads, Meetings: meetings}
+	insights []InsightRecord, now time.Time, every time.Duration) Dataset {
+	ds := Dataset{Version: DatasetVersion, Leads: leads, Meetings: meetings, Insights: insights}
 	for _, t := range SortedByKey(terms, func(t Term) string { return t.Name }) {
 		aliases := t.Aliases
 		if aliases == nil {

@@ -51,6 +51,10 @@ func (f *fakeImporter) ImportSLA(_ context.Context, r store.SLARecord, by store.
 	return f.do("sla", r.Name, by)
 }
 
+func (f *fakeImporter) ImportInsight(_ context.Context, r store.InsightRecord, by store.Actor) (store.Outcome, error) {
+	return f.do("insight", r.Text, by)
+}
+
 var _ store.RecordImporter = (*fakeImporter)(nil)
 
 func fullDataset() store.Dataset {
@@ -61,6 +65,7 @@ func fullDataset() store.Dataset {
 		Meetings: []store.MeetingRecord{{Title: "m0"}},
 		Metrics:  []store.MetricRecord{{Name: "x0"}, {Name: "x1"}},
 		SLA:      []store.SLARecord{{Name: "s0"}, {Name: "s1"}},
+		Insights: []store.InsightRecord{{Text: "i0"}, {Text: "i1"}},
 	}
 }
 
@@ -77,6 +82,8 @@ func TestImportInto(t *testing.T) {
 		"x1": {0, fmt.Errorf("metric: %w", &store.RecordError{Msg: "bad week"})},
 		"s0": {store.Unchanged, nil},
 		"s1": {0, &store.RecordError{Msg: "bad target"}},
+		"i0": {store.Created, nil},
+		"i1": {0, &store.RecordError{Msg: "no text"}},
 	}}
 	by := store.Actor{ID: "UIMP", Name: "Importer"}
 	var progress []string
@@ -85,7 +92,7 @@ func TestImportInto(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ImportInto: %v", err)
 	}
-	wantCalls := []string{"term t0", "term t1", "term t2", "persona p0", "persona p1", "lead l0", "meeting m0", "metric x0", "metric x1", "sla s0", "sla s1"}
+	wantCalls := []string{"term t0", "term t1", "term t2", "persona p0", "persona p1", "lead l0", "meeting m0", "metric x0", "metric x1", "sla s0", "sla s1", "insight i0", "insight i1"}
 	if !slices.Equal(im.calls, wantCalls) {
 		t.Fatalf("calls = %q, want %q (section by section, in order)", im.calls, wantCalls)
 	}
@@ -94,19 +101,19 @@ func TestImportInto(t *testing.T) {
 			t.Errorf("%s got by %+v, want the importer's", im.calls[i], a)
 		}
 	}
-	if rep.Created != 2 || rep.Updated != 2 || rep.Unchanged != 2 {
-		t.Errorf("report = %+v, want 2 created, 2 updated, 2 unchanged", rep)
+	if rep.Created != 3 || rep.Updated != 2 || rep.Unchanged != 2 {
+		t.Errorf("report = %+v, want 3 created, 2 updated, 2 unchanged", rep)
 	}
 	var rejected []string
 	for _, r := range rep.Rejected {
 		rejected = append(rejected, fmt.Sprintf("%s[%d]", r.Section, r.Index))
 	}
-	if want := []string{"terms[1]", "personas[1]", "leads[0]", "metrics[1]", "sla[1]"}; !slices.Equal(rejected, want) {
+	if want := []string{"terms[1]", "personas[1]", "leads[0]", "metrics[1]", "sla[1]", "insights[1]"}; !slices.Equal(rejected, want) {
 		t.Errorf("rejected = %q, want %q", rejected, want)
 	}
 	var want []string
-	for i := range 11 {
-		want = append(want, fmt.Sprintf("%d/11", i+1))
+	for i := range 13 {
+		want = append(want, fmt.Sprintf("%d/13", i+1))
 	}
 	if !slices.Equal(progress, want) {
 		t.Errorf("progress = %q, want %q (rejected records count as done)", progress, want)
@@ -135,7 +142,7 @@ func TestImportIntoVersions(t *testing.T) {
 		im := &fakeImporter{}
 		ds := fullDataset()
 		ds.Version = v
-		if _, err := store.ImportInto(context.Background(), ds, store.ImportOptions{}, im); err != nil || len(im.calls) != 11 {
+		if _, err := store.ImportInto(context.Background(), ds, store.ImportOptions{}, im); err != nil || len(im.calls) != 13 {
 			t.Errorf("version %d: %v, %d calls; want all imported", v, err, len(im.calls))
 		}
 	}

@@ -58,6 +58,7 @@ type glossarySnapshot struct {
 	tooBig  bool
 	byKey   map[string]int64
 	byID    map[int64]Term
+	all     []Term // sorted by [SortTerms]
 }
 
 // NewGlossaryCopy returns a copy of src's glossary, empty until [Load]. A
@@ -126,6 +127,8 @@ func (g *GlossaryCopy) read(ctx context.Context) error {
 		for _, t := range terms {
 			s.byID[t.ID] = t
 		}
+		s.all = slices.Clone(terms)
+		SortTerms(s.all)
 	}
 	g.snap.Store(s)
 	return nil
@@ -194,6 +197,24 @@ func (g *GlossaryCopy) ByID(id int64) (t Term, found, usable bool) {
 		return Term{}, false, false
 	}
 	return s.term(id)
+}
+
+// AllAt returns every term, sorted by [SortTerms], if the copy is usable
+// and holds the glossary at exactly version (as [GlossaryCopy.TermsAt]):
+// the App Home and the lists read all of them at once, which from the
+// database takes tens of milliseconds for 10,000.
+func (g *GlossaryCopy) AllAt(version int64) (terms []Term, ok bool) {
+	s := g.snap.Load()
+	if s == nil || s.tooBig || s.version != version {
+		return nil, false
+	}
+	terms = make([]Term, len(s.all))
+	for i, t := range s.all {
+		t.Aliases = slices.Clone(t.Aliases) // the caller's to change
+		t.Signoffs = slices.Clone(t.Signoffs)
+		terms[i] = t
+	}
+	return terms, true
 }
 
 // TermsAt returns the terms with those ids, in that order, leaving out

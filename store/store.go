@@ -143,6 +143,8 @@ type Leads interface {
 	// WaitingLeads returns up to limit unrated leads posted in [from, to),
 	// oldest first.
 	WaitingLeads(ctx context.Context, from, to time.Time, limit int) ([]Lead, error)
+	// NewestWaitingLeads is WaitingLeads newest first (the App Home).
+	NewestWaitingLeads(ctx context.Context, from, to time.Time, limit int) ([]Lead, error)
 	// DueNudges returns up to limit leads, oldest first, that nobody has
 	// rated whose nudge n is due at now (posted at or before
 	// n.PostedBy(now)) but fell due at most [NudgeMaxAge] ago, and whose
@@ -269,6 +271,7 @@ type Store interface {
 	Meetings
 	Metrics
 	Commitments
+	Insights
 	Claims
 	Transfer
 	Tables

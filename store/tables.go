@@ -67,6 +67,8 @@ func Schema() []Table {
 			"created_by", Text, "created_by_name", Text, "created_at", Int,
 			"updated_by", Text, "updated_by_name", Text, "updated_at", Int,
 			"version", Int, "owner", Text, "owner_name", Text, "agreed_at", NullInt)},
+		{Name: "insights", ID: "id", Columns: cols("id", Int, "text", Text, "persona_id", NullInt, "source", Text,
+			"by_user", Text, "by_name", Text, "at", Int, "channel", Text, "ts", Text)},
 		{Name: "revisions", ID: "id", Columns: cols("id", Int, "kind", Text, "record_id", Int, "action", Text, "data", Text,
 			"edited_by", Text, "edited_by_name", Text, "edited_at", Int, "version", Int)},
 		{Name: "signoffs", ID: "id", Columns: cols("id", Int, "kind", Text, "record_id", Int, "version", Int,

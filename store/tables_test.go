@@ -170,7 +170,7 @@ func TestSchema(t *testing.T) {
 	}
 	// Parents before children, so that rows can be inserted in order.
 	for child, parent := range map[string]string{"term_keys": "terms", "lead_reactions": "leads", "feedback": "leads", "meeting_agenda": "meetings",
-		"meeting_actions": "meetings", "meeting_decisions": "meetings", "meeting_skips": "meetings"} {
+		"meeting_actions": "meetings", "meeting_decisions": "meetings", "meeting_skips": "meetings", "insights": "personas"} {
 		c, okc := seen[child]
 		p, okp := seen[parent]
 		if !okc || !okp || p > c {

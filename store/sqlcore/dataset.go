@@ -40,7 +40,11 @@ func (db *DB) Export(ctx context.Context) (store.Dataset, error) {
 		if err != nil {
 			return err
 		}
-		ds = store.ExportOf(terms, personas, leads, meetings, metrics, sla, tx.Now, db.review)
+		insights, err := insightRecords(ctx, tx)
+		if err != nil {
+			return err
+		}
+		ds = store.ExportOf(terms, personas, leads, meetings, metrics, sla, insights, tx.Now, db.review)
 		return nil
 	})
 	return ds, err
@@ -255,4 +259,17 @@ func (im Importer) ImportSLA(ctx context.Context, r store.SLARecord, by store.Ac
 		return 0, err
 	}
 	return ImportSLA(ctx, im.Tx, r, by)
+}
+
+// ImportInsight adds the insight r records unless it is stored already;
+// see [ImportInsight].
+func (im Importer) ImportInsight(ctx context.Context, r store.InsightRecord, by store.Actor) (store.Outcome, error) {
+	fields := []string{r.Text, r.Source, r.By, r.Channel, r.TS}
+	if r.Persona != nil {
+		fields = append(fields, *r.Persona)
+	}
+	if err := im.storable(fields...); err != nil {
+		return 0, err
+	}
+	return ImportInsight(ctx, im.Tx, r, by)
 }

@@ -17,12 +17,15 @@ func NewGlossary(db *DB, log *slog.Logger, limit int) *store.GlossaryCopy {
 	return db.glossary
 }
 
+// readTermsVersion reads the counter every change to the terms moves on.
+const readTermsVersion = "SELECT n FROM terms_version"
+
 // glossarySource reads the glossary for the copy.
 type glossarySource struct{ db *DB }
 
 func (g glossarySource) GlossaryVersion(ctx context.Context) (int64, error) {
 	var v int64
-	if err := g.db.pool().QueryRow(ctx, "SELECT n FROM terms_version").Scan(&v); err != nil {
+	if err := g.db.pool().QueryRow(ctx, readTermsVersion).Scan(&v); err != nil {
 		return 0, fmt.Errorf("read terms version: %w", err)
 	}
 	return v, nil
@@ -30,7 +33,7 @@ func (g glossarySource) GlossaryVersion(ctx context.Context) (int64, error) {
 
 func (g glossarySource) ReadGlossary(ctx context.Context) (version int64, terms []store.Term, keys map[string]int64, err error) {
 	err = g.db.read(ctx, func(tx *Tx) error {
-		if err := tx.QueryRow(ctx, "SELECT n FROM terms_version").Scan(&version); err != nil {
+		if err := tx.QueryRow(ctx, readTermsVersion).Scan(&version); err != nil {
 			return fmt.Errorf("read terms version: %w", err)
 		}
 		var err error

@@ -347,9 +347,16 @@ func (db *DB) ReturnedLeads(ctx context.Context, from, to time.Time, limit int) 
 // WaitingLeads returns up to limit leads posted in [from, to) that nobody
 // has rated, oldest first.
 func (db *DB) WaitingLeads(ctx context.Context, from, to time.Time, limit int) ([]store.Lead, error) {
-	return db.leadsWhere(ctx, leadWindow+" AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.lead_id = l.id) ORDER BY l.posted_at, l.id",
-		limit, Nanos(from), Nanos(to))
+	return db.leadsWhere(ctx, waiting+" ORDER BY l.posted_at, l.id", limit, Nanos(from), Nanos(to))
 }
+
+// NewestWaitingLeads is WaitingLeads newest first.
+func (db *DB) NewestWaitingLeads(ctx context.Context, from, to time.Time, limit int) ([]store.Lead, error) {
+	return db.leadsWhere(ctx, waiting+" ORDER BY l.posted_at DESC, l.id DESC", limit, Nanos(from), Nanos(to))
+}
+
+// waiting selects the leads of a window nobody has rated.
+const waiting = leadWindow + " AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.lead_id = l.id)"
 
 // unrated selects the leads l nobody has rated, not even to take it back.
 const unrated = "l.status = 'lead' AND NOT l.deleted AND l.first_feedback_at IS NULL"

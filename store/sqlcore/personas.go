@@ -216,6 +216,11 @@ func UpdatePersona(ctx context.Context, tx *Tx, p store.Persona, by store.Actor)
 // sign-offs, or returns [store.ErrNotFound].
 func (db *DB) DeletePersona(ctx context.Context, id int64) error {
 	return db.write(ctx, func(tx *Tx) error {
+		// Its insights stay, without a persona (as the foreign key has it;
+		// done here too, so that no schema setting is relied on).
+		if _, err := tx.Exec(ctx, "UPDATE insights SET persona_id = NULL WHERE persona_id = ?", id); err != nil {
+			return fmt.Errorf("delete persona: %w", err)
+		}
 		n, err := tx.Exec(ctx, "DELETE FROM personas WHERE id = ?", id)
 		if err != nil {
 			return fmt.Errorf("delete persona: %w", err)

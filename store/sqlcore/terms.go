@@ -83,12 +83,21 @@ func aliases(ctx context.Context, q Querier, id int64) ([]string, error) {
 }
 
 // Terms returns every term, ordered by category (uncategorised last) and
-// then by name.
+// then by name: from the glossary copy if it holds the version of the
+// glossary the database has (one query of the version), else read.
 func (db *DB) Terms(ctx context.Context) ([]store.Term, error) {
 	var terms []store.Term
 	// Terms and aliases in one snapshot: two statements on the pool could
 	// see a term without the aliases an edit gave it.
 	err := db.read(ctx, func(tx *Tx) (err error) {
+		var version int64
+		if err := tx.QueryRow(ctx, readTermsVersion).Scan(&version); err != nil {
+			return fmt.Errorf("read terms version: %w", err)
+		}
+		if all, ok := db.glossary.AllAt(version); ok {
+			terms = all
+			return nil
+		}
 		terms, err = ListTerms(ctx, tx)
 		return err
 	})
@@ -435,7 +444,7 @@ func writeTermKeys(ctx context.Context, tx *Tx, t store.Term) error {
 // from tx otherwise. Its errors are not wrapped.
 func SearchIn(ctx context.Context, db *DB, tx *Tx, limit int, hits func() ([]int64, error)) ([]store.Term, error) {
 	var version int64
-	if err := tx.QueryRow(ctx, "SELECT n FROM terms_version").Scan(&version); err != nil {
+	if err := tx.QueryRow(ctx, readTermsVersion).Scan(&version); err != nil {
 		return nil, err
 	}
 	ids, err := hits()

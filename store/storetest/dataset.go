@@ -115,6 +115,15 @@ func seed(tb testing.TB, db *tdb) (heldKey string) {
 		tb.Fatal(err)
 	}
 	dan := db.mustAddPersona(tb, store.Persona{Name: "Developer Dan", Summary: "Reads docs"}, bob)
+	// Insights: one of Sally's shared from a message, one typed without a
+	// persona.
+	if _, err := db.AddInsight(ctx, store.Insight{Text: "Acme asks for SSO", PersonaID: p.ID, Source: "Acme call",
+		Channel: "CS", TS: tsAt(Start, 5)}, ann); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := db.AddInsight(ctx, store.Insight{Text: "Globex compares us with Initech"}, bob); err != nil {
+		tb.Fatal(err)
+	}
 	// Sign-offs: MQL agreed (the approver on both sides moved over to
 	// marketing), Dan disputed; and Churn has an owner.
 	for _, so := range []struct {
@@ -206,19 +215,20 @@ func testDatasetRoundTrip(t *testing.T, s *suite) {
 	src := s.open(t)
 	seed(t, src)
 	ds := src.mustExport(t)
-	if len(ds.Terms) != 2 || len(ds.Personas) != 2 || len(ds.Leads) != 2 || len(ds.Meetings) != 2 || len(ds.Metrics) != 2 || len(ds.SLA) != 2 {
+	if len(ds.Terms) != 2 || len(ds.Personas) != 2 || len(ds.Leads) != 2 || len(ds.Meetings) != 2 || len(ds.Metrics) != 2 || len(ds.SLA) != 2 ||
+		len(ds.Insights) != 2 {
 		t.Fatalf("export = %s, want 2 of each", jsonOf(t, ds))
 	}
 	dst := s.openAt(t, Start.Add(48*time.Hour))
 	rep := dst.mustImport(t, ds)
-	if rep.Created != 12 || rep.Updated+rep.Unchanged+len(rep.Rejected) != 0 {
-		t.Fatalf("Import = %+v, want 12 created", rep)
+	if rep.Created != 14 || rep.Updated+rep.Unchanged+len(rep.Rejected) != 0 {
+		t.Fatalf("Import = %+v, want 14 created", rep)
 	}
 	if got, want := jsonOf(t, dst.mustExport(t)), jsonOf(t, ds); got != want {
 		t.Fatalf("round trip changed the data:\n%s\nwant\n%s", got, want)
 	}
-	if rep := dst.mustImport(t, ds); rep.Unchanged != 12 || rep.Created+rep.Updated+len(rep.Rejected) != 0 {
-		t.Fatalf("second Import = %+v, want 12 unchanged", rep)
+	if rep := dst.mustImport(t, ds); rep.Unchanged != 14 || rep.Created+rep.Updated+len(rep.Rejected) != 0 {
+		t.Fatalf("second Import = %+v, want 14 unchanged", rep)
 	}
 	// The import made the records work, not only export.
 	if got, ok := dst.lookup(t, "m.q.l."); !ok || got.Definition != "Edited." || !got.CreatedAt.Equal(Start) {

@@ -645,6 +645,9 @@ func testWaitingLeads(t *testing.T, s *suite) {
 	if got, _ := db.WaitingLeads(ctx, Start.Add(3*time.Hour), Start.Add(4*time.Hour), 10); !slices.Equal(leadTSs(got), []string{all[3]}) {
 		t.Fatalf("WaitingLeads([3h, 4h)) = %q, want %q", leadTSs(got), all[3])
 	}
+	if got, _ := db.NewestWaitingLeads(ctx, Start, Start.Add(24*time.Hour), 2); !slices.Equal(leadTSs(got), []string{all[4], all[3]}) {
+		t.Fatalf("NewestWaitingLeads(limit 2) = %q, want the two newest unrated, newest first", leadTSs(got))
+	}
 }
 
 func testDueNudges(t *testing.T, s *suite) {

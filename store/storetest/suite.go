@@ -51,6 +51,7 @@ func Run(t *testing.T, o Opener) {
 		{"Batch", batchTests},
 		{"Meetings", meetingTests},
 		{"MeetingOutcomes", outcomeTests},
+		{"Insights", insightTests},
 		{"Metrics", metricTests},
 		{"Claims", claimTests},
 		{"Dataset", datasetTests},

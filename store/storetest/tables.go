@@ -110,7 +110,7 @@ func testReadTables(t *testing.T, s *suite) {
 	if want := db.allCounts(t); !slices.Equal(counts, want) {
 		t.Fatalf("rows read per table = %v, CountRows = %v", counts, want)
 	}
-	for _, name := range []string{"terms", "term_keys", "personas", "revisions", "signoffs", "leads", "lead_reactions", "feedback",
+	for _, name := range []string{"terms", "term_keys", "personas", "insights", "revisions", "signoffs", "leads", "lead_reactions", "feedback",
 		"seen_events", "failed_events", "metrics", "sla_targets", "meetings", "meeting_agenda", "claims", "term_gaps", "gap_requests"} {
 		if counts[slices.IndexFunc(tables, func(t store.Table) bool { return t.Name == name })] == 0 {
 			t.Errorf("the seeded store has no rows in %s: the seed misses something", name)
@@ -184,6 +184,13 @@ func checkCopy(t *testing.T, src, dst *tdb) {
 	wantS := src.mustStats(t, period[0], period[1], time.Hour, period[1])
 	if !reflect.DeepEqual(gotS, wantS) {
 		t.Errorf("LeadStats after Copy = %+v, want %+v", gotS, wantS)
+	}
+	// The insights came with their ids and the names of who shared them
+	// (not exported).
+	gotI, _, _ := dst.Insights(ctx, store.InsightFilter{})
+	wantI, _, _ := src.Insights(ctx, store.InsightFilter{})
+	if !reflect.DeepEqual(gotI, wantI) || len(wantI) == 0 || wantI[0].ByName == "" {
+		t.Errorf("Insights after Copy = %+v, want %+v", gotI, wantI)
 	}
 	// The commitments came with the names of who set them (not exported).
 	gotH, _ := dst.SLAHistory(ctx)
@@ -266,6 +273,13 @@ func testCopyRebuildsDerived(t *testing.T, s *suite) {
 	it := dst.mustAddItem(t, ms[0].ID, "new item", ann)
 	if items, _ := dst.Agenda(ctx, ms[0].ID); len(items) != 2 || items[1].ID != it.ID {
 		t.Fatalf("agenda after adding to a copied meeting = %+v", items)
+	}
+	in, err := dst.AddInsight(ctx, store.Insight{Text: "after the copy"}, ann)
+	if err != nil {
+		t.Fatalf("AddInsight after Copy: %v", err)
+	}
+	if got, _, _ := src.Insights(ctx, store.InsightFilter{}); slices.ContainsFunc(got, func(c store.Insight) bool { return c.ID == in.ID }) {
+		t.Fatalf("AddInsight after Copy got id %d, a copied insight's", in.ID)
 	}
 	ts := tsAt(Start, 77)
 	dst.mustLead(t, "CL", ts, "after the copy")
