@@ -30,6 +30,7 @@ type Config struct {
 	DBPath          string
 	LeadsChannels   []string
 	RecapChannel    string
+	InsightsChannel string // SMARKETING_INSIGHTS_CHANNEL, else the recap channel
 	RecapSchedule   string
 	Location        *time.Location
 	Admins          []string
@@ -69,13 +70,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return def
 	}
 	c := Config{
-		BotToken:      get("SLACK_BOT_TOKEN", ""),
-		AppToken:      get("SLACK_APP_TOKEN", ""),
-		APIURL:        get("SLACK_API_URL", "https://slack.com/api/"),
-		DBPath:        get("SMARKETING_DB", "smarketing.db"),
-		RecapChannel:  get("SMARKETING_RECAP_CHANNEL", ""),
-		RecapSchedule: get("SMARKETING_RECAP_SCHEDULE", "0 9 * * MON"),
-		HTTPAddr:      get("SMARKETING_HTTP_ADDR", ""),
+		BotToken:        get("SLACK_BOT_TOKEN", ""),
+		AppToken:        get("SLACK_APP_TOKEN", ""),
+		APIURL:          get("SLACK_API_URL", "https://slack.com/api/"),
+		DBPath:          get("SMARKETING_DB", "smarketing.db"),
+		RecapChannel:    get("SMARKETING_RECAP_CHANNEL", ""),
+		InsightsChannel: get("SMARKETING_INSIGHTS_CHANNEL", ""),
+		RecapSchedule:   get("SMARKETING_RECAP_SCHEDULE", "0 9 * * MON"),
+		HTTPAddr:        get("SMARKETING_HTTP_ADDR", ""),
 	}
 	var errs []error
 	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
@@ -92,6 +94,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.RecapChannel != "" && !channelID.MatchString(c.RecapChannel) {
 		fail("SMARKETING_RECAP_CHANNEL must be a channel ID like C0123ABCD (got %q); find it under the channel name → About", c.RecapChannel)
+	}
+	if c.InsightsChannel == "" {
+		c.InsightsChannel = c.RecapChannel
+	} else if !channelID.MatchString(c.InsightsChannel) {
+		fail("SMARKETING_INSIGHTS_CHANNEL must be a channel ID like C0123ABCD (got %q); find it under the channel name → About", c.InsightsChannel)
 	}
 	if _, err := cronspec.Parse(c.RecapSchedule); err != nil {
 		fail("SMARKETING_RECAP_SCHEDULE: %v; use 5 cron fields like \"0 9 * * MON\" or a descriptor like @weekly", err)

@@ -280,7 +280,7 @@ func handlerOptions(cfg Config) commands.Options {
 		Admins: cfg.Admins, Location: cfg.Location,
 		LeadsChannels: cfg.LeadsChannels, Reactions: cfg.Reactions, SLA: cfg.SLA, SLAClock: cfg.slaClock(),
 		Escalate:     cfg.Escalate,
-		RecapChannel: cfg.RecapChannel, MeetingReminder: cfg.MeetingReminder, Holidays: cfg.Holidays,
+		RecapChannel: cfg.RecapChannel, InsightsChannel: cfg.InsightsChannel, MeetingReminder: cfg.MeetingReminder, Holidays: cfg.Holidays,
 		ReviewEvery: cfg.ReviewEvery,
 		// Without Slack (shell, recap) only the users listed by ID count;
 		// serve resolves the groups too.

@@ -37,6 +37,7 @@ type Handler interface {
 	Fetched(ctx context.Context, ref commands.MessageRef, m *commands.Message) (commands.Followup, error)
 	PendingFetches(ctx context.Context) ([]commands.MessageRef, error)
 	Answered(ctx context.Context) ([]commands.DM, error)
+	Home(ctx context.Context, userID, notice string) ([]commands.Block, error)
 }
 
 var _ Handler = (*commands.Handler)(nil)

@@ -32,6 +32,13 @@ func (b *Bot) event(ev slackevents.EventsAPIEvent) (after func(context.Context),
 		plain = b.reactionEvent(eventID, e.User, e.Reaction, e.Item, e.EventTimestamp, true)
 	case *slackevents.ReactionRemovedEvent:
 		plain = b.reactionEvent(eventID, e.User, e.Reaction, e.Item, e.EventTimestamp, false)
+	case *slackevents.AppHomeOpenedEvent:
+		// Nothing to store: the home view is published after the ack.
+		if e.Tab != "home" || e.User == "" {
+			return nil, false
+		}
+		user := e.User
+		return func(ctx context.Context) { b.publishHome(ctx, user, "") }, false
 	}
 	if plain == nil {
 		b.log.Debug("ignored event", "type", ev.InnerEvent.Type, "event_id", eventID)

@@ -61,7 +61,7 @@ func (b *Bot) slash(cmd slack.SlashCommand) (any, func(context.Context)) {
 // if it did not ride in the ack), its deferred write, and the direct
 // messages it may have made due. Nil if there is none.
 func (b *Bot) afterAnswer(resp commands.Response, then func(context.Context)) func(context.Context) {
-	if then == nil && resp.Later == nil && !resp.Notify && len(resp.DMs) == 0 {
+	if then == nil && resp.Later == nil && !resp.Notify && len(resp.DMs) == 0 && len(resp.Posts) == 0 {
 		return nil
 	}
 	return func(ctx context.Context) {
@@ -77,6 +77,7 @@ func (b *Bot) afterAnswer(resp commands.Response, then func(context.Context)) fu
 			b.sendAnswered(ctx)
 		}
 		b.sendDMs(ctx, "answer DM", resp.DMs)
+		b.sendPosts(ctx, "answer post", resp.Posts)
 	}
 }
 
@@ -95,11 +96,21 @@ func (b *Bot) sendAnswered(ctx context.Context) {
 // (the app's DM with that user); one that fails is logged as what, not
 // retried.
 func (b *Bot) sendDMs(ctx context.Context, what string, dms []commands.DM) {
-	for _, dm := range dms {
-		msg := render(dm.Message)
-		if _, _, err := b.api.PostMessageContext(ctx, dm.User,
+	posts := make([]commands.Post, len(dms))
+	for i, dm := range dms {
+		posts[i] = commands.Post{Channel: dm.User, Message: dm.Message}
+	}
+	b.sendPosts(ctx, what, posts)
+}
+
+// sendPosts posts messages to channels; one that fails is logged as
+// what, not retried.
+func (b *Bot) sendPosts(ctx context.Context, what string, posts []commands.Post) {
+	for _, p := range posts {
+		msg := render(p.Message)
+		if _, _, err := b.api.PostMessageContext(ctx, p.Channel,
 			slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...)); err != nil {
-			b.log.Error(what, "user", dm.User, "err", err)
+			b.log.Error(what, "channel", p.Channel, "err", err)
 		}
 	}
 }
@@ -157,6 +168,9 @@ func (b *Bot) blockAction(cb slack.InteractionCallback) func(context.Context) {
 		return nil
 	}
 	act := cb.ActionCallback.BlockActions[0]
+	if cb.View.Type == slack.VTHomeTab {
+		return b.homeAction(cb, act)
+	}
 	a := commands.Action{
 		ActionID:  actionName(act.ActionID),
 		Value:     act.Value,
@@ -183,6 +197,42 @@ func (b *Bot) blockAction(cb slack.InteractionCallback) func(context.Context) {
 		// Shared: the ephemeral original has served its purpose.
 		b.respond(ctx, cb.ResponseURL, message{DeleteOriginal: true})
 	})
+}
+
+// homeAction answers a button of the App Home: it acts as the same button
+// would elsewhere, and the home view is published again with what it did
+// said at the top; direct messages it makes due (why poor?) follow.
+func (b *Bot) homeAction(cb slack.InteractionCallback, act *slack.BlockAction) func(context.Context) {
+	a := commands.Action{ActionID: actionName(act.ActionID), Value: act.Value, UserID: cb.User.ID, UserName: cb.User.Name}
+	ctx, cancel := context.WithTimeout(b.work, handleTimeout)
+	resp, err := b.handler.Act(ctx, a)
+	cancel()
+	if err != nil {
+		b.logError("home button", err, "action", a.ActionID, "user", a.UserID)
+		resp = commands.ErrorResponse(err)
+	}
+	if resp.Modal != nil {
+		return func(ctx context.Context) { b.openModal(ctx, cb.TriggerID, resp.Modal, formContext{}) }
+	}
+	notice := strings.TrimSpace(resp.Text)
+	if line, _, cut := strings.Cut(notice, "\n"); cut {
+		notice = line
+	}
+	return b.afterAnswer(resp, func(ctx context.Context) { b.publishHome(ctx, a.UserID, notice) })
+}
+
+// publishHome publishes user's home view (views.publish), notice said at
+// its top.
+func (b *Bot) publishHome(ctx context.Context, user, notice string) {
+	blocks, err := b.handler.Home(ctx, user, notice)
+	if err != nil {
+		b.log.Error("home view", "user", user, "err", err)
+		return
+	}
+	view := slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: renderBlocksMax(blocks, maxHomeBlocks)}}
+	if _, err := b.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: view}); err != nil {
+		b.log.Error("publish home view", "user", user, "err", err)
+	}
 }
 
 func (b *Bot) viewSubmission(cb slack.InteractionCallback) (any, func(context.Context)) {

@@ -51,9 +51,18 @@ type displayInformation struct {
 }
 
 type features struct {
+	AppHome       appHome        `json:"app_home"`
 	BotUser       botUser        `json:"bot_user"`
 	Shortcuts     []shortcut     `json:"shortcuts,omitempty"`
 	SlashCommands []slashCommand `json:"slash_commands"`
+}
+
+// appHome: the Home tab (SPEC §11), and the Messages tab where the bot's
+// direct messages arrive, read-only (the bot reads no messages sent to it).
+type appHome struct {
+	HomeTabEnabled             bool `json:"home_tab_enabled"`
+	MessagesTabEnabled         bool `json:"messages_tab_enabled"`
+	MessagesTabReadOnlyEnabled bool `json:"messages_tab_read_only_enabled"`
 }
 
 type shortcut struct {
@@ -156,6 +165,7 @@ func Manifest(appName string, cmds []commands.Command) ([]byte, error) {
 			BackgroundColor: "#1f3a5f",
 		},
 		Features: features{
+			AppHome:       appHome{HomeTabEnabled: true, MessagesTabEnabled: true, MessagesTabReadOnlyEnabled: true},
 			BotUser:       botUser{DisplayName: appName, AlwaysOnline: true},
 			Shortcuts:     shortcuts(),
 			SlashCommands: slash,
@@ -168,6 +178,7 @@ func Manifest(appName string, cmds []commands.Command) ([]byte, error) {
 			"reactions:read",   // reaction_added and reaction_removed on leads
 			"files:write",      // the weekly chart in the recap
 			"usergroups:read",  // members of the user groups in SMARKETING_SALES and SMARKETING_MARKETING
+			"im:write",         // direct messages: action items, reviews, definitions asked for
 		}}},
 		Settings: settings{
 			EventSubscriptions: eventSubscriptions{BotEvents: []string{
@@ -175,6 +186,7 @@ func Manifest(appName string, cmds []commands.Command) ([]byte, error) {
 				"message.groups",
 				"reaction_added", // lead ratings
 				"reaction_removed",
+				"app_home_opened", // the Home tab, published for whoever opens it
 			}},
 			// Buttons (poor-lead reasons), modals (/term add, …), the
 			// message shortcuts and the options of external menus (over

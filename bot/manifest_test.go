@@ -213,6 +213,9 @@ func TestManifestContent(t *testing.T) {
 		{[]string{"display_information", "name"}, "smarketing"},
 		{[]string{"features", "bot_user", "display_name"}, "smarketing"},
 		{[]string{"features", "bot_user", "always_online"}, true},
+		{[]string{"features", "app_home", "home_tab_enabled"}, true},
+		{[]string{"features", "app_home", "messages_tab_enabled"}, true},
+		{[]string{"features", "app_home", "messages_tab_read_only_enabled"}, true},
 		{[]string{"settings", "interactivity", "is_enabled"}, true},
 		{[]string{"settings", "socket_mode_enabled"}, true},
 		{[]string{"settings", "org_deploy_enabled"}, false},
@@ -232,11 +235,11 @@ func TestManifestContent(t *testing.T) {
 	}{
 		{
 			[]string{"oauth_config", "scopes", "bot"},
-			[]string{"channels:history", "chat:write", "commands", "files:write", "groups:history", "reactions:read", "usergroups:read"},
+			[]string{"channels:history", "chat:write", "commands", "files:write", "groups:history", "im:write", "reactions:read", "usergroups:read"},
 		},
 		{
 			[]string{"settings", "event_subscriptions", "bot_events"},
-			[]string{"message.channels", "message.groups", "reaction_added", "reaction_removed"},
+			[]string{"app_home_opened", "message.channels", "message.groups", "reaction_added", "reaction_removed"},
 		},
 	}
 	for _, tc := range sets {

@@ -44,10 +44,20 @@ func plain(s string, limit int) *slack.TextBlockObject {
 // ids to be unique within a block, and several buttons share one meaning.
 const actionSep = "#"
 
-func renderBlocks(bs []commands.Block) []slack.Block {
+// maxMessageBlocks and maxHomeBlocks are Slack's limits on the blocks of
+// a message and of a home view.
+const (
+	maxMessageBlocks = 50
+	maxHomeBlocks    = 100
+)
+
+func renderBlocks(bs []commands.Block) []slack.Block { return renderBlocksMax(bs, maxMessageBlocks) }
+
+// renderBlocksMax renders at most limit blocks.
+func renderBlocksMax(bs []commands.Block, limit int) []slack.Block {
 	var out []slack.Block
 	for _, b := range bs {
-		if len(out) == 50 {
+		if len(out) == limit {
 			break
 		}
 		switch b := b.(type) {

@@ -106,7 +106,7 @@ var personaOps = kindOps{
 		if err != nil {
 			return Response{}, personaError(err)
 		}
-		return h.personaCard(p, viewer, false), nil
+		return h.withInsights(ctx, p, h.personaCard(p, viewer, false))
 	},
 	all: func(ctx context.Context, h *Handler) ([]signed, error) {
 		ps, err := h.db.Personas(ctx)
@@ -503,6 +503,36 @@ func statusTitle(filter string) string {
 // maxReviewItems bounds each part of /term review.
 const maxReviewItems = 15
 
+// needs is what of one kind needs a user: versions waiting for their
+// side (they have not approved), the disputed ones, those due for review.
+type needs struct {
+	yours, disputed, due []signed
+	sales, marketing     bool // the user's sides
+}
+
+// needsOf sorts all (of kind k) into what needs user.
+func (h *Handler) needsOf(all []signed, user string) needs {
+	n := needs{}
+	n.sales, n.marketing = h.sides.SideOf(user)
+	for _, s := range all {
+		st := h.standing(s.Agreement)
+		switch st.Status {
+		case store.StatusDisputed:
+			n.disputed = append(n.disputed, s)
+		case store.StatusDue:
+			n.due = append(n.due, s)
+		case store.StatusDraft, store.StatusWaitingSales, store.StatusWaitingMarketing:
+			waitsFor := st.Status == store.StatusDraft ||
+				n.sales && st.Status == store.StatusWaitingSales || n.marketing && st.Status == store.StatusWaitingMarketing ||
+				n.sales && n.marketing
+			if (n.sales || n.marketing) && waitsFor && !s.Approved(user, h.now(), h.reviewEvery) {
+				n.yours = append(n.yours, s)
+			}
+		}
+	}
+	return n
+}
+
 // review is "/term review": what needs the caller — versions waiting for
 // their side, the disputed ones and those due for review (theirs first).
 func (h *Handler) review(ctx context.Context, k kindOps, req Request) (Response, error) {
@@ -510,30 +540,20 @@ func (h *Handler) review(ctx context.Context, k kindOps, req Request) (Response,
 	if err != nil {
 		return Response{}, err
 	}
-	sales, marketing := h.sides.SideOf(req.UserID)
-	var yours, disputed, due []string
-	for _, s := range all {
-		st := h.standing(s.Agreement)
-		owner, _ := s.owner()
-		mine := ""
-		if owner == req.UserID {
-			mine = " _(yours)_"
-		}
-		line := fmt.Sprintf("*%s*%s — %s", Escape(s.name), mine, h.statusText(s, false))
-		switch st.Status {
-		case store.StatusDisputed:
-			disputed = append(disputed, line)
-		case store.StatusDue:
-			due = append(due, line)
-		case store.StatusDraft, store.StatusWaitingSales, store.StatusWaitingMarketing:
-			waitsFor := st.Status == store.StatusDraft ||
-				sales && st.Status == store.StatusWaitingSales || marketing && st.Status == store.StatusWaitingMarketing ||
-				sales && marketing
-			if (sales || marketing) && waitsFor && !s.Approved(req.UserID, h.now(), h.reviewEvery) {
-				yours = append(yours, line)
+	n := h.needsOf(all, req.UserID)
+	sales, marketing := n.sales, n.marketing
+	lines := func(ss []signed) []string {
+		out := make([]string, 0, len(ss))
+		for _, s := range ss {
+			mine := ""
+			if owner, _ := s.owner(); owner == req.UserID {
+				mine = " _(yours)_"
 			}
+			out = append(out, fmt.Sprintf("*%s*%s — %s", Escape(s.name), mine, h.statusText(s, false)))
 		}
+		return out
 	}
+	yours, disputed, due := lines(n.yours), lines(n.disputed), lines(n.due)
 	var groups []listGroup
 	add := func(title string, lines []string, more string) {
 		if len(lines) == 0 {

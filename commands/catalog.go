@@ -47,6 +47,11 @@ func Catalog() []Command {
 			EscapeMentions: true,
 		},
 		{
+			Name:        "/insight",
+			Description: "Share what you hear from customers with marketing, filed under a buyer persona",
+			UsageHint:   "[TEXT | list [PERSONA] | help]",
+		},
+		{
 			Name:        "/metrics",
 			Description: "Record this week's marketing numbers and preview the weekly recap",
 			UsageHint:   "[set NAME VALUE [YYYY-Www] | list | help]",
@@ -66,5 +71,7 @@ type MessageShortcut struct {
 func Shortcuts() []MessageShortcut {
 	return []MessageShortcut{
 		{Name: "Add to meeting agenda", CallbackID: ShortcutAddToAgenda, Description: "Add this message to the agenda of a joint sales and marketing meeting, with a link to it"},
+		{Name: "Share customer insight", CallbackID: ShortcutShareInsight, Description: "Share what a customer said with marketing: saved with a link to this message and posted to the insights channel"},
+		{Name: "Define a term", CallbackID: ShortcutDefineTerm, Description: "Add a shared definition to the glossary, named after the first line of this message"},
 	}
 }

@@ -13,7 +13,7 @@ func TestCatalogNames(t *testing.T) {
 	for _, c := range Catalog() {
 		got = append(got, c.Name)
 	}
-	want := []string{"/term", "/persona", "/leads", "/sla", "/meeting", "/metrics"}
+	want := []string{"/term", "/persona", "/leads", "/sla", "/meeting", "/insight", "/metrics"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("Catalog names = %q, want %q", got, want)
 	}

@@ -77,7 +77,10 @@ type Options struct {
 	WorkspaceURL string           // e.g. https://acme.slack.com/, for links to posts
 	Now          func() time.Time // the clock; time.Now if nil
 
-	RecapChannel    string        // default channel of meetings
+	RecapChannel string // default channel of meetings
+	// InsightsChannel is where shared customer insights are posted
+	// (SMARKETING_INSIGHTS_CHANNEL); "" posts them nowhere.
+	InsightsChannel string
 	MeetingReminder time.Duration // how long before a meeting its reminder goes out
 	// Holidays are the days meetings do not happen (SMARKETING_HOLIDAYS);
 	// nil has none.
@@ -131,6 +134,7 @@ type Handler struct {
 	now          func() time.Time
 
 	recapChannel    string
+	insightsChannel string
 	meetingReminder time.Duration
 	holidays        Holidays
 	changed         func(Change)
@@ -155,6 +159,7 @@ type dataStore interface {
 	SearchTerms(ctx context.Context, text string, limit int) ([]store.Term, error)
 	store.Gaps       // commands/gaps.go
 	store.Agreements // commands/agreement.go
+	store.Insights   // commands/insight.go
 
 	Persona(ctx context.Context, name string) (store.Persona, error)
 	PersonaByID(ctx context.Context, id int64) (store.Persona, error)
@@ -173,6 +178,8 @@ type dataStore interface {
 	ReturnedLeads(ctx context.Context, from, to time.Time, limit int) ([]store.Returned, int, error)
 	store.Commitments // commands/sla.go
 	WaitingLeads(ctx context.Context, from, to time.Time, limit int) ([]store.Lead, error)
+	NewestWaitingLeads(ctx context.Context, from, to time.Time, limit int) ([]store.Lead, error)
+	LeadByID(ctx context.Context, id int64) (store.Lead, error)
 	Changes(ctx context.Context, from, to time.Time) ([]store.Change, error)
 }
 
@@ -185,7 +192,7 @@ func New(db dataStore, opt Options) *Handler {
 		leadChannels: map[string]bool{}, reactions: opt.Reactions, sla: store.SLA{Within: opt.SLA, Clock: opt.SLAClock},
 		escalate:     opt.Escalate,
 		workspaceURL: opt.WorkspaceURL, now: opt.Now,
-		recapChannel: opt.RecapChannel, meetingReminder: opt.MeetingReminder, holidays: opt.Holidays,
+		recapChannel: opt.RecapChannel, insightsChannel: opt.InsightsChannel, meetingReminder: opt.MeetingReminder, holidays: opt.Holidays,
 		changed: opt.Changed, sides: opt.Sides, reviewEvery: opt.ReviewEvery, users: opt.Users,
 	}
 	if h.users == nil {
@@ -271,6 +278,8 @@ func (h *Handler) route(ctx context.Context, req Request, shared bool) (Response
 		return h.meeting(ctx, req, shared)
 	case "/sla":
 		return h.slaCommand(ctx, req, shared)
+	case "/insight":
+		return h.insight(ctx, req, shared)
 	}
 	return Response{}, unknownCommand(req.Command)
 }
@@ -304,6 +313,8 @@ func (h *Handler) Act(ctx context.Context, a Action) (Response, error) {
 		return h.reasonAction(ctx, a)
 	case ActionRequest:
 		return h.requestDefinition(ctx, a)
+	case ActionRate:
+		return h.rate(ctx, a)
 	}
 	cmd, text, _ := strings.Cut(a.Value, " ")
 	req := Request{Command: cmd, Text: text, UserID: a.UserID, UserName: a.UserName, ChannelID: a.ChannelID}
@@ -342,6 +353,8 @@ func (h *Handler) Submit(ctx context.Context, s Submission) (SubmitResult, error
 		return h.submitMeeting(ctx, s)
 	case modalAgendaFromMessage:
 		return h.submitAgendaFromMessage(ctx, s)
+	case modalInsight:
+		return h.submitInsight(ctx, s)
 	}
 	return SubmitResult{}, fmt.Errorf("unknown form %q", s.CallbackID)
 }

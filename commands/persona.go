@@ -163,7 +163,25 @@ func (h *Handler) personaShow(ctx context.Context, typed, viewer string, shared 
 	if !ok || err != nil {
 		return resp, err
 	}
-	return h.personaCard(p, viewer, shared), nil
+	return h.withInsights(ctx, p, h.personaCard(p, viewer, shared))
+}
+
+// withInsights adds to a persona's card its latest customer insights
+// (SPEC §11), above its byline.
+func (h *Handler) withInsights(ctx context.Context, p store.Persona, card Response) (Response, error) {
+	b, err := h.personaInsightsBlock(ctx, p)
+	if err != nil || b == nil {
+		return card, err
+	}
+	at := len(card.Blocks)
+	for i, bl := range card.Blocks {
+		if _, ok := bl.(Context); ok && i > 0 {
+			at = i
+		}
+	}
+	blocks := append(append(append([]Block{}, card.Blocks[:at]...), b), card.Blocks[at:]...)
+	card.Blocks = blocks
+	return card, nil
 }
 
 // personaCard is a persona's card as viewer sees it (see [Handler.termCard]).

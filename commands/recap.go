@@ -65,6 +65,12 @@ func (h *Handler) Recap(ctx context.Context, at time.Time) (Recap, error) {
 	}
 	blocks = append(blocks, glossary...)
 
+	insights, err := h.recapInsights(ctx, cur.From, cur.To)
+	if err != nil {
+		return Recap{}, err
+	}
+	blocks = append(blocks, insights...)
+
 	meetings, err := h.recapMeetings(ctx, cur.From, at)
 	if err != nil {
 		return Recap{}, err

@@ -28,6 +28,15 @@ type Response struct {
 	// who approved the previous version; a dispute tells the owner): the
 	// bot sends them after the answer, the shell prints them.
 	DMs []DM
+	// Posts are messages the answer makes due in a channel (an insight's
+	// card): the bot posts them after the answer, the shell prints them.
+	Posts []Post
+}
+
+// Post is a message owed to a channel.
+type Post struct {
+	Channel string
+	Message Response
 }
 
 // DM is a direct message owed to a user: the bot posts it with the user's

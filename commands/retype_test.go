@@ -184,7 +184,7 @@ func TestMistakesSayWhatToType(t *testing.T) {
 		want          string
 	}{
 		{"/trem", "mql", "Did you mean `/term`?"},
-		{"/nope", "", "The commands are `/term`, `/persona`, `/leads`, `/sla`, `/meeting`, `/metrics`"},
+		{"/nope", "", "The commands are `/term`, `/persona`, `/leads`, `/sla`, `/meeting`, `/insight`, `/metrics`"},
 		{"/meeting", `add "Review" every tue at 10:00 c0123abcd`, "type `C0123ABCD`"},
 		{"/meeting", `add "Review" every tue at 10:00 #c0123abcd`, "type `C0123ABCD`"},
 	}

@@ -35,6 +35,7 @@ type Suggestion struct {
 // Callback IDs of the message shortcuts (the manifest declares them).
 const (
 	ShortcutAddToAgenda = "add_to_agenda"
+	ShortcutDefineTerm  = "define_term"
 )
 
 const (
@@ -54,8 +55,21 @@ func (h *Handler) Shortcut(ctx context.Context, s Shortcut) (Response, error) {
 	switch s.CallbackID {
 	case ShortcutAddToAgenda:
 		return h.agendaFromMessage(ctx, s)
+	case ShortcutDefineTerm:
+		return h.defineFromMessage(s), nil
+	case ShortcutShareInsight:
+		return h.insightFromMessage(ctx, s)
 	}
 	return Response{}, fmt.Errorf("unknown shortcut %q", s.CallbackID)
+}
+
+// defineFromMessage opens the add-term form with the message's first line
+// as the name (SPEC §11), less the bold, italic, strike or code marks
+// around it; the form cuts it to the longest name.
+func (h *Handler) defineFromMessage(s Shortcut) Response {
+	first, _, _ := strings.Cut(strings.TrimSpace(s.MessageText), "\n")
+	name := strings.Trim(singleLine(first), "*_~` ")
+	return Response{Modal: termModal(modalTermAdd, "", termInput{Name: name})}
 }
 
 // messageRef is where an agenda item from a message came from; it rides
@@ -113,6 +127,9 @@ func meetingOption(m store.Meeting) Option {
 // for the meeting picker, the meetings whose title contains the query (or
 // with that ID), at most 100.
 func (h *Handler) Suggest(ctx context.Context, s Suggestion) ([]Option, error) {
+	if s.CallbackID == modalInsight && s.InputID == inputInsightPersona {
+		return h.suggestPersonas(ctx, s.Query)
+	}
 	if s.CallbackID != modalAgendaFromMessage || s.InputID != inputAgendaMeeting {
 		return nil, nil
 	}

@@ -126,55 +126,16 @@ func scores(targets []store.SLATarget, s store.LeadStats) []score {
 }
 
 func (h *Handler) slaStanding(ctx context.Context, shared bool) (Response, error) {
-	targets, err := h.db.SLATargets(ctx)
+	w, err := h.slaWeek(ctx)
 	if err != nil {
 		return Response{}, err
 	}
-	now := h.now()
-	start := weekStart(now.In(h.loc))
-	cur, err := h.db.LeadStats(ctx, start, now.Add(time.Nanosecond), h.sla, now)
-	if err != nil {
-		return Response{}, err
-	}
-	last, err := h.db.LeadStats(ctx, start.AddDate(0, 0, -7), start, h.sla, now)
-	if err != nil {
-		return Response{}, err
-	}
-	title := "Two-way SLA — this week (since " + start.Format("Mon 2 Jan") + ")"
-	blocks := []Block{Header{Text: title}}
-	lines := []string{title}
-	set := map[string]bool{}
-	for _, t := range targets {
-		set[t.Name] = true
-	}
-	side := ""
-	var body []string
-	thisWeek := scores(targets, cur)
-	for _, c := range commitments {
-		if c.side != side {
-			side = c.side
-			body = append(body, "*"+side+" commits to*")
-		}
-		if !set[c.name] {
-			body = append(body, fmt.Sprintf("• %s: _not set_ — `/sla set %s %s`", c.label, c.name, exampleTarget(c.name)))
-			continue
-		}
-		for _, s := range thisWeek {
-			if s.c.name == c.name {
-				body = append(body, fmt.Sprintf("• %s: *%s* — this week %s %s%s", c.label, targetText(c.name, s.target.Target), s.figure(), s.mark(), h.soFar(s)))
-			}
-		}
-	}
-	blocks = append(blocks, Section{Text: strings.Join(body, "\n")})
-	lines = append(lines, body...)
-	if len(targets) > 0 {
-		var parts []string
-		for _, s := range scores(targets, last) {
-			parts = append(parts, fmt.Sprintf("%s %s %s", s.c.name, s.figure(), s.mark()))
-		}
-		lastLine := "Last week: " + strings.Join(parts, " · ")
-		blocks = append(blocks, Context{Texts: []string{lastLine}})
-		lines = append(lines, lastLine)
+	title := "Two-way SLA — this week (since " + w.start.Format("Mon 2 Jan") + ")"
+	blocks := []Block{Header{Text: title}, Section{Text: strings.Join(w.body, "\n")}}
+	lines := append([]string{title}, w.body...)
+	if w.last != "" {
+		blocks = append(blocks, Context{Texts: []string{w.last}})
+		lines = append(lines, w.last)
 	}
 	note := fmt.Sprintf("The SLA for feedback is %s, %s. `/sla history` shows every change; admins change a target with `/sla set`.", h.slaText(1), h.clockWords())
 	blocks = append(blocks, Context{Texts: []string{note}})
@@ -182,6 +143,61 @@ func (h *Handler) slaStanding(ctx context.Context, shared bool) (Response, error
 		blocks = append(blocks, shareActions("/sla"))
 	}
 	return Response{Text: Truncate(strings.Join(lines, "\n"), 3900), Blocks: blocks}, nil
+}
+
+// slaWeek is this week's standing against the SLA targets: for each side
+// what it commits to and how this week goes (body), and last week's
+// figures in a line ("" when no target is set).
+type slaWeek struct {
+	start time.Time
+	body  []string
+	last  string
+}
+
+func (h *Handler) slaWeek(ctx context.Context) (slaWeek, error) {
+	targets, err := h.db.SLATargets(ctx)
+	if err != nil {
+		return slaWeek{}, err
+	}
+	now := h.now()
+	w := slaWeek{start: weekStart(now.In(h.loc))}
+	cur, err := h.db.LeadStats(ctx, w.start, now.Add(time.Nanosecond), h.sla, now)
+	if err != nil {
+		return slaWeek{}, err
+	}
+	last, err := h.db.LeadStats(ctx, w.start.AddDate(0, 0, -7), w.start, h.sla, now)
+	if err != nil {
+		return slaWeek{}, err
+	}
+	set := map[string]bool{}
+	for _, t := range targets {
+		set[t.Name] = true
+	}
+	side := ""
+	thisWeek := scores(targets, cur)
+	for _, c := range commitments {
+		if c.side != side {
+			side = c.side
+			w.body = append(w.body, "*"+side+" commits to*")
+		}
+		if !set[c.name] {
+			w.body = append(w.body, fmt.Sprintf("• %s: _not set_ — `/sla set %s %s`", c.label, c.name, exampleTarget(c.name)))
+			continue
+		}
+		for _, s := range thisWeek {
+			if s.c.name == c.name {
+				w.body = append(w.body, fmt.Sprintf("• %s: *%s* — this week %s %s%s", c.label, targetText(c.name, s.target.Target), s.figure(), s.mark(), h.soFar(s)))
+			}
+		}
+	}
+	if len(targets) > 0 {
+		var parts []string
+		for _, s := range scores(targets, last) {
+			parts = append(parts, fmt.Sprintf("%s %s %s", s.c.name, s.figure(), s.mark()))
+		}
+		w.last = "Last week: " + strings.Join(parts, " · ")
+	}
+	return w, nil
 }
 
 // soFar notes that the week's lead count can still reach its target.

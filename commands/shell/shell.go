@@ -276,7 +276,54 @@ func (ses *session) answer(ctx context.Context, resp commands.Response, err erro
 		text, _ := ses.r.Response(commands.Response{Text: dm.Message.Text})
 		ses.say("%s", ses.r.style(dim, noBold, "(In Slack, "+sanitize(dm.User)+" would get a DM: ")+firstLine(text)+ses.r.style(dim, noBold, ")"))
 	}
+	for _, p := range resp.Posts {
+		text, _ := ses.r.Response(commands.Response{Text: p.Message.Text})
+		ses.say("%s", ses.r.style(dim, noBold, "(In Slack, this would be posted in "+sanitize(p.Channel)+": ")+firstLine(text)+ses.r.style(dim, noBold, ")"))
+	}
 	return false
+}
+
+// choiceList names the options of a menu, at most ten of them.
+func choiceList(opts []commands.Option) string {
+	var names []string
+	for i, o := range opts {
+		if i == 10 {
+			names = append(names, fmt.Sprintf("… %d more", len(opts)-10))
+			break
+		}
+		names = append(names, sanitize(o.Text))
+	}
+	return strings.Join(names, " · ")
+}
+
+// optionText is the text of the option with value v.
+func optionText(opts []commands.Option, v string) string {
+	for _, o := range opts {
+		if o.Value == v {
+			return o.Text
+		}
+	}
+	return v
+}
+
+// chooseOption reads a menu choice typed at the console: an option's
+// text (any case) or the start of exactly one.
+func chooseOption(opts []commands.Option, typed string) (string, bool) {
+	key := strings.ToLower(strings.Join(strings.Fields(typed), " "))
+	var found []commands.Option
+	for _, o := range opts {
+		text := strings.ToLower(o.Text)
+		if text == key {
+			return o.Value, true
+		}
+		if strings.HasPrefix(text, key) {
+			found = append(found, o)
+		}
+	}
+	if len(found) == 1 {
+		return found[0].Value, true
+	}
+	return "", false
 }
 
 // firstLine is the first line of s.
@@ -370,7 +417,12 @@ func (ses *session) form(ctx context.Context, m *commands.Modal) bool {
 			if f.Channel {
 				prompt += " (#name or ID)"
 			}
-			if v := values[f.ID]; v != "" {
+			if len(f.Options) > 0 {
+				prompt += " (" + choiceList(f.Options) + ")"
+			}
+			if v := values[f.ID]; v != "" && len(f.Options) > 0 {
+				prompt += " [" + sanitize(optionText(f.Options, v)) + "]"
+			} else if v != "" {
 				prompt += " [" + commands.Truncate(strings.Join(strings.Fields(sanitize(v)), " "), 60) + "]"
 			}
 			line, err := ses.read(ctx, prompt+": ")
@@ -393,6 +445,15 @@ func (ses *session) form(ctx context.Context, m *commands.Modal) bool {
 			case ".":
 				values[f.ID] = ""
 			default:
+				if len(f.Options) > 0 {
+					chosen, ok := chooseOption(f.Options, v)
+					if !ok {
+						ses.say("Type one of: %s.", choiceList(f.Options))
+						i--
+						continue
+					}
+					v = chosen
+				}
 				if f.Channel {
 					var msg string
 					if v, msg = channelMention(v); msg != "" {

@@ -60,7 +60,7 @@
 // Records are matched to stored ones by name (any case and spacing). A
 // record with a field the format does not have, or a field of the wrong
 // type, is skipped and reported; sections other than terms and personas
-// (leads, meetings, metrics) are passed on to the store as far as
+// (leads, meetings, metrics, sla, insights) are passed on to the store as far as
 // [store.Dataset] knows them and otherwise ignored.
 package transfer
 

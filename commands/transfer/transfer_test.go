@@ -667,6 +667,28 @@ func TestSkippedErrorGrammar(t *testing.T) {
 	}
 }
 
+// Insights come along as the store knows them; one it refuses is named by
+// its position.
+func TestImportInsights(t *testing.T) {
+	db := openDB(t)
+	file := writeFile(t, "data.json", `{"version": 1,
+ "insights": [{"text": "Too expensive for 5 seats", "persona": null, "source": "Acme call", "by": "U1",
+               "at": "2024-03-05T14:30:00Z", "channel": "", "ts": ""},
+              {"text": "  ", "persona": null, "source": "", "by": "U1", "at": "2024-03-05T14:31:00Z", "channel": "", "ts": ""}]}`)
+	_, out, err := runImport(t, db, file)
+	if err == nil {
+		t.Fatal("import with an empty insight returned no error")
+	}
+	for _, want := range []string{file + ": insights #2: ", "1 created, 0 updated, 0 unchanged, 1 skipped"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("output:\n%s\nwant it to contain %q", out, want)
+		}
+	}
+	if got := string(exportJSON(t, db)); !strings.Contains(got, `"text": "Too expensive for 5 seats"`) {
+		t.Fatalf("export after import:\n%s\nwant the insight", got)
+	}
+}
+
 func TestImportChecksMeetingsAndMetrics(t *testing.T) {
 	db := openDB(t)
 	file := writeFile(t, "data.json", `{"version": 1,

@@ -1,0 +1,101 @@
+package bot_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"smarketing/bot/slackfake"
+	"smarketing/commands"
+	"smarketing/store"
+)
+
+const insightsChannel = "CINSIGHT"
+
+// messageShortcut uses the message shortcut callbackID on a message in
+// the leads channel and returns the form it opens.
+func (e *env) messageShortcut(tb testing.TB, callbackID, trigger, user, ts, text string) view {
+	tb.Helper()
+	e.fake.SendInteraction(map[string]any{
+		"type": "message_action", "callback_id": callbackID, "trigger_id": trigger,
+		"user":    map[string]any{"id": user, "name": strings.ToLower(user)},
+		"channel": map[string]any{"id": leadsChannel},
+		"message": map[string]any{"type": "message", "ts": ts, "text": text},
+	})
+	return e.openedView(tb, trigger)
+}
+
+// TestShareInsightShortcut: the share_insight shortcut opens the form with
+// the message's text and the personas; submitting it (a persona picked
+// from the menu) stores the insight linked to the message and posts its
+// card to the insights channel, once.
+func TestShareInsightShortcut(t *testing.T) {
+	e := start(t, func(o *commands.Options) { o.InsightsChannel = insightsChannel })
+	if _, err := e.db.AddPersona(context.Background(), store.Persona{Name: "Sally Supermom", Summary: "Busy"}, store.Actor{ID: "UANN"}); err != nil {
+		t.Fatal(err)
+	}
+	v := e.messageShortcut(t, commands.ShortcutShareInsight, "T-INSIGHT-1", "UBOB", "1700000000.000300", "Globex asks for SSO &amp; SAML")
+	mustContain(t, "insight form", slackfake.Strings([]byte(v.raw)), "Globex asks for SSO & SAML", "Sally Supermom", "static_select")
+	submit := func() {
+		id := e.fake.SendInteraction(map[string]any{
+			"type": "view_submission",
+			"user": map[string]any{"id": "UBOB", "name": "bob"},
+			"view": map[string]any{"id": "V1", "type": "modal", "callback_id": v.CallbackID, "private_metadata": v.PrivateMetadata,
+				"state": map[string]any{"values": map[string]any{
+					"text":    map[string]any{"text": map[string]any{"type": "plain_text_input", "value": "Globex asks for SSO & SAML <!here>"}},
+					"persona": map[string]any{"persona": map[string]any{"type": "static_select", "selected_option": map[string]any{"value": "1", "text": map[string]any{"type": "plain_text", "text": "Sally Supermom"}}}},
+					"source":  map[string]any{"source": map[string]any{"type": "plain_text_input", "value": "Discovery call"}},
+				}}},
+		})
+		if ack, err := e.fake.WaitAck(e.ctx, id); err != nil || strings.Contains(string(ack.Payload), "errors") {
+			t.Fatalf("submission ack %s, %v", ack.Payload, err)
+		}
+	}
+	submit()
+	card, err := e.fake.WaitCall(e.ctx, "chat.postMessage", func(c slackfake.Call) bool { return c.Params["channel"] == insightsChannel })
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := card.Params["text"] + slackfake.Strings([]byte(card.Params["blocks"]))
+	mustContain(t, "insight card", text, "Globex asks for SSO &amp; SAML &lt;!here&gt;", "Sally Supermom", "Discovery call", "/archives/"+leadsChannel+"/p1700000000000300")
+	mustNotContain(t, "insight card", text, "<!here>", "<@UBOB")
+	list, total, err := e.db.Insights(context.Background(), store.InsightFilter{})
+	if err != nil || total != 1 || list[0].TS != "1700000000.000300" || list[0].Channel != leadsChannel || list[0].PersonaName != "Sally Supermom" {
+		t.Fatalf("insights = %+v, %d, %v", list, total, err)
+	}
+	// The same form submitted again (a double click) posts nothing more.
+	submit()
+	if _, err := e.fake.WaitCall(e.ctx, "chat.postEphemeral", func(c slackfake.Call) bool { return strings.Contains(c.Params["text"], "already") }); err != nil {
+		t.Fatalf("no word that it was shared already: %v", err)
+	}
+	r, _ := e.command(t, "/insight", "UBOB", "list")
+	mustContain(t, "/insight list", r.all(), "Globex asks for SSO")
+	posts := 0
+	for _, c := range e.fake.Calls("chat.postMessage") {
+		if c.Params["channel"] == insightsChannel {
+			posts++
+		}
+	}
+	if posts != 1 {
+		t.Fatalf("%d cards in the insights channel, want 1", posts)
+	}
+
+	// /insight TEXT opens the same form, prefilled.
+	id := e.fake.SendSlash(slackfake.Slash{Command: "/insight", Text: "They compare us with Acme on price", UserID: "UBOB", TriggerID: "T-INSIGHT-2"})
+	if _, err := e.fake.WaitAck(e.ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	v = e.openedView(t, "T-INSIGHT-2")
+	mustContain(t, "/insight form", slackfake.Strings([]byte(v.raw)), "They compare us with Acme on price")
+}
+
+// TestDefineTermShortcut: define_term opens the add-term form named after
+// the message's first line, and submitting it adds the term.
+func TestDefineTermShortcut(t *testing.T) {
+	e := start(t)
+	v := e.messageShortcut(t, commands.ShortcutDefineTerm, "T-DEFINE-1", "UBOB", "1700000000.000400", "*Lead velocity*\nWhat is it exactly?")
+	mustContain(t, "define form", slackfake.Strings([]byte(v.raw)), "Lead velocity")
+	e.submit(t, "UBOB", v, map[string]string{"name": "Lead velocity", "definition": "New qualified leads per month, month over month"})
+	r, _ := e.slash(t, "UALICE", "Lead velocity")
+	mustContain(t, "term", r.all(), "New qualified leads per month")
+}
