@@ -161,7 +161,8 @@ func Manifest(appName string, cmds []commands.Command) ([]byte, error) {
 				"Sales rate every lead marketing hands over by reacting to its post with :+1:, :-1: or :fire:, " +
 				"and /leads shows how lead quality is going. " +
 				"Every week it posts a recap of lead quality and the marketing numbers recorded with /metrics, " +
-				"and it reminds everyone of the joint sales and marketing meetings planned with /meeting, with their agenda, action items and decisions.",
+				"and it reminds everyone of the joint sales and marketing meetings planned with /meeting, with their agenda, action items and decisions. " +
+				"Sales share what they hear from customers with /insight, and each person's Home tab shows what needs them.",
 			BackgroundColor: "#1f3a5f",
 		},
 		Features: features{

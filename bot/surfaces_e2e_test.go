@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"smarketing/bot/slackfake"
 	"smarketing/commands"
@@ -79,6 +80,16 @@ func TestShareInsightShortcut(t *testing.T) {
 	if posts != 1 {
 		t.Fatalf("%d cards in the insights channel, want 1", posts)
 	}
+
+	// The weekly recap lists it under its persona.
+	if err := e.recapJob(t).Run(e.ctx, time.Now().Add(time.Minute).Truncate(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	recap := recapPosts(e.fake)
+	if len(recap) != 1 {
+		t.Fatalf("%d recaps, want 1", len(recap))
+	}
+	mustContain(t, "recap", slackfake.Strings([]byte(recap[0].Params["blocks"])), "Customer insights this week", "Sally Supermom", "Globex asks for SSO &amp; SAML")
 
 	// /insight TEXT opens the same form, prefilled.
 	id := e.fake.SendSlash(slackfake.Slash{Command: "/insight", Text: "They compare us with Acme on price", UserID: "UBOB", TriggerID: "T-INSIGHT-2"})

@@ -227,6 +227,13 @@ func TestTerminalSession(t *testing.T) {
 			[]string{"Added Family", "smarketing> "}},
 		{"", "/term edit Family \U0001F468\u200D\U0001F467 plan\r", []string{"── Edit a term ──", "Name [Family "}},
 		{"", "\x03", []string{"Cancelled: nothing was saved.", "smarketing> "}},
+		{"a menu in a form", "/persona add Sally Supermom = Busy parent\r", []string{"Added the persona Sally Supermom", "smarketing> "}},
+		{"", "/insight They compare us with Acme\r", []string{"── Share an insight ──", "What did the customer say? [They compare us with Acme]: "}},
+		{"", "\r", []string{"Persona (optional) (Sally Supermom): "}},
+		{"", "nobody\r", []string{"Type one of: Sally Supermom.", "Persona (optional) (Sally Supermom): "}},
+		{"", "sal\r", []string{"Source (optional): "}},
+		{"", "Call with Globex\r", []string{"Thanks: your insight is saved", "smarketing> "}},
+		{"", "/insight list sally\r", []string{"about Sally Supermom", "They compare us with Acme", "smarketing> "}},
 		{"Ctrl-D leaves", "\x04", nil},
 	}
 	for _, st := range steps {
