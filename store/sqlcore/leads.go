@@ -269,7 +269,8 @@ func (db *DB) leadStats(ctx context.Context, group string, from, to time.Time, s
 		if err != nil {
 			return fmt.Errorf("read leads: %w", err)
 		}
-		// Poor ratings by reason: the only ratings joined, grouped by plain
+		// Poor ratings by reason: the only ratings joined, of the leads
+		// that have one (l.poor, kept by recountRatings), grouped by plain
 		// columns (SQLite sorts an expression or a constant key far slower).
 		groupBy := "f.reason"
 		if group != allLeads {
@@ -277,7 +278,7 @@ func (db *DB) leadStats(ctx context.Context, group string, from, to time.Time, s
 		}
 		rows, err = q.Query(ctx, `SELECT `+group+`, f.reason, COUNT(*)
 			FROM leads l JOIN feedback f ON f.lead_id = l.id
-			WHERE `+leadWindow+` AND f.rating = 'poor' GROUP BY `+groupBy, Nanos(from), Nanos(to))
+			WHERE `+leadWindow+` AND l.poor > 0 AND f.rating = 'poor' GROUP BY `+groupBy, Nanos(from), Nanos(to))
 		if err != nil {
 			return fmt.Errorf("count ratings: %w", err)
 		}
