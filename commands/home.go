@@ -162,7 +162,7 @@ func (h *Handler) homeAgreements(ctx context.Context, userID string, _ time.Time
 			for i, s := range part.ss {
 				total++
 				if i == homeItems {
-					blocks = append(blocks, Context{Texts: []string{fmt.Sprintf("…%d more %ss %s: `%s`", len(part.ss)-homeItems, k.noun, part.what, part.more)}})
+					blocks = append(blocks, Context{Texts: []string{fmt.Sprintf("…and %d more %ss (%s): `%s`", len(part.ss)-homeItems, k.noun, part.what, part.more)}})
 					break
 				}
 				line := fmt.Sprintf("*%s* (%s · %s) — %s", truncateEscaped(s.name, 150), k.noun, part.what, h.statusText(s, false))

@@ -219,15 +219,15 @@ func (h *Handler) insightCard(in store.Insight) Response {
 	}
 	quote := "> " + strings.ReplaceAll(truncateEscaped(in.Text, 2900), "\n", "\n> ")
 	blocks := []Block{Section{Text: head}, Section{Text: quote}}
-	var ctx []string
+	var meta []string
 	if in.Source != "" {
-		ctx = append(ctx, "Source: "+Escape(in.Source))
+		meta = append(meta, "Source: "+Escape(in.Source))
 	}
 	if in.TS != "" {
-		ctx = append(ctx, "<"+h.messageURL(in.Channel, in.TS)+"|the message>")
+		meta = append(meta, "<"+h.messageURL(in.Channel, in.TS)+"|the message>")
 	}
-	ctx = append(ctx, h.when(in.At))
-	blocks = append(blocks, Context{Texts: ctx})
+	meta = append(meta, h.when(in.At))
+	blocks = append(blocks, Context{Texts: meta})
 	return Response{Text: Truncate(head+"\n"+quote, 3900), Blocks: blocks}
 }
 
