@@ -32,10 +32,14 @@ func (e *env) click(tb testing.TB, user, action, value, key string) string {
 }
 
 // dms returns the chat.postMessage calls to user's DM.
-func (e *env) dms(user string) []slackfake.Call {
+func (e *env) dms(user string) []slackfake.Call { return postsIn(e.fake, user) }
+
+// postsIn returns the chat.postMessage calls to channel (a user ID: the
+// DM), in order.
+func postsIn(f *slackfake.Server, channel string) []slackfake.Call {
 	var out []slackfake.Call
-	for _, c := range e.fake.Calls("chat.postMessage") {
-		if c.Params["channel"] == user {
+	for _, c := range f.Calls("chat.postMessage") {
+		if c.Params["channel"] == channel {
 			out = append(out, c)
 		}
 	}

@@ -113,12 +113,7 @@ func TestActionItemsEndToEnd(t *testing.T) {
 	if err := meetings.Run(e.ctx, next[0].At.Add(-15*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	var reminder []slackfake.Call
-	for _, c := range e.fake.Calls("chat.postMessage") {
-		if c.Params["channel"] == "CMEET" {
-			reminder = append(reminder, c)
-		}
-	}
+	reminder := postsIn(e.fake, "CMEET")
 	if len(reminder) != 1 {
 		t.Fatalf("%d reminders in CMEET, want 1", len(reminder))
 	}

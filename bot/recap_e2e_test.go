@@ -28,15 +28,7 @@ func (e *env) recapJob(tb testing.TB) *schedules.Recap {
 	}
 }
 
-func recapPosts(f *slackfake.Server) []slackfake.Call {
-	var out []slackfake.Call
-	for _, c := range f.Calls("chat.postMessage") {
-		if c.Params["channel"] == recapChannel {
-			out = append(out, c)
-		}
-	}
-	return out
-}
+func recapPosts(f *slackfake.Server) []slackfake.Call { return postsIn(f, recapChannel) }
 
 func TestRecapPostsOncePerScheduledTime(t *testing.T) {
 	e := start(t)
@@ -173,12 +165,7 @@ func TestMeetingReminderListsThenClearsAgenda(t *testing.T) {
 			t.Fatalf("run %d: %v", i, err)
 		}
 	}
-	var posts []slackfake.Call
-	for _, c := range e.fake.Calls("chat.postMessage") {
-		if c.Params["channel"] == "CMEET" {
-			posts = append(posts, c)
-		}
-	}
+	posts := postsIn(e.fake, "CMEET")
 	if len(posts) != 1 {
 		t.Fatalf("%d reminders in CMEET, want 1", len(posts))
 	}

@@ -71,13 +71,7 @@ func TestShareInsightShortcut(t *testing.T) {
 	}
 	r, _ := e.command(t, "/insight", "UBOB", "list")
 	mustContain(t, "/insight list", r.all(), "Globex asks for SSO")
-	posts := 0
-	for _, c := range e.fake.Calls("chat.postMessage") {
-		if c.Params["channel"] == insightsChannel {
-			posts++
-		}
-	}
-	if posts != 1 {
+	if posts := len(postsIn(e.fake, insightsChannel)); posts != 1 {
 		t.Fatalf("%d cards in the insights channel, want 1", posts)
 	}
 

@@ -125,33 +125,10 @@ func (db *DB) AddInsight(ctx context.Context, in store.Insight, by store.Actor) 
 // Insights returns the insights f selects, newest first, and how many it
 // selects without its Limit, read in one snapshot.
 func (db *DB) Insights(ctx context.Context, f store.InsightFilter) ([]store.Insight, int, error) {
-	where, args := "1 = 1", []any{}
-	if f.PersonaID != 0 {
-		where += " AND i.persona_id = ?"
-		args = append(args, f.PersonaID)
-	}
-	if !f.From.IsZero() {
-		where += " AND i.at >= ?"
-		args = append(args, Nanos(f.From))
-	}
-	if !f.To.IsZero() {
-		where += " AND i.at < ?"
-		args = append(args, Nanos(f.To))
-	}
-	var out []store.Insight
-	var total int
-	err := db.read(ctx, func(tx *Tx) error {
-		if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM insights i WHERE "+where, args...).Scan(&total); err != nil {
-			return fmt.Errorf("count insights: %w", err)
-		}
-		var err error
-		out, err = insightsWhere(ctx, tx, where+" ORDER BY i.at DESC, i.id DESC", f.Limit, args...)
-		return err
+	where, args := logFilter("i", "persona_id", f.PersonaID, f.From, f.To)
+	return countAndList(ctx, db, "insights", "insights i", where, args, func(q Querier) ([]store.Insight, error) {
+		return insightsWhere(ctx, q, where+" ORDER BY i.at DESC, i.id DESC", f.Limit, args...)
 	})
-	if err != nil {
-		return nil, 0, err
-	}
-	return out, total, nil
 }
 
 // insightRecords returns every insight oldest first, as an export has it.

@@ -235,27 +235,43 @@ func (db *DB) AddDecision(ctx context.Context, meetingID int64, text string, by 
 // Decisions returns the decisions f selects, newest first, and how many
 // it selects without its Limit, read in one snapshot.
 func (db *DB) Decisions(ctx context.Context, f store.DecisionFilter) ([]store.Decision, int, error) {
+	where, args := logFilter("d", "meeting_id", f.MeetingID, f.From, f.To)
+	return countAndList(ctx, db, "decisions", "meeting_decisions d", where, args, func(q Querier) ([]store.Decision, error) {
+		return decisionsWhere(ctx, q, where+" ORDER BY d.at DESC, d.id DESC", f.Limit, args...)
+	})
+}
+
+// logFilter is the WHERE of a log (decisions, insights) as alias: the rows
+// whose column is id (any if 0) with at in [from, to) (a zero bound is
+// open).
+func logFilter(alias, column string, id int64, from, to time.Time) (string, []any) {
 	where, args := "1 = 1", []any{}
-	if f.MeetingID != 0 {
-		where += " AND d.meeting_id = ?"
-		args = append(args, f.MeetingID)
+	if id != 0 {
+		where += " AND " + alias + "." + column + " = ?"
+		args = append(args, id)
 	}
-	if !f.From.IsZero() {
-		where += " AND d.at >= ?"
-		args = append(args, Nanos(f.From))
+	if !from.IsZero() {
+		where += " AND " + alias + ".at >= ?"
+		args = append(args, Nanos(from))
 	}
-	if !f.To.IsZero() {
-		where += " AND d.at < ?"
-		args = append(args, Nanos(f.To))
+	if !to.IsZero() {
+		where += " AND " + alias + ".at < ?"
+		args = append(args, Nanos(to))
 	}
-	var out []store.Decision
+	return where, args
+}
+
+// countAndList reads, in one snapshot, how many rows of from (a table and
+// its alias) where selects, and the page list reads of them.
+func countAndList[T any](ctx context.Context, db *DB, what, from, where string, args []any, list func(Querier) ([]T, error)) ([]T, int, error) {
+	var out []T
 	var total int
 	err := db.read(ctx, func(tx *Tx) error {
-		if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM meeting_decisions d WHERE "+where, args...).Scan(&total); err != nil {
-			return fmt.Errorf("count decisions: %w", err)
+		if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM "+from+" WHERE "+where, args...).Scan(&total); err != nil {
+			return fmt.Errorf("count %s: %w", what, err)
 		}
 		var err error
-		out, err = decisionsWhere(ctx, tx, where+" ORDER BY d.at DESC, d.id DESC", f.Limit, args...)
+		out, err = list(tx)
 		return err
 	})
 	if err != nil {
