@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -221,4 +223,73 @@ func BenchmarkTermLookup(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestCheckpointStartsTheWALOver: under a steady stream of commits a
+// checkpoint from a reader never brings the WAL back to its beginning, the
+// checkpointer's two steps do (else the WAL grows without bound and every
+// commit's flush is dearer).
+func TestCheckpointStartsTheWALOver(t *testing.T) {
+	ctx := context.Background()
+	was := checkpointInterval
+	t.Cleanup(func() { checkpointInterval = was }) // after the database closes
+	checkpointInterval = time.Hour                 // the test checkpoints by hand
+	db := mustOpenTestDB(t)
+	if _, err := db.w.ExecContext(ctx, "CREATE TABLE churn (id INTEGER PRIMARY KEY, v BLOB)"); err != nil {
+		t.Fatal(err)
+	}
+	var commits atomic.Int64
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			if _, err := db.w.ExecContext(ctx, "INSERT INTO churn (v) VALUES (randomblob(3000))"); err != nil {
+				done <- err
+				return
+			}
+			commits.Add(1)
+		}
+	}()
+	defer func() {
+		close(stop)
+		if err := <-done; err != nil {
+			t.Errorf("writer: %v", err)
+		}
+	}()
+	// frames checkpoints from a reader (the first step alone) and returns
+	// how many frames the WAL holds from its beginning.
+	frames := func() int {
+		var busy, log, copied int
+		if err := db.sql.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &log, &copied); err != nil {
+			t.Fatal(err)
+		}
+		return log
+	}
+	waitCommits := func(n int64) {
+		deadline := time.Now().Add(20 * time.Second)
+		for target := commits.Load() + n; commits.Load() < target; {
+			if time.Now().After(deadline) {
+				t.Fatalf("only %d commits in 20 s", commits.Load())
+			}
+			runtime.Gosched()
+		}
+	}
+	waitCommits(200)
+	first := frames()
+	waitCommits(20)
+	if second := frames(); second <= first {
+		t.Fatalf("the WAL went from %d to %d frames after a reader's checkpoint and 20 commits: the premise of the second step is gone", first, second)
+	}
+	before := frames()
+	db.checkpointWAL()
+	waitCommits(20)
+	if after := frames(); after >= before {
+		t.Fatalf("the WAL holds %d frames after the checkpointer and 20 more commits, %d before: it did not start over", after, before)
+	}
 }

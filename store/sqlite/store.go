@@ -100,9 +100,10 @@ func Open(ctx context.Context, file string, opt store.Options) (*DB, error) {
 	db.glossary.Watch(0)
 	db.StartEvents(db.log)
 	db.stopped.Add(1)
+	every := checkpointInterval
 	go func() {
 		defer db.stopped.Done()
-		db.checkpointer()
+		db.checkpointer(every)
 	}()
 	db.log.Debug("database open", "backend", "sqlite", "file", file, "synchronous", "FULL", "journal_mode", "WAL")
 	return db, nil
@@ -304,26 +305,50 @@ func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
 	return res, err
 }
 
-// checkpointInterval is how often the WAL is copied back into the database.
-const checkpointInterval = 250 * time.Millisecond
+// checkpointInterval is how often the WAL is copied back into the database
+// (a variable for tests).
+var checkpointInterval = 250 * time.Millisecond
 
-// checkpointer moves the WAL into the database from a reader connection
-// (PASSIVE: it never waits for, nor blocks, the writer), so a commit never
-// pays for a checkpoint inside an acknowledgement.
-func (db *DB) checkpointer() {
-	t := time.NewTicker(checkpointInterval)
+// checkpointer moves the WAL into the database in two steps, so that a
+// commit never pays for a whole checkpoint inside an acknowledgement and
+// the WAL stays a few megabytes long:
+//
+//  1. from a reader connection (PASSIVE: it never waits for, nor blocks,
+//     the writer), beside the writer: it copies nearly everything, but
+//     under a steady stream of commits it never reaches the WAL's end;
+//  2. then from the writer connection, between two batches: it copies the
+//     few frames committed during the first step, so the WAL is wholly in
+//     the database and the next commit starts it over from its beginning.
+//
+// Without the second step the WAL never starts over while events keep
+// coming: it grew by 20 MB a second in BenchmarkStore/React16, and every
+// commit appended to a growing file, whose flush costs two to three times
+// an overwrite's on this machine (BENCHMARKS.md).
+func (db *DB) checkpointer(every time.Duration) {
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
 		case <-db.closing:
 			return
 		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			// A busy database just waits for the next tick.
-			if _, err := db.sql.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
-				db.log.Debug("checkpoint", "err", err)
-			}
-			cancel()
+			db.checkpointWAL()
 		}
+	}
+}
+
+// checkpointWAL runs the two steps of [DB.checkpointer] once.
+func (db *DB) checkpointWAL() {
+	db.checkpoint(db.sql)
+	db.checkpoint(db.w)
+}
+
+// checkpoint runs one PASSIVE checkpoint on a connection of pool. A busy
+// database just waits for the next tick.
+func (db *DB) checkpoint(pool *sql.DB) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := pool.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+		db.log.Debug("checkpoint", "err", err)
 	}
 }
