@@ -9,9 +9,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -291,5 +295,56 @@ func TestCheckpointStartsTheWALOver(t *testing.T) {
 	waitCommits(20)
 	if after := frames(); after >= before {
 		t.Fatalf("the WAL holds %d frames after the checkpointer and 20 more commits, %d before: it did not start over", after, before)
+	}
+}
+
+// BenchmarkDiskFlush measures the machine, not the code: what one commit's
+// flush costs on the disk that holds the test's temporary directory, for
+// 96 KB (about a batch of 16 reactions) written and then flushed
+// (fdatasync, as SQLite does), over a file that keeps growing ("append", a
+// WAL that never starts over) or in place ("overwrite"). Every durable
+// acknowledgement waits for at least one of these (BENCHMARKS.md).
+func BenchmarkDiskFlush(b *testing.B) {
+	chunk := make([]byte, 96<<10)
+	for _, mode := range []string{"append", "overwrite"} {
+		b.Run(mode, func(b *testing.B) {
+			f, err := os.Create(filepath.Join(b.TempDir(), "flush"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer func() {
+				if err := f.Close(); err != nil {
+					b.Error(err)
+				}
+			}()
+			if mode == "overwrite" {
+				if err := f.Truncate(int64(len(chunk)) * 1000); err != nil {
+					b.Fatal(err)
+				}
+				if err := f.Sync(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			var took []time.Duration
+			for i := 0; b.Loop(); i++ {
+				if mode == "overwrite" && i%1000 == 0 {
+					if _, err := f.Seek(0, io.SeekStart); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if _, err := f.Write(chunk); err != nil {
+					b.Fatal(err)
+				}
+				start := time.Now()
+				if err := syscall.Fdatasync(int(f.Fd())); err != nil {
+					b.Fatal(err)
+				}
+				took = append(took, time.Since(start))
+			}
+			slices.Sort(took)
+			at := func(p int) float64 { return float64(took[(len(took)-1)*p/100].Microseconds()) / 1000 }
+			b.ReportMetric(at(50), "p50_ms")
+			b.ReportMetric(at(99), "p99_ms")
+		})
 	}
 }
