@@ -284,7 +284,7 @@ func plainOwner(a store.Action) string {
 // mayClose reports whether user may close a: its owner, who added it, or
 // an admin.
 func (h *Handler) mayClose(a store.Action, user string) bool {
-	return user == a.Owner || user == a.CreatedBy || h.IsAdmin(user)
+	return user == a.Owner || h.mayChange(a.CreatedBy, user)
 }
 
 // --- /meeting done ----------------------------------------------------------
@@ -393,7 +393,7 @@ func (h *Handler) meetingSkip(ctx context.Context, req Request, rest string, ski
 	if err != nil {
 		return Response{}, err
 	}
-	if m.CreatedBy != req.UserID && !h.IsAdmin(req.UserID) {
+	if !h.mayChange(m.CreatedBy, req.UserID) {
 		return Response{}, userErrorf("Sorry, only %s (who scheduled *%s*) or an admin can %s its occurrences.", byline(m.CreatedBy, m.CreatedByName, false), Escape(m.Title), verb)
 	}
 	if strings.TrimSpace(typedDate) == "" {
@@ -559,7 +559,7 @@ func validateOutcomes(r *store.MeetingRecord) []string {
 		switch {
 		case !utf8.ValidString(a.Text) || !utf8.ValidString(a.CreatedBy):
 			msgs = append(msgs, "An action item is not valid UTF-8 text; save the file as UTF-8.")
-		case !slackUserID.MatchString(a.Owner):
+		case !store.IsUserID(a.Owner):
 			msgs = append(msgs, fmt.Sprintf("The owner of an action item must be a Slack member ID such as U0123ABCD, not %q.", Truncate(a.Owner, 40)))
 		case a.Text == "":
 			msgs = append(msgs, "An action item has no text.")

@@ -383,7 +383,7 @@ func (h *Handler) dispute(ctx context.Context, k kindOps, req Request, rest stri
 		return Response{}, err
 	}
 	out := savedNote(fmt.Sprintf(":warning: You disputed *%s*. It stays disputed until it is edited or both sides approve it again.", Escape(rec.name)), c)
-	if owner, _ := rec.owner(); owner != req.UserID && slackUserID.MatchString(owner) {
+	if owner, _ := rec.owner(); owner != req.UserID && store.IsUserID(owner) {
 		dm, err := k.card(ctx, h, rec.ref.ID, owner)
 		if err != nil {
 			return Response{}, err
@@ -434,7 +434,7 @@ func (h *Handler) setOwner(ctx context.Context, k kindOps, req Request, rest str
 		return resp, err
 	}
 	cur, curName := rec.owner()
-	if req.UserID != cur && req.UserID != rec.createdBy && !h.IsAdmin(req.UserID) {
+	if req.UserID != cur && !h.mayChange(rec.createdBy, req.UserID) {
 		return Response{}, userErrorf("Sorry, only %s (who answers for *%s*) or an admin can hand it over.", byline(cur, curName, false), Escape(rec.name))
 	}
 	if err := h.db.SetOwner(ctx, rec.ref, actor(owner, ownerName)); errors.Is(err, store.ErrNotFound) {
@@ -588,7 +588,7 @@ func (h *Handler) review(ctx context.Context, k kindOps, req Request) (Response,
 func (h *Handler) editedDMs(ctx context.Context, k kindOps, rec signed, editor string) ([]DM, error) {
 	var dms []DM
 	for _, s := range rec.Approvers(rec.Version - 1) {
-		if s.User == editor || !slackUserID.MatchString(s.User) {
+		if s.User == editor || !store.IsUserID(s.User) {
 			continue
 		}
 		c, err := k.card(ctx, h, rec.ref.ID, s.User)
@@ -606,7 +606,7 @@ func (h *Handler) editedDMs(ctx context.Context, k kindOps, rec signed, editor s
 // became due for review; ok is false if there is nobody to tell (the
 // record is gone, or its owner is not a Slack user).
 func (h *Handler) ReviewDue(ctx context.Context, r store.DueReview) (msg Response, user string, ok bool, err error) {
-	if !slackUserID.MatchString(r.Owner) {
+	if !store.IsUserID(r.Owner) {
 		return Response{}, "", false, nil
 	}
 	k := opsOf(r.Kind)

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -228,6 +227,12 @@ func New(db dataStore, opt Options) *Handler {
 // IsAdmin reports whether the user may delete anything.
 func (h *Handler) IsAdmin(userID string) bool { return h.admins[userID] }
 
+// mayChange reports whether user may delete, reassign or reschedule
+// what createdBy added: who added it, or an admin.
+func (h *Handler) mayChange(createdBy, user string) bool {
+	return user == createdBy || h.IsAdmin(user)
+}
+
 // Slash answers one slash command. A returned error that is not a
 // [*UserError] is internal: show an apology and log it.
 func (h *Handler) Slash(ctx context.Context, req Request) (Response, error) {
@@ -373,12 +378,10 @@ func textResponse(mrkdwn string) Response {
 	return Response{Text: mrkdwn, Blocks: []Block{Section{Text: mrkdwn}}}
 }
 
-// slackUserID matches the IDs Slack gives users; authors imported from
-// files may be plain names instead.
-var slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
-
+// mention names a Slack user (store.IsUserID); authors imported from
+// files may be plain names instead, shown as "someone".
 func mention(userID string) string {
-	if !slackUserID.MatchString(userID) {
+	if !store.IsUserID(userID) {
 		return "someone"
 	}
 	return "<@" + userID + ">"
@@ -390,11 +393,11 @@ func mention(userID string) string {
 // are shown as written.
 func byline(id, name string, shared bool) string {
 	switch {
-	case !shared && slackUserID.MatchString(id):
+	case !shared && store.IsUserID(id):
 		return mention(id)
 	case name != "":
 		return Escape(name)
-	case id != "" && !slackUserID.MatchString(id):
+	case id != "" && !store.IsUserID(id):
 		return Escape(id)
 	}
 	return "someone"

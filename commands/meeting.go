@@ -621,7 +621,7 @@ func (h *Handler) meetingDelete(ctx context.Context, req Request, rest string) (
 	if err != nil {
 		return Response{}, err
 	}
-	if m.CreatedBy != req.UserID && !h.IsAdmin(req.UserID) {
+	if !h.mayChange(m.CreatedBy, req.UserID) {
 		return Response{}, userErrorf("Sorry, only %s (who scheduled *%s*) or an admin can delete it. You can still add to its agenda with `/meeting agenda %d TEXT`.",
 			byline(m.CreatedBy, m.CreatedByName, false), Escape(m.Title), m.ID)
 	}

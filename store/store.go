@@ -164,7 +164,8 @@ type Meetings interface {
 	Meeting(ctx context.Context, id int64) (Meeting, error)
 	// Meetings returns every meeting ordered by id.
 	Meetings(ctx context.Context) ([]Meeting, error)
-	// DeleteMeeting deletes a meeting with its agenda, or [ErrNotFound].
+	// DeleteMeeting deletes a meeting with its agenda, action items,
+	// decisions and skips, or [ErrNotFound].
 	DeleteMeeting(ctx context.Context, id int64) error
 	// AddAgendaItem adds an open agenda item (link: the permalink of the
 	// message it came from, or ""); [ErrNotFound] for an unknown meeting,

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"smarketing/store"
 )
 
 // List is one side as configured: user IDs and user group IDs.
@@ -26,10 +28,8 @@ type List struct {
 // Empty reports whether l names nobody.
 func (l List) Empty() bool { return len(l.Users) == 0 && len(l.Groups) == 0 }
 
-var (
-	userID  = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
-	groupID = regexp.MustCompile(`^S[A-Z0-9]{2,}$`)
-)
+// groupID matches the IDs of Slack user groups (user IDs: store.IsUserID).
+var groupID = regexp.MustCompile(`^S[A-Z0-9]{2,}$`)
 
 // ParseList reads a comma-separated list of user IDs (U…, W…) and user
 // group IDs (S…). Spaces around an ID and empty items are ignored, and an
@@ -40,7 +40,7 @@ func ParseList(s string) (List, error) {
 		id := strings.TrimSpace(item)
 		switch {
 		case id == "":
-		case userID.MatchString(id):
+		case store.IsUserID(id):
 			if !slices.Contains(l.Users, id) {
 				l.Users = append(l.Users, id)
 			}
