@@ -96,6 +96,20 @@ type batchLead struct {
 	deleted       bool // deleted by the batch
 	postedAt      int64
 	feedbackMoved bool
+	// counts is how the batch changes the lead's counts of current
+	// ratings by kind (good, poor, hot; see [ratingKinds]).
+	counts [3]int
+}
+
+// ratingKinds are the kinds of rating a lead keeps a count of, in the
+// order of [batchLead.counts] and of the columns good, poor, hot.
+var ratingKinds = [3]store.Rating{store.Good, store.Poor, store.Hot}
+
+// count adds n to the lead's count of ratings of kind r.
+func (l *batchLead) count(r store.Rating, n int) {
+	if i := slices.Index(ratingKinds[:], r); i >= 0 {
+		l.counts[i] += n
+	}
 }
 
 // raterKey is one user on one lead.
@@ -415,7 +429,7 @@ func (b *eventBatch) save(ctx context.Context, tx *Tx) error {
 func (b *eventBatch) saveLeads(ctx context.Context, tx *Tx) error {
 	// One upsert for the leads the batch adds or posts.
 	var upserts []leadKey
-	var deletes, moved []*batchLead
+	var deletes []*batchLead
 	for _, k := range b.leadOrder {
 		l := b.leads[k]
 		switch {
@@ -427,9 +441,6 @@ func (b *eventBatch) saveLeads(ctx context.Context, tx *Tx) error {
 		}
 		if l.deleted {
 			deletes = append(deletes, l)
-		}
-		if l.feedbackMoved {
-			moved = append(moved, l)
 		}
 		if l.textSet {
 			if _, err := tx.Exec(ctx, "UPDATE leads SET text = ?, source = ?, campaign = ? WHERE id = ?",
@@ -479,9 +490,6 @@ func (b *eventBatch) saveLeads(ctx context.Context, tx *Tx) error {
 			if l.deleted {
 				deletes = append(deletes, l)
 			}
-			if l.feedbackMoved {
-				moved = append(moved, l)
-			}
 		}
 	}
 	err = eachChunk(len(deletes), func(from, to int) error {
@@ -495,17 +503,40 @@ func (b *eventBatch) saveLeads(ctx context.Context, tx *Tx) error {
 	if err != nil {
 		return err
 	}
-	// Only the leads whose first feedback moves: a row rewritten with the
-	// same value is still a page for SQLite's commit to write, and a row
-	// another PostgreSQL instance then conflicts on. (CAST: PostgreSQL
-	// takes an untyped VALUES column for text.)
-	return eachChunk(len(moved), func(from, to int) error {
-		var args []any
-		for _, l := range moved[from:to] {
-			args = append(args, l.id, l.firstFeedback)
+	// The counts of ratings (kept exact: each changes by what the batch
+	// did to the ratings it read, in the same transaction), and the first
+	// feedback, in one write of each lead whose either changes: a row
+	// rewritten with the same values is still a page for SQLite's commit
+	// to write, and on PostgreSQL a new row version with an entry in every
+	// index of leads, which another instance then conflicts on. (CAST:
+	// PostgreSQL takes an untyped VALUES column for text.)
+	for _, rk := range b.raterOrder {
+		rt := b.raters[rk]
+		if rt.hadLoaded {
+			rt.lead.count(rt.loaded.rating, -1)
 		}
-		_, err := tx.Exec(ctx, `UPDATE leads SET first_feedback_at = v.column2
-			FROM (VALUES `+strings.Repeat(", (CAST(? AS BIGINT), CAST(? AS BIGINT))", to-from)[2:]+`) AS v
+		if rt.hasNow {
+			rt.lead.count(rt.now.rating, +1)
+		}
+	}
+	var counted []*batchLead
+	for _, k := range b.leadOrder {
+		if l := b.leads[k]; l.exists() && (l.inDB && l.feedbackMoved || l.counts != [3]int{}) {
+			counted = append(counted, l)
+		}
+	}
+	return eachChunk(len(counted), func(from, to int) error {
+		var args []any
+		for _, l := range counted[from:to] {
+			var first *int64
+			if l.hasFirstFeedback {
+				first = &l.firstFeedback
+			}
+			args = append(args, l.id, first, l.counts[0], l.counts[1], l.counts[2])
+		}
+		_, err := tx.Exec(ctx, `UPDATE leads SET first_feedback_at = v.column2,
+				good = good + v.column3, poor = poor + v.column4, hot = hot + v.column5
+			FROM (VALUES `+strings.Repeat(", (CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))", to-from)[2:]+`) AS v
 			WHERE leads.id = v.column1`, args...)
 		return err
 	})
@@ -584,14 +615,7 @@ func (b *eventBatch) saveRatings(ctx context.Context, tx *Tx) error {
 	if err != nil {
 		return err
 	}
-	var touched []int64
-	for _, r := range goneRatings {
-		touched = append(touched, r.lead)
-	}
-	for i := 0; i < nRatings; i++ {
-		touched = append(touched, setRatings[i*6].(int64))
-	}
-	return recountRatings(ctx, tx, touched)
+	return nil
 }
 
 // chunkRows is the most rows one statement of a batch carries: well

@@ -152,9 +152,11 @@ func (db *DB) SetReason(ctx context.Context, leadID int64, user, reason string) 
 
 // recountRatings sets the rating counts kept on each of the leads ids
 // (good, poor, hot: how many of its current ratings are of each kind)
-// from their feedback. Every write of feedback calls it in the same
-// transaction, so the counts always agree with the ratings; the figures
-// read them instead of joining every rating.
+// from their feedback. Every write of feedback keeps the counts in the
+// same transaction — through this, or in an event batch by what it did to
+// the ratings it read ([batchLead.counts]: no rating read again) — so they
+// always agree with the ratings (the conformance suite checks it after
+// every batch); the figures read them instead of joining every rating.
 func recountRatings(ctx context.Context, tx *Tx, ids []int64) error {
 	slices.Sort(ids)
 	ids = slices.Compact(ids)

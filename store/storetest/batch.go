@@ -193,21 +193,32 @@ func (db *tdb) eventState(tb testing.TB) []string {
 	}
 	names := map[int64]string{}
 	var lines []string
+	// The counts of ratings each lead keeps, and those its feedback rows
+	// give: they must agree.
+	kept, rated := map[string]string{}, map[string][3]int{}
 	err := db.ReadTables(ctx, tables, func(r store.Row) error {
 		v := r.Values
 		switch r.Table.Name {
 		case "leads":
-			names[v[0].(int64)] = v[1].(string) + "/" + v[2].(string)
+			name := v[1].(string) + "/" + v[2].(string)
+			names[v[0].(int64)] = name
 			first := "nil"
 			if p := v[8].(*int64); p != nil {
 				first = fmt.Sprint(*p)
 			}
 			lines = append(lines, fmt.Sprintf("lead %s/%s %v %q by %q at %v deleted=%v first=%s source=%q campaign=%q",
 				v[1], v[2], v[3], v[4], v[5], v[6], v[7], first, v[9], v[10]))
+			kept[name] = fmt.Sprint(column(r, "good"), column(r, "poor"), column(r, "hot"))
+			rated[name] = [3]int{}
 		case "lead_reactions":
 			lines = append(lines, fmt.Sprintf("reaction %s %v %v %v %v", names[v[0].(int64)], v[1], v[2], v[3], v[4]))
 		case "feedback":
 			lines = append(lines, fmt.Sprintf("rating %s %v %v %v %q %v", names[v[0].(int64)], v[1], v[2], v[3], v[4], v[5]))
+			n := rated[names[v[0].(int64)]]
+			if i := slices.Index([]store.Rating{store.Good, store.Poor, store.Hot}, store.Rating(column(r, "rating").(string))); i >= 0 {
+				n[i]++
+			}
+			rated[names[v[0].(int64)]] = n
 		case "seen_events":
 			lines = append(lines, fmt.Sprintf("seen %v %v", v[0], v[1]))
 		case "failed_events":
@@ -218,8 +229,23 @@ func (db *tdb) eventState(tb testing.TB) []string {
 	if err != nil {
 		tb.Fatalf("ReadTables: %v", err)
 	}
+	for name, n := range rated {
+		if want := fmt.Sprint(n[0], n[1], n[2]); kept[name] != want {
+			tb.Errorf("lead %s keeps good, poor, hot = %s; its ratings are %s", name, kept[name], want)
+		}
+	}
 	slices.Sort(lines)
 	return lines
+}
+
+// column is r's value of the column named name.
+func column(r store.Row, name string) any {
+	for i, c := range r.Table.Columns {
+		if c.Name == name {
+			return r.Values[i]
+		}
+	}
+	panic("no column " + name + " in " + r.Table.Name)
 }
 
 // without is the lines of a not in b.
