@@ -321,9 +321,9 @@ var checkpointInterval = 250 * time.Millisecond
 //     the database and the next commit starts it over from its beginning.
 //
 // Without the second step the WAL never starts over while events keep
-// coming: it grew by 20 MB a second in BenchmarkStore/React16, and every
-// commit appended to a growing file, whose flush costs two to three times
-// an overwrite's on this machine (BENCHMARKS.md).
+// coming: it grew by 20 MB a second in BenchmarkStore/React16, without
+// bound, and every commit appended to a growing file, whose flush is
+// dearer than writing over it (BenchmarkDiskFlush, BENCHMARKS.md).
 func (db *DB) checkpointer(every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
