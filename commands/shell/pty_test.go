@@ -400,6 +400,24 @@ func TestPipedSessions(t *testing.T) {
 			},
 		},
 		{
+			// The Home tab, with the real handler: a button on it acts and
+			// the home shows again with what it did.
+			name: "home",
+			script: []string{
+				`/meeting add "Pipeline review" every tue at 10:00 #sales-marketing`,
+				"/meeting action 1 @me Send the list",
+				"home",
+				"1",
+				"1",
+			},
+			want: []string{
+				"smarketing> home\nYour Home tab", "Your open action items\n• #1 Send the list — yours", "Next meetings\n• Pipeline review",
+				"[1] Done  /meeting done 1",
+				"smarketing> 1\nYour Home tab", "✅ Done: #1 Send the list", "Your open action items\nNone.",
+				"smarketing> 1\nThere is nothing to choose",
+			},
+		},
+		{
 			name: "a form never takes the next lines",
 			script: []string{
 				"/persona add",

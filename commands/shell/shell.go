@@ -25,6 +25,7 @@ type Handler interface {
 	Act(ctx context.Context, a commands.Action) (commands.Response, error)
 	Submit(ctx context.Context, s commands.Submission) (commands.SubmitResult, error)
 	Retype(ctx context.Context, line string) (string, bool)
+	Home(ctx context.Context, userID, notice string) ([]commands.Block, error)
 }
 
 var _ Handler = (*commands.Handler)(nil)
@@ -55,6 +56,9 @@ type session struct {
 	r           Renderer
 	choices     []commands.Button // under the last answer, numbered from 1
 	toldChoices bool              // whether the hint on choosing was shown
+	// onHome: the choices are the home view's buttons, so a choice shows
+	// the home again with what it did at the top, as Slack's Home tab does.
+	onHome bool
 }
 
 // errStopped is returned by read when ctx is done.
@@ -160,6 +164,8 @@ func (ses *session) do(ctx context.Context, line string) bool {
 		return true
 	case lower == "help" || lower == "?" || lower == "/help":
 		ses.help()
+	case lower == "home" || lower == "/home":
+		ses.home(ctx, "")
 	case isNumber(line):
 		n, _ := strconv.Atoi(line)
 		return ses.choose(ctx, n)
@@ -190,6 +196,7 @@ func (ses *session) help() {
 		fmt.Fprintf(&b, "  %-9s %s\n", c.Name, c.Description)
 	}
 	b.WriteString("Each command answers help: /term help, /meeting help …\n")
+	b.WriteString("home shows your Home tab: leads waiting for you, sign-offs, your actions, meetings, the SLA.\n")
 	b.WriteString("A number (1, 2 …) picks one of the [1] [2] choices under the last answer.\n")
 	b.WriteString("#name is a channel of this shell (e.g. #sales-marketing); nothing is posted to Slack.\n")
 	b.WriteString("Ctrl-C cancels the line or the form being filled in; Ctrl-D or exit leaves.\n")
@@ -244,7 +251,28 @@ func (ses *session) choose(ctx context.Context, n int) bool {
 	resp, err := ses.Handler.Act(ctx, commands.Action{
 		ActionID: b.ActionID, Value: b.Value, UserID: ses.UserID, UserName: ses.UserName, ChannelID: shellChannel,
 	})
+	if ses.onHome && err == nil && resp.Modal == nil && ctx.Err() == nil {
+		// The home tab answers a button by showing itself again, what the
+		// button did said at its top.
+		ses.aftermath(ctx, resp)
+		notice, _, _ := strings.Cut(strings.TrimSpace(resp.Text), "\n")
+		ses.home(ctx, notice)
+		return false
+	}
 	return ses.answer(ctx, resp, err)
+}
+
+// home shows the person's App Home (the Home tab in Slack), notice said at
+// its top; its buttons become the choices.
+func (ses *session) home(ctx context.Context, notice string) {
+	blocks, err := ses.Handler.Home(ctx, ses.UserID, notice)
+	if err != nil {
+		ses.answer(ctx, commands.Response{}, err)
+		return
+	}
+	ses.say("%s", ses.r.style(dim, noBold, "Your Home tab (in Slack: the bot's Home, which only you see):"))
+	ses.show(ctx, commands.Response{Blocks: blocks})
+	ses.onHome = true
 }
 
 // answer shows what a command or a choice answered, or opens its form. It
@@ -266,6 +294,13 @@ func (ses *session) answer(ctx context.Context, resp commands.Response, err erro
 		return ses.form(ctx, resp.Modal)
 	}
 	ses.show(ctx, resp)
+	ses.aftermath(ctx, resp)
+	return false
+}
+
+// aftermath does what comes after an answer is shown: its later work, and
+// the DMs and posts it sends (said in short: there is no Slack here).
+func (ses *session) aftermath(ctx context.Context, resp commands.Response) {
 	if resp.Later != nil {
 		if err := resp.Later(ctx); err != nil {
 			ses.say("  (%s)", sanitize(err.Error()))
@@ -280,7 +315,6 @@ func (ses *session) answer(ctx context.Context, resp commands.Response, err erro
 		text, _ := ses.r.Response(commands.Response{Text: p.Message.Text})
 		ses.say("%s", ses.r.style(dim, noBold, "(In Slack, this would be posted in "+sanitize(p.Channel)+": ")+firstLine(text)+ses.r.style(dim, noBold, ")"))
 	}
-	return false
 }
 
 // choiceList names the options of a menu, at most ten of them.
@@ -359,7 +393,7 @@ func (ses *session) show(ctx context.Context, resp commands.Response) {
 		b.WriteString(ses.r.style(dim, noBold, "  Type a number to choose, or any command.") + "\n")
 	}
 	fmt.Fprint(ses.Out, b.String()+"\n")
-	ses.choices = buttons
+	ses.choices, ses.onHome = buttons, false
 }
 
 // print shows a response that offers no choices.

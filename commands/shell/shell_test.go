@@ -181,6 +181,7 @@ type fakeHandler struct {
 	slash  func(req commands.Request) (commands.Response, error)
 	act    func(a commands.Action) (commands.Response, error)
 	submit func(s commands.Submission) (commands.SubmitResult, error)
+	home   func(user, notice string) ([]commands.Block, error)
 }
 
 var _ Handler = (*fakeHandler)(nil)
@@ -195,6 +196,10 @@ func (f *fakeHandler) Act(ctx context.Context, a commands.Action) (commands.Resp
 
 func (f *fakeHandler) Submit(ctx context.Context, s commands.Submission) (commands.SubmitResult, error) {
 	return f.submit(s)
+}
+
+func (f *fakeHandler) Home(ctx context.Context, user, notice string) ([]commands.Block, error) {
+	return f.home(user, notice)
 }
 
 func (f *fakeHandler) Retype(ctx context.Context, line string) (string, bool) {
@@ -242,6 +247,11 @@ func newRecorder() *recorder {
 		}
 		return commands.SubmitResult{Reply: commands.Response{Text: "saved " + s.Values["name"]}}, nil
 	}
+	r.home = func(user, notice string) ([]commands.Block, error) {
+		r.calls = append(r.calls, "home "+user+" "+notice)
+		return []commands.Block{commands.Section{Text: "*Home of " + user + "*"}, commands.Context{Texts: []string{"notice: " + notice}},
+			commands.Actions{Buttons: []commands.Button{{ActionID: "rate", Text: "Good", Value: "L1 good\nand more"}}}}, nil
+	}
 	return r
 }
 
@@ -275,6 +285,16 @@ func TestSessions(t *testing.T) {
 			want:  []string{"Pick\n  [1] First   /x first\n  [2] Hidden\n", "clicked /x first", "There is nothing to choose", "clicked /x id:2", "Type a number from 1 to 2", "you said /x hi", "There is nothing to choose"},
 			not:   []string{"\x1fid:2\n", "[2] Hidden  "},
 			calls: []string{"/x buttons", "act /x first", "/x buttons", "act /x \x1fid:2", "/x buttons", "/x hi"},
+		},
+		{
+			// As in Slack's Home tab, a button there shows the home again
+			// with what it did at the top; any other answer ends that.
+			name: "home, and a choice from it shows it again",
+			in:   "home\n1\n/x hi\n1\n",
+			want: []string{"smarketing> home\nYour Home tab", "Home of U1\n", "notice: \n", "[1] Good",
+				"smarketing> 1\nYour Home tab", "notice: clicked L1 good\n", "[1] Good", "you said /x hi", "There is nothing to choose"},
+			not:   []string{"and more"},
+			calls: []string{"home U1 ", "act L1 good\nand more", "home U1 clicked L1 good", "/x hi"},
 		},
 		{
 			name: "mistakes name what to type",
