@@ -83,7 +83,7 @@ func (b *Bot) afterAnswer(resp commands.Response, then func(context.Context)) fu
 
 // sendAnswered sends the direct messages owed to those who asked for a
 // definition that is now in the glossary. The requests are taken before
-// the messages go out: a message that fails is logged, not retried.
+// the messages go out: a message that fails is logged ([Bot.sendPosts]).
 func (b *Bot) sendAnswered(ctx context.Context) {
 	dms, err := b.handler.Answered(ctx)
 	if err != nil {
@@ -93,8 +93,7 @@ func (b *Bot) sendAnswered(ctx context.Context) {
 }
 
 // sendDMs sends direct messages, each with the user's ID as the channel
-// (the app's DM with that user); one that fails is logged as what, not
-// retried.
+// (the app's DM with that user), as [Bot.sendPosts] sends posts.
 func (b *Bot) sendDMs(ctx context.Context, what string, dms []commands.DM) {
 	posts := make([]commands.Post, len(dms))
 	for i, dm := range dms {
@@ -103,8 +102,10 @@ func (b *Bot) sendDMs(ctx context.Context, what string, dms []commands.DM) {
 	b.sendPosts(ctx, what, posts)
 }
 
-// sendPosts posts messages to channels; one that fails is logged as
-// what, not retried.
+// sendPosts posts messages to channels. The client retries what Slack
+// refuses for its rate limit, its server errors and lost connections
+// (slack-go's retry, configured in [New]); a post that still fails is
+// logged as what.
 func (b *Bot) sendPosts(ctx context.Context, what string, posts []commands.Post) {
 	for _, p := range posts {
 		msg := render(p.Message)

@@ -1,8 +1,14 @@
 package bot_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,6 +30,56 @@ func (e *env) messageShortcut(tb testing.TB, callbackID, trigger, user, ts, text
 		"message": map[string]any{"type": "message", "ts": ts, "text": text},
 	})
 	return e.openedView(tb, trigger)
+}
+
+// TestInsightCardRetriedWhenRateLimited: a card that Slack refuses for its
+// rate limit (429, Retry-After) is posted again after the wait, once
+// (slack-go's retry as bot.New configures it).
+func TestInsightCardRetriedWhenRateLimited(t *testing.T) {
+	e := start(t, func(o *commands.Options) { o.InsightsChannel = insightsChannel })
+	if _, err := e.db.AddPersona(context.Background(), store.Persona{Name: "Sally Supermom", Summary: "Busy"}, store.Actor{ID: "UANN"}); err != nil {
+		t.Fatal(err)
+	}
+	var tries atomic.Int32
+	posted := make(chan struct{})
+	e.fake.Handle("chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body)) // for ServeDefault
+		if form, err := url.ParseQuery(string(body)); err != nil || form.Get("channel") != insightsChannel {
+			e.fake.ServeDefault(w, r)
+			return
+		}
+		if tries.Add(1) == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			fmt.Fprint(w, `{"ok":false,"error":"ratelimited"}`)
+			return
+		}
+		e.fake.ServeDefault(w, r)
+		close(posted)
+	})
+	v := e.messageShortcut(t, commands.ShortcutShareInsight, "T-INSIGHT-RL", "UBOB", "1700000000.000400", "Initech wants an EU region")
+	id := e.fake.SendInteraction(map[string]any{
+		"type": "view_submission",
+		"user": map[string]any{"id": "UBOB", "name": "bob"},
+		"view": map[string]any{"id": "V1", "type": "modal", "callback_id": v.CallbackID, "private_metadata": v.PrivateMetadata,
+			"state": map[string]any{"values": map[string]any{
+				"text":    map[string]any{"text": map[string]any{"type": "plain_text_input", "value": "Initech wants an EU region"}},
+				"persona": map[string]any{"persona": map[string]any{"type": "static_select", "selected_option": map[string]any{"value": "1", "text": map[string]any{"type": "plain_text", "text": "Sally Supermom"}}}},
+			}}},
+	})
+	if ack, err := e.fake.WaitAck(e.ctx, id); err != nil || strings.Contains(string(ack.Payload), "errors") {
+		t.Fatalf("submission ack %s, %v", ack.Payload, err)
+	}
+	select {
+	case <-posted:
+	case <-time.After(15 * time.Second): // Slack asked for 1 s
+		t.Fatalf("the card was not posted again after the rate limit (%d tries)", tries.Load())
+	}
+	msgs := e.fake.Messages(insightsChannel)
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Text+slackfake.Strings(msgs[0].Blocks), "Initech wants an EU region") {
+		t.Fatalf("insights channel holds %+v, want the one card", msgs)
+	}
 }
 
 // TestShareInsightShortcut: the share_insight shortcut opens the form with
