@@ -669,14 +669,22 @@ func TestBurstDuringBackup(t *testing.T) {
 
 	b := newBurst(leads, 10, 2)
 	var slashes []string
-	for i := range 100 {
-		b.send(e.fake, i, i+1)
-		slashes = append(slashes, e.fake.SendSlash(slackfake.Slash{
-			Command: "/term", Text: fmt.Sprintf("add Term %03d = Defined during a backup", i), UserID: "UALICE"}))
+	// In ten waves, each sent once the one before is acked, so that they
+	// arrive all along the backups, not only in the first.
+	retried := 0
+	var err error
+	for wave := 0; wave < 100 && err == nil; wave += 10 {
+		for i := wave; i < wave+10; i++ {
+			b.send(e.fake, i, i+1)
+			slashes = append(slashes, e.fake.SendSlash(slackfake.Slash{
+				Command: "/term", Text: fmt.Sprintf("add Term %03d = Defined during a backup", i), UserID: "UALICE"}))
+		}
+		// Slack retries what is not acked within 3 s; so does the fake. (On a
+		// busy machine a write can miss the bot's 2 s limit, backup or not.)
+		var n int
+		n, err = e.fake.WaitAllAckedRetrying(e.ctx, 3*time.Second)
+		retried += n
 	}
-	// Slack retries what is not acked within 3 s; so does the fake. (On a
-	// busy machine a write can miss the bot's 2 s limit, backup or not.)
-	retried, err := e.fake.WaitAllAckedRetrying(e.ctx, 3*time.Second)
 	close(stop)
 	<-backedUp
 	if err != nil {

@@ -316,9 +316,13 @@ var checkpointInterval = 250 * time.Millisecond
 //  1. from a reader connection (PASSIVE: it never waits for, nor blocks,
 //     the writer), beside the writer: it copies nearly everything, but
 //     under a steady stream of commits it never reaches the WAL's end;
-//  2. then from the writer connection, between two batches: it copies the
-//     few frames committed during the first step, so the WAL is wholly in
-//     the database and the next commit starts it over from its beginning.
+//  2. then, if the first step left at most writerCheckpointFrames, from the
+//     writer connection between two batches: it copies those few frames,
+//     so the WAL is wholly in the database and the next commit starts it
+//     over from its beginning. If the writer is busy for longer than
+//     writerCheckpointWait (a long write), or the first step left more
+//     (a reader's snapshot held them: a backup), the step waits for the
+//     next tick: it must stay a short pause of the writer.
 //
 // Without the second step the WAL never starts over while events keep
 // coming: it grew by 20 MB a second in BenchmarkStore/React16, without
@@ -337,18 +341,52 @@ func (db *DB) checkpointer(every time.Duration) {
 	}
 }
 
-// checkpointWAL runs the two steps of [DB.checkpointer] once.
-func (db *DB) checkpointWAL() {
-	db.checkpoint(db.sql)
-	db.checkpoint(db.w)
-}
+// The second step of a checkpoint runs only if the first left at most
+// writerCheckpointFrames (about 10 µs each to copy) and the writer is free
+// within writerCheckpointWait.
+const (
+	writerCheckpointFrames = 128
+	writerCheckpointWait   = 20 * time.Millisecond
+)
 
-// checkpoint runs one PASSIVE checkpoint on a connection of pool. A busy
-// database just waits for the next tick.
-func (db *DB) checkpoint(pool *sql.DB) {
+// checkpointWAL runs the steps of [DB.checkpointer] once.
+func (db *DB) checkpointWAL() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := pool.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+	left, err := checkpoint(ctx, db.sql)
+	if err != nil {
 		db.log.Debug("checkpoint", "err", err)
+		return
 	}
+	if left > writerCheckpointFrames {
+		return
+	}
+	wait, cancelWait := context.WithTimeout(ctx, writerCheckpointWait)
+	conn, err := db.w.Conn(wait)
+	cancelWait()
+	if err != nil {
+		return // the writer is busy: next tick
+	}
+	defer func() {
+		if err := conn.Close(); err != nil {
+			db.log.Warn("checkpoint: release the writer", "err", err)
+		}
+	}()
+	if _, err := checkpoint(ctx, conn); err != nil {
+		db.log.Debug("checkpoint from the writer", "err", err)
+	}
+}
+
+// checkpoint runs one PASSIVE checkpoint on q and returns how many frames
+// of the WAL it left uncopied (all of them if another checkpoint was
+// running: a busy database just waits for the next tick).
+func checkpoint(ctx context.Context, q queryer) (int, error) {
+	var busy, frames, copied int
+	if err := q.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied); err != nil {
+		return 0, err
+	}
+	if busy != 0 {
+		return max(frames, writerCheckpointFrames+1), nil
+	}
+	return frames - copied, nil
 }
