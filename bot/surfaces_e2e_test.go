@@ -32,6 +32,28 @@ func (e *env) messageShortcut(tb testing.TB, callbackID, trigger, user, ts, text
 	return e.openedView(tb, trigger)
 }
 
+// submitInsight submits the insight form v as UBOB: text, persona 1
+// (Sally Supermom) picked from the menu, and source unless it is "".
+func (e *env) submitInsight(tb testing.TB, v view, text, source string) {
+	tb.Helper()
+	values := map[string]any{
+		"text":    map[string]any{"text": map[string]any{"type": "plain_text_input", "value": text}},
+		"persona": map[string]any{"persona": map[string]any{"type": "static_select", "selected_option": map[string]any{"value": "1", "text": map[string]any{"type": "plain_text", "text": "Sally Supermom"}}}},
+	}
+	if source != "" {
+		values["source"] = map[string]any{"source": map[string]any{"type": "plain_text_input", "value": source}}
+	}
+	id := e.fake.SendInteraction(map[string]any{
+		"type": "view_submission",
+		"user": map[string]any{"id": "UBOB", "name": "bob"},
+		"view": map[string]any{"id": "V1", "type": "modal", "callback_id": v.CallbackID, "private_metadata": v.PrivateMetadata,
+			"state": map[string]any{"values": values}},
+	})
+	if ack, err := e.fake.WaitAck(e.ctx, id); err != nil || strings.Contains(string(ack.Payload), "errors") {
+		tb.Fatalf("submission ack %s, %v", ack.Payload, err)
+	}
+}
+
 // TestInsightCardRetriedWhenRateLimited: a card that Slack refuses for its
 // rate limit (429, Retry-After) is posted again after the wait, once
 // (slack-go's retry as bot.New configures it).
@@ -59,18 +81,7 @@ func TestInsightCardRetriedWhenRateLimited(t *testing.T) {
 		close(posted)
 	})
 	v := e.messageShortcut(t, commands.ShortcutShareInsight, "T-INSIGHT-RL", "UBOB", "1700000000.000400", "Initech wants an EU region")
-	id := e.fake.SendInteraction(map[string]any{
-		"type": "view_submission",
-		"user": map[string]any{"id": "UBOB", "name": "bob"},
-		"view": map[string]any{"id": "V1", "type": "modal", "callback_id": v.CallbackID, "private_metadata": v.PrivateMetadata,
-			"state": map[string]any{"values": map[string]any{
-				"text":    map[string]any{"text": map[string]any{"type": "plain_text_input", "value": "Initech wants an EU region"}},
-				"persona": map[string]any{"persona": map[string]any{"type": "static_select", "selected_option": map[string]any{"value": "1", "text": map[string]any{"type": "plain_text", "text": "Sally Supermom"}}}},
-			}}},
-	})
-	if ack, err := e.fake.WaitAck(e.ctx, id); err != nil || strings.Contains(string(ack.Payload), "errors") {
-		t.Fatalf("submission ack %s, %v", ack.Payload, err)
-	}
+	e.submitInsight(t, v, "Initech wants an EU region", "")
 	select {
 	case <-posted:
 	case <-time.After(15 * time.Second): // Slack asked for 1 s
@@ -93,21 +104,7 @@ func TestShareInsightShortcut(t *testing.T) {
 	}
 	v := e.messageShortcut(t, commands.ShortcutShareInsight, "T-INSIGHT-1", "UBOB", "1700000000.000300", "Globex asks for SSO &amp; SAML")
 	mustContain(t, "insight form", slackfake.Strings([]byte(v.raw)), "Globex asks for SSO & SAML", "Sally Supermom", "static_select")
-	submit := func() {
-		id := e.fake.SendInteraction(map[string]any{
-			"type": "view_submission",
-			"user": map[string]any{"id": "UBOB", "name": "bob"},
-			"view": map[string]any{"id": "V1", "type": "modal", "callback_id": v.CallbackID, "private_metadata": v.PrivateMetadata,
-				"state": map[string]any{"values": map[string]any{
-					"text":    map[string]any{"text": map[string]any{"type": "plain_text_input", "value": "Globex asks for SSO & SAML <!here>"}},
-					"persona": map[string]any{"persona": map[string]any{"type": "static_select", "selected_option": map[string]any{"value": "1", "text": map[string]any{"type": "plain_text", "text": "Sally Supermom"}}}},
-					"source":  map[string]any{"source": map[string]any{"type": "plain_text_input", "value": "Discovery call"}},
-				}}},
-		})
-		if ack, err := e.fake.WaitAck(e.ctx, id); err != nil || strings.Contains(string(ack.Payload), "errors") {
-			t.Fatalf("submission ack %s, %v", ack.Payload, err)
-		}
-	}
+	submit := func() { e.submitInsight(t, v, "Globex asks for SSO & SAML <!here>", "Discovery call") }
 	submit()
 	card, err := e.fake.WaitCall(e.ctx, "chat.postMessage", func(c slackfake.Call) bool { return c.Params["channel"] == insightsChannel })
 	if err != nil {
