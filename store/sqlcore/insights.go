@@ -21,23 +21,7 @@ func insightsWhere(ctx context.Context, q Querier, where string, limit int, args
 		query += " LIMIT ?"
 		args = append(args, limit)
 	}
-	rows, err := q.Query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read insights: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Insight
-	for rows.Next() {
-		in, err := scanInsight(rows)
-		if err != nil {
-			return nil, fmt.Errorf("read insights: %w", err)
-		}
-		out = append(out, in)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read insights: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, q, "read insights", scanInsight, query, args...)
 }
 
 func scanInsight(sc Row) (store.Insight, error) {

@@ -53,23 +53,10 @@ func (db *DB) Meeting(ctx context.Context, id int64) (store.Meeting, error) {
 
 // Meetings returns every meeting ordered by id.
 func (db *DB) Meetings(ctx context.Context) ([]store.Meeting, error) {
-	rows, err := db.pool().Query(ctx, "SELECT "+meetingColumns+" FROM meetings m ORDER BY m.id")
+	out, err := queryAll(ctx, db.pool(), "list meetings", scanMeeting, "SELECT "+meetingColumns+" FROM meetings m ORDER BY m.id")
 	if err != nil {
-		return nil, fmt.Errorf("list meetings: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	var out []store.Meeting
-	for rows.Next() {
-		m, err := scanMeeting(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list meetings: %w", err)
-		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list meetings: %w", err)
-	}
-	rows.Close()
 	for i := range out {
 		if out[i].Skips, err = meetingSkips(ctx, db.pool(), out[i].ID); err != nil {
 			return nil, err

@@ -22,23 +22,7 @@ func actionsWhere(ctx context.Context, q Querier, where string, limit int, args 
 		query += " LIMIT ?"
 		args = append(args, limit)
 	}
-	rows, err := q.Query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read actions: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Action
-	for rows.Next() {
-		a, err := scanAction(rows)
-		if err != nil {
-			return nil, fmt.Errorf("read actions: %w", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read actions: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, q, "read actions", scanAction, query, args...)
 }
 
 func scanAction(sc Row) (store.Action, error) {

@@ -74,24 +74,9 @@ func (db *DB) Personas(ctx context.Context) (ps []store.Persona, err error) {
 // ListPersonas reads every persona with its sign-offs, ordered by name (by
 // key, then id): two queries, whatever their number.
 func ListPersonas(ctx context.Context, q Querier) ([]store.Persona, error) {
-	rows, err := q.Query(ctx, "SELECT "+personaColumns+" FROM personas ORDER BY key, id")
+	out, err := queryAll(ctx, q, "list personas", scanPersona, "SELECT "+personaColumns+" FROM personas ORDER BY key, id")
 	if err != nil {
-		return nil, fmt.Errorf("list personas: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Persona
-	for rows.Next() {
-		p, err := scanPersona(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list personas: %w", err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list personas: %w", err)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, fmt.Errorf("list personas: %w", err)
+		return nil, err
 	}
 	signoffs, err := signoffsWhere(ctx, q, store.KindPersona, "")
 	if err != nil {

@@ -107,26 +107,13 @@ func (db *DB) Terms(ctx context.Context) ([]store.Term, error) {
 // ListTerms reads every term with its aliases and sign-offs, ordered as
 // [store.SortTerms] orders them.
 func ListTerms(ctx context.Context, q Querier) ([]store.Term, error) {
-	rows, err := q.Query(ctx, "SELECT "+termColumns+" FROM terms t")
+	terms, err := queryAll(ctx, q, "list terms", scanTerm, "SELECT "+termColumns+" FROM terms t")
 	if err != nil {
-		return nil, fmt.Errorf("list terms: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	var terms []store.Term
-	index := map[int64]int{}
-	for rows.Next() {
-		t, err := scanTerm(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list terms: %w", err)
-		}
-		index[t.ID] = len(terms)
-		terms = append(terms, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list terms: %w", err)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, fmt.Errorf("list terms: %w", err)
+	index := make(map[int64]int, len(terms))
+	for i, t := range terms {
+		index[t.ID] = i
 	}
 	// One query for every alias instead of one per term.
 	arows, err := q.Query(ctx, "SELECT term_id, label FROM term_keys WHERE position > 0 ORDER BY term_id, position")
@@ -175,24 +162,13 @@ func TermsByID(ctx context.Context, q Querier, ids []int64) ([]store.Term, error
 			args[i] = id
 		}
 		in := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ") + ")"
-		rows, err := q.Query(ctx, "SELECT "+termColumns+" FROM terms t WHERE t.id IN "+in, args...)
+		got, err := queryAll(ctx, q, "read terms", scanTerm, "SELECT "+termColumns+" FROM terms t WHERE t.id IN "+in, args...)
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			t, err := scanTerm(rows)
-			if err != nil {
-				rows.Close()
-				return nil, err
-			}
+		for _, t := range got {
 			index[t.ID] = len(all)
 			all = append(all, t)
-		}
-		if err := rows.Close(); err != nil {
-			return nil, err
-		}
-		if err := rows.Err(); err != nil {
-			return nil, err
 		}
 		arows, err := q.Query(ctx, "SELECT term_id, label FROM term_keys WHERE position > 0 AND term_id IN "+in+" ORDER BY term_id, position", args...)
 		if err != nil {
