@@ -16,12 +16,8 @@ const insightColumns = "i.id, i.text, i.persona_id, p.name, i.source, i.by_user,
 // that where selects; where ends with an ORDER BY, and limit > 0 bounds
 // them.
 func insightsWhere(ctx context.Context, q Querier, where string, limit int, args ...any) ([]store.Insight, error) {
-	query := "SELECT " + insightColumns + " FROM insights i LEFT JOIN personas p ON p.id = i.persona_id WHERE " + where
-	if limit > 0 {
-		query += " LIMIT ?"
-		args = append(args, limit)
-	}
-	return queryAll(ctx, q, "read insights", scanInsight, query, args...)
+	return selectWhere(ctx, q, "read insights", scanInsight,
+		"SELECT "+insightColumns+" FROM insights i LEFT JOIN personas p ON p.id = i.persona_id", where, limit, args...)
 }
 
 func scanInsight(sc Row) (store.Insight, error) {

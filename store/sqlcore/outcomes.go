@@ -17,12 +17,8 @@ const actionColumns = `a.id, a.meeting_id, m.title, a.owner, a.owner_name, a.tex
 // actionsWhere returns the actions (joined with their meetings) that
 // where selects; where ends with an ORDER BY, and limit > 0 bounds them.
 func actionsWhere(ctx context.Context, q Querier, where string, limit int, args ...any) ([]store.Action, error) {
-	query := "SELECT " + actionColumns + " FROM meeting_actions a JOIN meetings m ON m.id = a.meeting_id WHERE " + where
-	if limit > 0 {
-		query += " LIMIT ?"
-		args = append(args, limit)
-	}
-	return queryAll(ctx, q, "read actions", scanAction, query, args...)
+	return selectWhere(ctx, q, "read actions", scanAction,
+		"SELECT "+actionColumns+" FROM meeting_actions a JOIN meetings m ON m.id = a.meeting_id", where, limit, args...)
 }
 
 func scanAction(sc Row) (store.Action, error) {
@@ -164,30 +160,16 @@ func (db *DB) NextActionDue(ctx context.Context, from string) (string, error) {
 const decisionColumns = "d.id, d.meeting_id, m.title, d.text, d.by_user, d.by_name, d.at"
 
 func decisionsWhere(ctx context.Context, q Querier, where string, limit int, args ...any) ([]store.Decision, error) {
-	query := "SELECT " + decisionColumns + " FROM meeting_decisions d JOIN meetings m ON m.id = d.meeting_id WHERE " + where
-	if limit > 0 {
-		query += " LIMIT ?"
-		args = append(args, limit)
-	}
-	rows, err := q.Query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read decisions: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Decision
-	for rows.Next() {
-		var d store.Decision
-		var at int64
-		if err := rows.Scan(&d.ID, &d.MeetingID, &d.MeetingTitle, &d.Text, &d.By, &d.ByName, &at); err != nil {
-			return nil, fmt.Errorf("read decisions: %w", err)
-		}
-		d.At = FromNanos(at)
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read decisions: %w", err)
-	}
-	return out, nil
+	return selectWhere(ctx, q, "read decisions", scanDecision,
+		"SELECT "+decisionColumns+" FROM meeting_decisions d JOIN meetings m ON m.id = d.meeting_id", where, limit, args...)
+}
+
+func scanDecision(sc Row) (store.Decision, error) {
+	var d store.Decision
+	var at int64
+	err := sc.Scan(&d.ID, &d.MeetingID, &d.MeetingTitle, &d.Text, &d.By, &d.ByName, &at)
+	d.At = FromNanos(at)
+	return d, err
 }
 
 // AddDecision records a decision of a meeting made now.

@@ -70,6 +70,17 @@ func queryAll[T any](ctx context.Context, q Querier, what string, scan func(Row)
 	return out, nil
 }
 
+// selectWhere reads with scan the rows that "selectFrom WHERE where"
+// selects (where ends with its ORDER BY); limit > 0 bounds them.
+func selectWhere[T any](ctx context.Context, q Querier, what string, scan func(Row) (T, error), selectFrom, where string, limit int, args ...any) ([]T, error) {
+	query := selectFrom + " WHERE " + where
+	if limit > 0 {
+		query += " LIMIT ?"
+		args = append(args, limit)
+	}
+	return queryAll(ctx, q, what, scan, query, args...)
+}
+
 // ErrNoRows is what a backend's Row.Scan returns when a query found no row.
 var ErrNoRows = errors.New("no rows")
 
