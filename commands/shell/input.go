@@ -2,6 +2,7 @@ package shell
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -40,7 +41,7 @@ type lineReader interface {
 // prompts; with ctrlC set a Ctrl-C byte ends the line and cancels it (see
 // cookedTerminal).
 type plainReader struct {
-	r      *bufio.Reader
+	r      io.ByteReader
 	prompt io.Writer // nil: no prompts
 	ctrlC  bool
 	close  func() error
@@ -105,9 +106,42 @@ func cookedTerminal(in *os.File, prompt io.Writer) (*plainReader, error) {
 
 // editor is a line editor on a terminal (peterh/liner): arrow keys,
 // history, Ctrl-C to cancel the line, Ctrl-D to leave.
-type editor struct{ st *liner.State }
+//
+// liner needs the prompt plus 10 columns; on a narrower terminal, and on
+// one that reports no size at all (0×0: script(1), some CI and container
+// terminals), it reads the line with the terminal's settings from before
+// it started, where Ctrl-C raises SIGINT and would end the shell. The
+// editor reads such lines itself instead, in canonical mode with Ctrl-C
+// as input that ends the line (as cookedTerminal does), so Ctrl-C always
+// cancels only the line or the form.
+type editor struct {
+	st     *liner.State
+	cooked *termSettings // the terminal's settings before liner; nil if unknown
+	// known is the width liner last measured (at its start and at the
+	// start of each prompt it edits): liner decides by it, not by the
+	// width now.
+	known int
+}
+
+// minWorkingSpace is the room liner needs beside the prompt.
+const minWorkingSpace = 10
 
 func newEditor() (*editor, error) {
+	cooked, err := getTermSettings(os.Stdin)
+	if err != nil {
+		cooked = nil // the editor then always leaves narrow terminals to liner
+	}
+	st, err := startLiner()
+	if err != nil {
+		return nil, err
+	}
+	e := &editor{st: st, cooked: cooked}
+	e.known, _ = terminalColumns(os.Stdout)
+	return e, nil
+}
+
+// startLiner puts the terminal in liner's mode.
+func startLiner() (*liner.State, error) {
 	st := liner.NewLiner()
 	st.SetCtrlCAborts(true)
 	// liner turns Ctrl-C into input only while it reads a line; a Ctrl-C
@@ -117,7 +151,7 @@ func newEditor() (*editor, error) {
 		st.Close()
 		return nil, err
 	}
-	return &editor{st: st}, nil
+	return st, nil
 }
 
 func (e *editor) ReadLine(prompt string) (string, error) {
@@ -130,7 +164,22 @@ func (e *editor) ReadLine(prompt string) (string, error) {
 		}
 		return r
 	}, prompt)
+	if cols, ok := terminalColumns(os.Stdout); ok && e.cooked != nil {
+		need := promptWidth(prompt) + minWorkingSpace
+		if cols < need {
+			return e.readCooked(prompt)
+		}
+		if e.known < need {
+			// The terminal grew since liner last measured it, and liner
+			// would still take it for too narrow: a new liner measures
+			// it again.
+			if err := e.restart(); err != nil {
+				return "", err
+			}
+		}
+	}
 	line, err := e.st.Prompt(prompt)
+	e.known, _ = terminalColumns(os.Stdout)
 	switch {
 	case errors.Is(err, liner.ErrPromptAborted):
 		return "", errInterrupted
@@ -140,6 +189,77 @@ func (e *editor) ReadLine(prompt string) (string, error) {
 		return "", &tooLongError{len(line)}
 	}
 	return line, nil
+}
+
+// promptWidth is how many columns prompt takes at most: a rune outside
+// ASCII counts as two, so that liner never finds less room than this.
+func promptWidth(prompt string) int {
+	n := 0
+	for _, r := range prompt {
+		if r < 127 {
+			n++
+		} else {
+			n += 2
+		}
+	}
+	return n
+}
+
+// readCooked reads one line in the terminal's settings from before liner,
+// with Ctrl-C as input that ends and cancels the line, then puts liner's
+// settings back. It reads a byte at a time: in canonical mode a read
+// returns at most the rest of the line, so nothing after it is taken
+// from liner, which reads the next lines.
+func (e *editor) readCooked(prompt string) (string, error) {
+	now, err := getTermSettings(os.Stdin)
+	if err != nil {
+		return "", err
+	}
+	t := withCtrlCAsInput(*e.cooked, true)
+	if err := setTermSettings(os.Stdin, &t); err != nil {
+		return "", err
+	}
+	defer setTermSettings(os.Stdin, now)
+	r := &plainReader{r: byteReader{os.Stdin}, prompt: os.Stdout, ctrlC: true}
+	return r.ReadLine(prompt)
+}
+
+// restart starts liner again, with the history it had.
+func (e *editor) restart() error {
+	var hist bytes.Buffer
+	if _, err := e.st.WriteHistory(&hist); err != nil {
+		return err
+	}
+	if err := e.st.Close(); err != nil {
+		return err
+	}
+	st, err := startLiner()
+	if err != nil {
+		return err
+	}
+	if _, err := st.ReadHistory(&hist); err != nil {
+		st.Close()
+		return err
+	}
+	e.st = st
+	e.known, _ = terminalColumns(os.Stdout)
+	return nil
+}
+
+// byteReader reads a file a byte at a time, unbuffered.
+type byteReader struct{ f *os.File }
+
+func (b byteReader) ReadByte() (byte, error) {
+	var c [1]byte
+	for {
+		n, err := b.f.Read(c[:])
+		if n == 1 {
+			return c[0], nil
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
 }
 
 // remember adds a command line to the history that the up arrow recalls.

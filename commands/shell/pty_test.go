@@ -475,3 +475,65 @@ func TestPipedSessions(t *testing.T) {
 		})
 	}
 }
+
+// A terminal that reports no size (0×0: script(1), some CI and container
+// terminals) leaves no room for line editing; Ctrl-C still cancels only the
+// line or the form, and Ctrl-D still leaves.
+func TestTerminalWithoutSize(t *testing.T) {
+	cmd := shellCommand(t, t.TempDir(), "TERM=xterm")
+	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 0, Cols: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ptmx.Close()
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	scr := newScreen(ptmx)
+	steps := []struct {
+		keys string
+		want []string
+	}{
+		{"", []string{"smarketing> "}},
+		{"/term half typed", []string{"/term half typed"}},
+		{"\x03", []string{"^C", "smarketing> "}},
+		{"/term add MQL = Ready for sales\r", []string{"Added MQL to the glossary", "smarketing> "}},
+		{"/term edit MQL\r", []string{"── Edit a term ──", "Name [MQL]: "}},
+		{"\r", []string{"Aliases (optional)"}},
+		{"SQL", []string{"SQL"}},
+		{"\x03", []string{"Cancelled: nothing was saved.", "smarketing> "}},
+		{"\x03", []string{"^C", "smarketing> "}},
+		{"/term mql\r", []string{"Ready for sales", "smarketing> "}},
+	}
+	for _, st := range steps {
+		if st.keys != "" {
+			typeKeys(t, ptmx, st.keys)
+		}
+		scr.expect(t, st.want...)
+	}
+	// Once the terminal has a size, the line editor takes over, with the
+	// history typed so far: the up arrow recalls the last command.
+	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 40, Cols: 120}); err != nil {
+		t.Fatal(err)
+	}
+	typeKeys(t, ptmx, "\r")
+	scr.expect(t, "smarketing> ")
+	typeKeys(t, ptmx, "\x1b[A")
+	scr.expect(t, "/term mql")
+	typeKeys(t, ptmx, "\r")
+	scr.expect(t, "Ready for sales", "smarketing> ")
+	typeKeys(t, ptmx, "/term half")
+	scr.expect(t, "/term half")
+	typeKeys(t, ptmx, "\x03")
+	scr.expect(t, "^C", "smarketing> ")
+	typeKeys(t, ptmx, "\x04")
+	if code := exited(t, cmd); code != 0 {
+		t.Fatalf("exit %d, screen:\n%s", code, scr.plain())
+	}
+	if strings.Contains(scr.plain(), "Also: SQL") {
+		t.Errorf("the cancelled form saved its aliases:\n%s", scr.plain())
+	}
+}
