@@ -32,7 +32,8 @@ import (
 	"smarketing/schedules/cronspec"
 	"smarketing/store"
 	_ "smarketing/store/postgres" // SMARKETING_DB=postgres://…, for several instances
-	"smarketing/store/sqlite"     // the embedded backend
+	"smarketing/store/safefile"
+	"smarketing/store/sqlite" // the embedded backend
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -45,7 +46,9 @@ Usage:
   smarketing shell             try the commands locally, no Slack needed
   smarketing manifest          print the Slack app manifest to create the app from
   smarketing recap [--post]    print this week's recap, or post it to the recap channel
-  smarketing export [-o FILE]  write all data as JSON to stdout or FILE
+  smarketing export [-o FILE [--force]]
+                               write all data as JSON to stdout or to a new FILE
+                               (--force replaces an existing one; never the database)
   smarketing import FILE [--overwrite]
                                load terms and personas from JSON or CSV (re-import updates;
                                newer work is kept unless --overwrite)
@@ -88,6 +91,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var file string    // export, import, backup: the file to write or read
 	var post bool      // recap --post
 	var overwrite bool // import --overwrite
+	var force bool     // export --force
 	switch sub {
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
@@ -117,6 +121,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		flags := flag.NewFlagSet("export", flag.ContinueOnError)
 		flags.SetOutput(io.Discard)
 		flags.StringVar(&file, "o", "", "output file")
+		flags.BoolVar(&force, "force", false, "replace an existing output file")
 		switch err := flags.Parse(args); {
 		case errors.Is(err, flag.ErrHelp):
 			fmt.Fprint(stdout, usage)
@@ -124,7 +129,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		case err != nil:
 			return usageError{"export: " + err.Error()}
 		case flags.NArg() > 0:
-			return usageError{fmt.Sprintf("export takes no arguments but -o FILE (got %q)", strings.Join(flags.Args(), " "))}
+			return usageError{fmt.Sprintf("export takes no arguments but -o FILE and --force (got %q)", strings.Join(flags.Args(), " "))}
+		case force && (file == "" || file == "-"):
+			return usageError{"export: --force replaces an existing -o FILE; give -o FILE with it"}
 		}
 	case "import":
 		var files []string
@@ -214,7 +221,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "recap":
 		return recap(ctx, cfg, db, log, post, stdout)
 	case "export":
-		return transfer.Export(ctx, db, file, stdout)
+		return transfer.Export(ctx, db, file, stdout, transfer.ExportOptions{Force: force, Protect: dbFiles(cfg.DBPath)})
 	case "import":
 		_, err := transfer.Import(ctx, db, file, transfer.ImportOptions{
 			By:  store.Actor{ID: "import", Name: "import"},
@@ -223,7 +230,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		})
 		return err
 	case "backup":
-		return transfer.Backup(ctx, db, file, stdout)
+		return transfer.Backup(ctx, db, file, stdout, dbFiles(cfg.DBPath)...)
 	case "copy":
 		return copyTo(ctx, cfg, db, file, log, stdout)
 	default:
@@ -240,9 +247,14 @@ func copyTo(ctx context.Context, cfg Config, db store.Store, dest string, log *s
 	}
 	created := false
 	if !store.IsPostgres(dest) {
-		if _, err := os.Stat(dest); errors.Is(err, fs.ErrNotExist) {
-			created = true
+		if _, same := safefile.Same(dest, dbFiles(cfg.DBPath)...); same {
+			return fmt.Errorf("copy: %s is SMARKETING_DB itself (another name for the same file); name another database", dest)
 		}
+		exists, err := safefile.CheckTarget(strings.TrimPrefix(dest, "sqlite:"))
+		if err != nil {
+			return fmt.Errorf("copy: %w", err)
+		}
+		created = !exists
 	}
 	dst, err := store.Open(ctx, dest, store.Options{Log: log})
 	if err != nil {
@@ -272,6 +284,15 @@ func copyTo(ctx context.Context, cfg Config, db store.Store, dest string, log *s
 	}
 	fmt.Fprintf(stdout, "copied %s to %s: %s (row counts verified)\n", store.Redact(cfg.DBPath), store.Redact(dest), strings.Join(parts, ", "))
 	return nil
+}
+
+// dbFiles are the files of the SQLite database at dsn, which nothing
+// the binary writes may replace; none for PostgreSQL.
+func dbFiles(dsn string) []string {
+	if store.IsPostgres(dsn) {
+		return nil
+	}
+	return sqlite.Files(dsn)
 }
 
 // handlerOptions are the command handlers' settings from the configuration.

@@ -218,7 +218,7 @@ func TestImportCSVInvalidUTF8(t *testing.T) {
 		return // refused: good
 	}
 	jsonFile := filepath.Join(dir, "export.json")
-	if err := Export(ctx, db, jsonFile, new(bytes.Buffer)); err != nil {
+	if err := Export(ctx, db, jsonFile, new(bytes.Buffer), ExportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	again, _ := Import(ctx, db, jsonFile, ImportOptions{By: fuzzImporter})

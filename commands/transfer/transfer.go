@@ -6,8 +6,10 @@
 // [Export] writes the whole database as the JSON of SPEC §7: two-space
 // indented, HTML characters left as they are, a trailing newline, records in
 // a stable order (two exports of the same data are byte-identical) and
-// sections without data left out. To a file it writes FILE.tmp first and
-// renames it, so an interrupted export never leaves half a file.
+// sections without data left out. To a file it writes a new temporary
+// file beside it first (readable by its owner only) and renames it, so an
+// interrupted export never leaves half a file; it refuses an existing file
+// unless forced, a symbolic link always, and the live database's files.
 //
 // # Import
 //
@@ -82,6 +84,7 @@ import (
 
 	"smarketing/commands"
 	"smarketing/store"
+	"smarketing/store/safefile"
 )
 
 type exporter interface {
@@ -96,9 +99,28 @@ type backuper interface {
 	Backup(ctx context.Context, file string) error
 }
 
+// ExportOptions configures [Export] to a file.
+type ExportOptions struct {
+	// Force replaces an existing file (export --force); without it an
+	// existing file is refused.
+	Force bool
+	// Protect are files never written, with or without Force: the live
+	// database's own (see sqlite.Files), through whatever path or link
+	// the file is named.
+	Protect []string
+}
+
 // Export writes the database as JSON to file, or to stdout when file is ""
-// or "-". After writing a file it says so on stdout.
-func Export(ctx context.Context, db exporter, file string, stdout io.Writer) error {
+// or "-". After writing a file it says so on stdout. A file is readable by
+// its owner only; a symbolic link, a file in opt.Protect and (unless
+// opt.Force) an existing file are refused before anything is read.
+func Export(ctx context.Context, db exporter, file string, stdout io.Writer, opt ExportOptions) error {
+	toFile := file != "" && file != "-"
+	if toFile {
+		if err := checkExportTarget(file, opt); err != nil {
+			return err
+		}
+	}
 	ds, err := db.Export(ctx)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
@@ -107,17 +129,43 @@ func Export(ctx context.Context, db exporter, file string, stdout io.Writer) err
 	if err != nil {
 		return err
 	}
-	if file == "" || file == "-" {
+	if !toFile {
 		if _, err := stdout.Write(data); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
 		return nil
 	}
-	if err := writeFileAtomic(file, data); err != nil {
-		return fmt.Errorf("export: %w", err)
+	if err := safefile.WriteFile(file, data, opt.Force); err != nil {
+		return exportFileError(file, err)
 	}
 	_, err = fmt.Fprintf(stdout, "exported %s: %s, %s\n", file, count(len(ds.Terms), "term"), count(len(ds.Personas), "persona"))
 	return err
+}
+
+// checkExportTarget refuses a file export must not write.
+func checkExportTarget(file string, opt ExportOptions) error {
+	if db, same := safefile.Same(file, opt.Protect...); same {
+		return fmt.Errorf("export: %s is the live database (its file %s), which export never replaces, even with --force; export to another file", file, db)
+	}
+	exists, err := safefile.CheckTarget(file)
+	switch {
+	case err != nil:
+		return exportFileError(file, err)
+	case exists && !opt.Force:
+		return exportFileError(file, safefile.ErrExists)
+	}
+	return nil
+}
+
+func exportFileError(file string, err error) error {
+	var link *safefile.SymlinkError
+	switch {
+	case errors.As(err, &link):
+		return fmt.Errorf("export: %s is a symbolic link; export never writes through one, even with --force: name the file itself", file)
+	case errors.Is(err, safefile.ErrExists):
+		return fmt.Errorf("export: %s already exists; add --force to replace it, or choose a new file name", file)
+	}
+	return fmt.Errorf("export: %w", err)
 }
 
 // Marshal encodes ds in the export format: indented by two spaces, with a
@@ -134,35 +182,13 @@ func Marshal(ds store.Dataset) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// writeFileAtomic writes data to file.tmp, flushes it to disk and renames it
-// over file: readers see the old file or the whole new one, never a part.
-func writeFileAtomic(file string, data []byte) (err error) {
-	tmp := file + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
-	if err != nil {
-		return err
+// Backup copies the database to file, which must not exist yet and must
+// not be one of protect (the live database's files, named by any path),
+// checks the copy and reports it on stdout.
+func Backup(ctx context.Context, db backuper, file string, stdout io.Writer, protect ...string) error {
+	if db, same := safefile.Same(file, protect...); same {
+		return fmt.Errorf("backup: %s is the live database (its file %s); back up to another file", file, db)
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, file)
-}
-
-// Backup copies the database to file, which must not exist yet, checks the
-// copy and reports it on stdout.
-func Backup(ctx context.Context, db backuper, file string, stdout io.Writer) error {
 	if dir := filepath.Dir(file); dir != "" {
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 			return fmt.Errorf("backup: directory %s does not exist", dir)

@@ -61,7 +61,7 @@ func mustImport(tb testing.TB, db *storetest.DB, file string) transfer.Summary {
 func exportJSON(tb testing.TB, db *storetest.DB) []byte {
 	tb.Helper()
 	var out bytes.Buffer
-	if err := transfer.Export(context.Background(), db, "", &out); err != nil {
+	if err := transfer.Export(context.Background(), db, "", &out, transfer.ExportOptions{}); err != nil {
 		tb.Fatalf("Export: %v", err)
 	}
 	return out.Bytes()
@@ -140,7 +140,7 @@ func TestRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	file := filepath.Join(t.TempDir(), "export.json")
 	var out bytes.Buffer
-	if err := transfer.Export(ctx, src, file, &out); err != nil {
+	if err := transfer.Export(ctx, src, file, &out, transfer.ExportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := out.String(), "exported "+file+": 5 terms, 2 personas\n"; got != want {
@@ -197,20 +197,20 @@ func TestExportToFileReplacesWhole(t *testing.T) {
 	mustAddTerm(t, db, store.Term{Name: "MQL", Definition: "Marketing qualified lead"})
 	file := writeFile(t, "out.json", "old content that is longer than nothing at all")
 	var out bytes.Buffer
-	if err := transfer.Export(context.Background(), db, file, &out); err != nil {
+	if err := transfer.Export(context.Background(), db, file, &out, transfer.ExportOptions{Force: true}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := os.ReadFile(file)
 	if !bytes.Equal(got, exportJSON(t, db)) {
 		t.Fatalf("file = %s", got)
 	}
-	if _, err := os.Stat(file + ".tmp"); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("%s.tmp left behind (%v)", file, err)
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(file), "*tmp*")); len(left) > 0 {
+		t.Fatalf("temporary files left behind: %v", left)
 	}
 	if got, want := out.String(), "exported "+file+": 1 term, 0 personas\n"; got != want {
 		t.Errorf("output = %q, want %q", got, want)
 	}
-	if err := transfer.Export(context.Background(), db, filepath.Join(t.TempDir(), "no", "such", "dir.json"), &out); err == nil {
+	if err := transfer.Export(context.Background(), db, filepath.Join(t.TempDir(), "no", "such", "dir.json"), &out, transfer.ExportOptions{}); err == nil {
 		t.Fatal("export into a missing directory: no error")
 	}
 }

@@ -5,12 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"time"
 
 	"smarketing/store"
+	"smarketing/store/safefile"
 	"smarketing/store/sqlcore"
 )
 
@@ -94,19 +92,25 @@ func (db *DB) Backup(ctx context.Context, file string) error {
 }
 
 // WriteBackup writes a backup to file, a new SQLite database, the way
-// every backend makes its backups: fill writes the database at tmp (a
-// file beside file that does not exist yet); the copy must then open as
-// the bot would open it and pass PRAGMA integrity_check; only then is it
-// given its name. A backup that fails or is interrupted leaves no file
-// that looks like one, and an existing file is never overwritten.
+// every backend makes its backups: fill writes the database at tmp (an
+// empty file beside file, created exclusively and readable by its owner
+// only); the copy must then open as the bot would open it and pass PRAGMA
+// integrity_check; only then is it given its name. A backup that fails or
+// is interrupted leaves no file that looks like one, an existing file is
+// never overwritten, and a symbolic link is never written through.
 func WriteBackup(ctx context.Context, file string, fill func(ctx context.Context, tmp string) error) error {
 	exists := fmt.Errorf("backup: %s already exists; choose a new file name", file)
-	if _, err := os.Stat(file); err == nil {
+	if ok, err := safefile.CheckTarget(file); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	} else if ok {
 		return exists
 	}
-	tmp := filepath.Join(filepath.Dir(file), fmt.Sprintf(".%s.%d-%d.tmp", filepath.Base(file), os.Getpid(), time.Now().UnixNano()))
+	tmp, err := safefile.Temp(file)
+	if err != nil {
+		return fmt.Errorf("backup to %s: %w", file, err)
+	}
 	defer func() {
-		for _, f := range []string{tmp, tmp + "-wal", tmp + "-shm", tmp + "-journal"} {
+		for _, f := range Files(tmp) {
 			os.Remove(f)
 		}
 	}()
@@ -116,18 +120,11 @@ func WriteBackup(ctx context.Context, file string, fill func(ctx context.Context
 	if err := checkCopy(ctx, tmp); err != nil {
 		return fmt.Errorf("backup %s: %w", file, err)
 	}
-	// A hard link names the copy only if the name is still free; where the
-	// file system has none, rename after checking again.
-	if err := os.Link(tmp, file); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return exists
-		}
-		if _, err := os.Stat(file); err == nil {
-			return exists
-		}
-		if err := os.Rename(tmp, file); err != nil {
-			return fmt.Errorf("backup to %s: %w", file, err)
-		}
+	switch err := safefile.Commit(tmp, file, false); {
+	case errors.Is(err, safefile.ErrExists):
+		return exists
+	case err != nil:
+		return fmt.Errorf("backup to %s: %w", file, err)
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/mattn/go-sqlite3" // also registers the "sqlite3" driver
 
 	"smarketing/store"
+	"smarketing/store/safefile"
 	"smarketing/store/sqlcore"
 )
 
@@ -66,6 +67,12 @@ func Open(ctx context.Context, file string, opt store.Options) (*DB, error) {
 		return nil, errors.New("open database: empty file name")
 	}
 	file = strings.TrimPrefix(file, "sqlite:")
+	// A new database is readable by its owner only, whatever the umask:
+	// SQLite gives the -wal, -shm and -journal files it creates the mode of
+	// the database file.
+	if err := safefile.CreateNew(file); err != nil {
+		return nil, fmt.Errorf("create database: %w", err)
+	}
 	// Settings live in the DSN so every pooled connection gets them.
 	q := url.Values{}
 	q.Set("_foreign_keys", "on")
@@ -107,6 +114,13 @@ func Open(ctx context.Context, file string, opt store.Options) (*DB, error) {
 	}()
 	db.log.Debug("database open", "backend", "sqlite", "file", file, "synchronous", "FULL", "journal_mode", "WAL")
 	return db, nil
+}
+
+// Files returns the files of the SQLite database at dsn: the database and
+// the -wal, -shm and -journal files SQLite keeps beside it.
+func Files(dsn string) []string {
+	file := strings.TrimPrefix(dsn, "sqlite:")
+	return []string{file, file + "-wal", file + "-shm", file + "-journal"}
 }
 
 // Backend names the backend, its file and its durability mode.
