@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"math"
@@ -281,11 +283,16 @@ func loadDotEnv(path string, getenv func(string) string) (func(string) string, e
 		return nil, err
 	}
 	defer f.Close()
-	vals, err := godotenv.Parse(f)
+	data, err := io.ReadAll(f)
 	if err != nil {
-		// One line, whatever the parser quoted from the file.
-		msg := strings.ReplaceAll(err.Error(), "\n", `\n`)
-		return nil, fmt.Errorf("%s: %s; write one KEY=value per line, quote values with spaces or #, and start comments with #", path, msg)
+		return nil, err
+	}
+	vals, err := godotenv.UnmarshalBytes(data)
+	if err != nil {
+		// godotenv's message quotes the file from the bad line on, a token
+		// perhaps: the error names the line instead.
+		line, what := dotEnvProblem(data, err)
+		return nil, fmt.Errorf("%s:%d: %s; write one KEY=value per line, quote values with spaces or #, and start comments with #", path, line, what)
 	}
 	return func(k string) string {
 		if v := getenv(k); v != "" {
@@ -293,6 +300,86 @@ func loadDotEnv(path string, getenv func(string) string) (func(string) string, e
 		}
 		return vals[k]
 	}, nil
+}
+
+// dotEnvProblem finds the line where the .env file data stops parsing
+// (err is the parser's error for the whole file): the line after the
+// longest run of whole lines that parses. It says what is wrong there
+// without quoting the file.
+func dotEnvProblem(data []byte, err error) (line int, what string) {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	line = 1
+	for n := len(lines) - 1; n > 0; n-- {
+		if _, perr := godotenv.UnmarshalBytes(bytes.Join(lines[:n], nil)); perr == nil {
+			line = n + 1
+			break
+		}
+	}
+	switch msg := err.Error(); {
+	case strings.HasPrefix(msg, "unterminated quoted value"):
+		return line, "a quoted value starts here and is never closed"
+	case strings.Contains(msg, "in variable name"):
+		return line, "not a KEY=value line (a name holds only letters, digits, _ and .)"
+	}
+	return line, "not a KEY=value line"
+}
+
+// redact hides the secrets in s, a message about to be shown or logged:
+// Slack tokens (xoxb-, xoxp-, xapp-, xoxe.xoxp-…) and API tokens (smk_…)
+// keep only their prefix, the password of a postgres:// URL and of a
+// password= setting become xxxxx (as [store.Redact] writes it), and each
+// of known (the configured secrets: tokens, the webhook secret) is
+// replaced wherever it appears.
+func redact(s string, known ...string) string {
+	for _, k := range known {
+		if len(k) >= 4 && strings.Contains(s, k) {
+			prefix := tokenKind(k) // shown only for Slack's own kinds
+			if !strings.HasPrefix(prefix, "xox") && prefix != "xapp-" {
+				prefix = ""
+			}
+			s = strings.ReplaceAll(s, k, prefix+"…")
+		}
+	}
+	if strings.Contains(s, "xox") || strings.Contains(s, "xapp-") {
+		s = slackToken.ReplaceAllString(s, "$1…")
+	}
+	if strings.Contains(s, "smk_") {
+		s = apiToken.ReplaceAllString(s, "smk_…")
+	}
+	if strings.Contains(s, "://") {
+		s = urlPassword.ReplaceAllString(s, "${1}xxxxx@")
+	}
+	if strings.Contains(strings.ToLower(s), "password") {
+		s = passwordSetting.ReplaceAllString(s, "${1}xxxxx")
+	}
+	return s
+}
+
+var (
+	slackToken      = regexp.MustCompile(`\b((?:xox[a-z]\.)?(?:xox[a-z]|xapp)-)[A-Za-z0-9._-]+`)
+	apiToken        = regexp.MustCompile(`\bsmk_[A-Za-z0-9_-]+`)
+	urlPassword     = regexp.MustCompile(`(?i)\b((?:postgres|postgresql)://[^:/@\s]*:)[^@\s]+@`)
+	passwordSetting = regexp.MustCompile(`(?i)\b(password\s*=\s*)(?:'[^']*'|"[^"]*"|[^\s&'"]+)`)
+)
+
+// redactedError is err as shown: its text with the secrets hidden.
+type redactedError struct {
+	err   error
+	known []string
+}
+
+func (e *redactedError) Error() string { return redact(e.err.Error(), e.known...) }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// secrets are the configured values that must never be shown.
+func secrets(getenv func(string) string) []string {
+	var out []string
+	for _, k := range []string{"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SMARKETING_WEBHOOK_SECRET"} {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // slaClock is the SLA clock as the store and the commands take it: nil

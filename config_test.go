@@ -71,9 +71,11 @@ func TestLoadDotEnv(t *testing.T) {
 
 func TestLoadDotEnvErrors(t *testing.T) {
 	tests := []struct{ name, file, want string }{
-		{"no =", "OK=1\nJUST A LINE\n", ".env: unexpected character"},
-		{"bad name", "BAD-KEY=1\n", `unexpected character "-" in variable name`},
-		{"open quote", "A=\"never closed\nB=2\n", "unterminated quoted value"},
+		{"no =", "OK=1\nJUST A LINE\n", ".env:2: not a KEY=value line"},
+		{"bad name", "BAD-KEY=1\n", ".env:1: not a KEY=value line (a name holds only letters"},
+		{"open quote", "A=\"SECRETPART\nB=2\n", ".env:1: a quoted value starts here and is never closed"},
+		{"token without =", "A=1\n# a comment\nSLACK_BOT_TOKEN xoxb-999-SECRETPART\nB=2\n", ".env:3: not a KEY=value line"},
+		{"open quote after a quoted line break", "A=\"two\nlines\"\nB='xoxb-1-SECRETPART\nC=3\n", ".env:3: a quoted value starts here"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -84,6 +86,11 @@ func TestLoadDotEnvErrors(t *testing.T) {
 			_, err := loadDotEnv(path, os.Getenv)
 			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("loadDotEnv(%q) = %v; want one line with %q", tc.file, err, tc.want)
+			}
+			for _, secret := range []string{"SECRETPART", "JUST A"} {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("loadDotEnv(%q) = %v: it quotes the file", tc.file, err)
+				}
 			}
 		})
 	}
@@ -185,5 +192,33 @@ func TestLoadConfigReviewEvery(t *testing.T) {
 				t.Fatalf("ReviewEvery = %v, want %v", cfg.ReviewEvery, tc.want)
 			}
 		})
+	}
+}
+
+func TestRedact(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"no secret here", "no secret here"},
+		{"token xoxb-123-456-SECRETPART rejected", "token xoxb-… rejected"},
+		{"xoxp-1-SECRETPART, xapp-1-A0-SECRETPART; xoxe-1-SECRETPART", "xoxp-…, xapp-…; xoxe-…"},
+		{`"xoxe.xoxp-1-SECRETPART"`, `"xoxe.xoxp-…"`},
+		{"already xoxb-… shown", "already xoxb-… shown"},
+		{"bearer smk_SECRETPART_x-y", "bearer smk_…"},
+		{"open postgres://ana:SECRETPART@db:5432/x?sslmode=off", "open postgres://ana:xxxxx@db:5432/x?sslmode=off"},
+		{"postgresql://ana:xxxxx@db/x", "postgresql://ana:xxxxx@db/x"},
+		{"postgres://ana@db/x and ana@example.com", "postgres://ana@db/x and ana@example.com"},
+		{"host=db password=SECRETPART user=ana", "host=db password=xxxxx user=ana"},
+		{"postgres://db/x?password=SECRETPART&sslmode=off", "postgres://db/x?password=xxxxx&sslmode=off"},
+		{"password='SECRET PART' user=ana", "password=xxxxx user=ana"},
+		{"signed with whsec-not-a-prefix-SECRETPART", "signed with …"},
+		{"myxoxb-1-SECRETPART", "myxoxb-1-SECRETPART"}, // not a token: no word boundary
+	}
+	known := []string{"whsec-not-a-prefix-SECRETPART", "ab"}
+	for _, tc := range tests {
+		if got := redact(tc.in, known...); got != tc.want {
+			t.Errorf("redact(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	if got := redact("a cab", known...); got != "a cab" {
+		t.Errorf("a known secret shorter than 4 characters replaced: %q", got)
 	}
 }

@@ -84,6 +84,15 @@ type usageError struct{ msg string }
 func (e usageError) Error() string { return e.msg }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
+	// Whatever goes wrong is shown without secrets: those configured
+	// (known once the configuration is read), and anything that looks
+	// like a token or a password.
+	var known []string
+	defer func() {
+		if err != nil {
+			err = &redactedError{err: err, known: known}
+		}
+	}()
 	sub := "run"
 	if len(args) > 0 {
 		sub, args = args[0], args[1:]
@@ -164,10 +173,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return usageError{fmt.Sprintf("unknown command %q", sub)}
 	}
 
+	known = secrets(os.Getenv)
 	getenv, err := loadDotEnv(".env", os.Getenv)
 	if err != nil {
 		return err
 	}
+	known = secrets(getenv)
 	cfg, err := LoadConfig(getenv)
 	if err != nil {
 		return err
@@ -177,7 +188,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return err
 		}
 	}
-	log := newLogger(cfg, stderr)
+	log := newLogger(cfg, stderr, known)
 	if (sub == "export" || sub == "backup" || sub == "copy") && !store.IsPostgres(cfg.DBPath) {
 		// Open would create an empty database and copy that instead.
 		if _, err := os.Stat(cfg.DBPath); errors.Is(err, fs.ErrNotExist) {
@@ -474,8 +485,21 @@ func recap(ctx context.Context, cfg Config, db store.Store, log *slog.Logger, po
 	return nil
 }
 
-func newLogger(cfg Config, w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+// newLogger logs to w at the configured level and format, with the
+// secrets in known and anything like a token or a password hidden from
+// every message and value (an error's text included).
+func newLogger(cfg Config, w io.Writer, known []string) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		switch a.Value.Kind() {
+		case slog.KindString:
+			a.Value = slog.StringValue(redact(a.Value.String(), known...))
+		case slog.KindAny:
+			if err, ok := a.Value.Any().(error); ok {
+				a.Value = slog.StringValue(redact(err.Error(), known...))
+			}
+		}
+		return a
+	}}
 	if cfg.LogJSON {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}

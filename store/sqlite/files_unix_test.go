@@ -1,0 +1,72 @@
+//go:build unix
+
+package sqlite_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"smarketing/store"
+)
+
+// TestFileModes: every file the store creates (the database, its -wal and
+// -shm, a backup and a copy's scratch files) is readable by its owner
+// only, even under umask 022. Not parallel: the umask is the process's.
+func TestFileModes(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "smarketing.db")
+	db := mustOpen(t, file)
+	ctx := context.Background()
+	if _, err := db.AddTerm(ctx, store.Term{Name: "MQL", Definition: "Ready for sales"}, ann); err != nil {
+		t.Fatal(err)
+	}
+	backup := filepath.Join(dir, "backup.db")
+	if err := db.Backup(ctx, backup); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{file, file + "-wal", file + "-shm", backup} {
+		st, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want -rw-------", filepath.Base(f), st.Mode().Perm())
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "*tmp*")); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+// TestBackupRefusesSymlink: a backup never writes through a symbolic
+// link, even a dangling one, and leaves its target alone.
+func TestBackupRefusesSymlink(t *testing.T) {
+	dir := t.TempDir()
+	db := mustOpen(t, filepath.Join(dir, "smarketing.db"))
+	victim := filepath.Join(dir, "victim")
+	for name, target := range map[string]string{"dangling.db": filepath.Join(dir, "nowhere"), "link.db": victim} {
+		if err := os.WriteFile(victim, []byte("keep"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		link := filepath.Join(dir, name)
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
+		err := db.Backup(context.Background(), link)
+		if err == nil || !strings.Contains(err.Error(), "symbolic link") {
+			t.Errorf("Backup to %s: %v, want a refused symbolic link", name, err)
+		}
+		if got, _ := os.ReadFile(victim); string(got) != "keep" {
+			t.Errorf("Backup to %s wrote through the link: %q", name, got)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "nowhere")); err == nil {
+			t.Errorf("Backup to %s created the link's target", name)
+		}
+	}
+}
