@@ -337,9 +337,9 @@ func (h *Handler) submitReason(ctx context.Context, s Submission) (SubmitResult,
 	if len(errs) > 0 {
 		return SubmitResult{Errors: errs}, nil
 	}
-	id, err := strconv.ParseInt(s.Metadata, 10, 64)
+	id, err := metadataID(s.Metadata)
 	if err != nil {
-		return SubmitResult{}, fmt.Errorf("reason form metadata %q: %w", s.Metadata, err)
+		return SubmitResult{}, fmt.Errorf("reason form: %w", err)
 	}
 	resp, err := h.saveReason(ctx, id, s.UserID, "other: "+text)
 	return SubmitResult{Reply: resp}, err

@@ -100,6 +100,20 @@ func parseMessageRef(meta string) (messageRef, error) {
 	return ref, nil
 }
 
+// metadataID reads the record ID a form carried in its metadata (the
+// term or persona being edited, the lead a reason is for), checked again
+// on submission: a positive decimal number and nothing else.
+func metadataID(meta string) (int64, error) {
+	if meta == "" || len(meta) > 19 || strings.Trim(meta, "0123456789") != "" {
+		return 0, fmt.Errorf("form metadata %q is not a record ID", Truncate(meta, 100))
+	}
+	id, err := strconv.ParseInt(meta, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("form metadata %q is not a record ID", Truncate(meta, 100))
+	}
+	return id, nil
+}
+
 // messageRefMeta is ref as a form's metadata; "" (no link) unless its
 // channel and ts have Slack's shape.
 func messageRefMeta(ref messageRef) string {
