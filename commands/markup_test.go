@@ -210,7 +210,7 @@ type fakeTB struct {
 	failed bool
 }
 
-func (f *fakeTB) Helper()             {}
+func (f *fakeTB) Helper()               {}
 func (f *fakeTB) Errorf(string, ...any) { f.failed = true }
 
 // markupFixture is a database whose every stored string is one attack,
@@ -412,9 +412,9 @@ func TestNoStoredValueBecomesMarkup(t *testing.T) {
 			for _, c := range commands {
 				line := c[0] + " " + c[1]
 				for _, user := range []string{"UANA", "UMO", "UADMIN"} {
-					check(line+" as "+user)(slashAs(user, c[0], c[1]))
+					check(line + " as " + user)(slashAs(user, c[0], c[1]))
 				}
-				check("shared "+line)(share(line))
+				check("shared " + line)(share(line))
 			}
 
 			// Changes that send DMs to those who approved or own it.
@@ -431,7 +431,7 @@ func TestNoStoredValueBecomesMarkup(t *testing.T) {
 			recap, err := h.Recap(ctx, fixedTime)
 			check("recap")(recap, err)
 			for _, user := range []string{"UANA", "UMO", a} {
-				check("home of "+Truncate(user, 20))(h.Home(ctx, user, ""))
+				check("home of " + Truncate(user, 20))(h.Home(ctx, user, ""))
 			}
 			for _, l := range f.leads {
 				check("rate from home")(h.Act(ctx, Action{ActionID: ActionRate, Value: fmt.Sprintf("%d good", l.ID), UserID: "UBO", UserName: a}))
@@ -459,4 +459,139 @@ func TestNoStoredValueBecomesMarkup(t *testing.T) {
 			check("meeting delete refused")(slashAs("UBO", "/meeting", "delete "+mid))
 		})
 	}
+}
+
+// TestLinkBuilders checks the builders on good and bad parts: a link only
+// from a channel ID and a ts of Slack's shape on a workspace URL of the
+// expected shape, its label escaped; escaped text otherwise.
+func TestLinkBuilders(t *testing.T) {
+	h := New(MustOpenDB(t), Options{WorkspaceURL: markupWorkspace})
+	for _, tc := range []struct {
+		channel, ts, label, want string
+	}{
+		{"CLEADS", "1700000000.000100", "New lead", "<https://acme.slack.com/archives/CLEADS/p1700000000000100|New lead>"},
+		{"G0PRIV", "1700000000.000100", "a <b> & c|d", "<https://acme.slack.com/archives/G0PRIV/p1700000000000100|a &lt;b&gt; &amp; c∣d>"},
+		{"CLEADS", "1700000000.000100", "", "<https://acme.slack.com/archives/CLEADS/p1700000000000100|message>"},
+		{"C1|x> <!channel> <https://evil.example/login", "1700000000.000100", "the message", "the message"},
+		{"CLEADS", "1700000000.000100|x> <!here", "a|b", "a∣b"},
+		{"cleads", "1700000000.000100", "x", "x"},
+		{"CLEADS", "1.2", "x", "x"},
+		{"CLEADS", "17000000000.000100", "x", "x"},
+		{"", "", "<!channel>", "&lt;!channel&gt;"},
+	} {
+		if got := h.messageLink(tc.channel, tc.ts, tc.label, 80); got != tc.want {
+			t.Errorf("messageLink(%q, %q, %q) = %q, want %q", tc.channel, tc.ts, tc.label, got, tc.want)
+		}
+	}
+	for _, base := range []string{"", "http://acme.slack.com/", "https://acme.slack.com/x|<!here>", "https://evil.example/login?"} {
+		h := New(MustOpenDB(t), Options{WorkspaceURL: base})
+		if got, _ := h.messageURL("C1X", "1700000000.000100"); got != "https://slack.com/archives/C1X/p1700000000000100" {
+			t.Errorf("with workspace URL %q: messageURL = %q, want it on https://slack.com", base, got)
+		}
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"UANA", "<@UANA>"}, {"W0ANA", "<@W0ANA>"}, {"U123|x> <!channel", "someone"}, {"<@U123>", "someone"}, {"", "someone"},
+	} {
+		if got := mention(tc.in); got != tc.want {
+			t.Errorf("mention(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"CRECAP1", "<#CRECAP1>"}, {"C1|x", "`C1|x`"}, {"C1|<!channel>", "`C1|&lt;!channel&gt;`"}, {"c1", "`c1`"},
+	} {
+		if got := channelRef(tc.in); got != tc.want {
+			t.Errorf("channelRef(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"S0ESC", "<!subteam^S0ESC>"}, {"UANA", "<@UANA>"}, {"S1|x> <!channel", ""}, {"!channel", ""}, {"", ""},
+	} {
+		if got := groupMention(tc.in); got != tc.want {
+			t.Errorf("groupMention(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	for _, tc := range []struct{ link, want string }{
+		{"https://acme.slack.com/archives/CLEADS/p1700000000000100", "<https://acme.slack.com/archives/CLEADS/p1700000000000100|message>"},
+		// A link to a message stored with another host links to it on this workspace.
+		{"https://evil.example/archives/CLEADS/p1700000000000100", "<https://acme.slack.com/archives/CLEADS/p1700000000000100|message>"},
+		{"https://evil.example/login", ""},
+		{"https://acme.slack.com/archives/C1|x>/p1700000000000100", ""},
+		{"https://acme.slack.com/archives/CLEADS/p1700000000000100|<!here>", ""},
+		{"", ""},
+	} {
+		if got, _ := h.permalinkLink(tc.link, "message"); got != tc.want {
+			t.Errorf("permalinkLink(%q) = %q, want %q", tc.link, got, tc.want)
+		}
+	}
+}
+
+// TestFormMetadataCheckedOnSubmit submits every form whose submission
+// relies on its private_metadata with metadata it was never opened with:
+// nothing is stored, and the submission fails as an internal error (no
+// user typed it, so nobody can fix it in the form).
+func TestFormMetadataCheckedOnSubmit(t *testing.T) {
+	h, db := newMeetingHandler(t, func(o *Options) { o.WorkspaceURL = markupWorkspace; o.InsightsChannel = "CINSIGHT" })
+	ctx := context.Background()
+	meetingSlash(t, h, "UANN", `add "Pipeline review" every tue at 10:00 #C0SALES1`)
+	term := mustAddTerm(t, db, store.Term{Name: "MQL", Definition: "ready for sales"}, "UANN")
+	badRefs := []string{
+		`{"c":"C1|x> <!channel> <https://evil.example/login","ts":"1700000000.000100"}`,
+		`{"c":"CLEADS","ts":"1700000000.000100|x> <!here"}`,
+		`{"c":"CLEADS","ts":"1700000000.000100","x":"<!here>"}`,
+		`{"c":"CLEADS","ts":"1700000000.000100"} <!here>`,
+		`{"c":"CLEADS"}`,
+		`<!channel>`,
+	}
+	for _, meta := range badRefs {
+		res, err := h.Submit(ctx, Submission{CallbackID: modalInsight, Metadata: meta, UserID: "UBOB", UserName: "Bob",
+			Values: map[string]string{inputInsightText: "They ask about SSO"}})
+		if err == nil || len(res.Reply.Posts) > 0 {
+			t.Errorf("insight form with metadata %q: %+v, %v; want an error", meta, res, err)
+		}
+		res, err = h.Submit(ctx, Submission{CallbackID: modalAgendaFromMessage, Metadata: meta, UserID: "UBOB", UserName: "Bob",
+			Values: map[string]string{inputAgendaMeeting: "1", inputAgendaText: "Acme"}})
+		if err == nil {
+			t.Errorf("agenda form with metadata %q: %+v; want an error", meta, res)
+		}
+	}
+	if _, n, err := db.Insights(ctx, store.InsightFilter{}); err != nil || n != 0 {
+		t.Errorf("insights stored: %d, %v; want none", n, err)
+	}
+	if items, err := db.Agenda(ctx, 1); err != nil || len(items) != 0 {
+		t.Errorf("agenda = %+v, %v; want nothing added", items, err)
+	}
+	for _, meta := range []string{"", "0", "-1", "+1", " 1", "1 <!here>", "1e3", "99999999999999999999", "<!channel>"} {
+		for _, form := range []struct {
+			callback string
+			values   map[string]string
+		}{
+			{modalTermEdit, map[string]string{inputName: "MQL", inputDefinition: "changed"}},
+			{modalPersonaEdit, map[string]string{"name": "Sally", "summary": "changed"}},
+			{modalLeadReason, map[string]string{"reason": "a student"}},
+		} {
+			if res, err := h.Submit(ctx, Submission{CallbackID: form.callback, Metadata: meta, UserID: "UANN", UserName: "Ann", Values: form.values}); err == nil {
+				t.Errorf("%s form with metadata %q: %+v; want an error", form.callback, meta, res)
+			}
+		}
+	}
+	if got := mustTerm(t, db, "MQL"); got.Definition != term.Definition {
+		t.Errorf("term changed to %q by a form with bad metadata", got.Definition)
+	}
+
+	// A shortcut on a message whose channel or ts has no Slack shape opens
+	// the form without a link: its metadata is empty.
+	resp, err := h.Shortcut(ctx, Shortcut{CallbackID: ShortcutShareInsight, UserID: "UBOB", ChannelID: "C1|x> <!channel>", MessageTS: "1700000000.000100", MessageText: "SSO?"})
+	if err != nil || resp.Modal == nil || resp.Modal.Metadata != "" {
+		t.Fatalf("insight shortcut on a bad channel = %+v, %v; want a form without metadata", resp.Modal, err)
+	}
+	resp, err = h.Shortcut(ctx, Shortcut{CallbackID: ShortcutShareInsight, UserID: "UBOB", ChannelID: "CLEADS", MessageTS: "1700000000.000100", MessageText: "SSO?"})
+	if err != nil || resp.Modal == nil {
+		t.Fatalf("insight shortcut = %+v, %v", resp, err)
+	}
+	res, err := h.Submit(ctx, Submission{CallbackID: modalInsight, Metadata: resp.Modal.Metadata, UserID: "UBOB", UserName: "Bob",
+		Values: map[string]string{inputInsightText: "They ask about SSO"}})
+	if err != nil || len(res.Errors) != 0 || len(res.Reply.Posts) != 1 {
+		t.Fatalf("insight form as opened = %+v, %v; want it shared", res, err)
+	}
+	mustContainAll(t, joined(res.Reply.Posts[0].Message), "<https://acme.slack.com/archives/CLEADS/p1700000000000100|the message>")
 }
