@@ -378,15 +378,6 @@ func textResponse(mrkdwn string) Response {
 	return Response{Text: mrkdwn, Blocks: []Block{Section{Text: mrkdwn}}}
 }
 
-// mention names a Slack user (store.IsUserID); authors imported from
-// files may be plain names instead, shown as "someone".
-func mention(userID string) string {
-	if !store.IsUserID(userID) {
-		return "someone"
-	}
-	return "<@" + userID + ">"
-}
-
 // byline names who made a change: a mention where nobody is notified (an
 // ephemeral answer), the plain name where a mention would ping (a message
 // shared in the channel). Authors that are not Slack users (imported data)

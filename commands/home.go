@@ -216,7 +216,7 @@ func (h *Handler) homeMeetings(ctx context.Context, _ string, now time.Time) ([]
 		if m.Agenda > 0 {
 			agenda = fmt.Sprintf(" · %s on the agenda", pluralWord(m.Agenda, "item"))
 		}
-		lines = append(lines, fmt.Sprintf("• *%s* — %s in <#%s>%s", truncateEscaped(m.Title, 100), m.When, m.Channel, agenda))
+		lines = append(lines, fmt.Sprintf("• *%s* — %s in %s%s", truncateEscaped(m.Title, 100), m.When, channelRef(m.Channel), agenda))
 	}
 	return []Block{Section{Text: Truncate(strings.Join(lines, "\n"), 3000)}}, nil
 }

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -66,11 +65,7 @@ func (h *Handler) insightForm(ctx context.Context, text string, from messageRef)
 	if err != nil {
 		return Response{}, err
 	}
-	meta := ""
-	if from.TS != "" {
-		js, _ := json.Marshal(from)
-		meta = string(js)
-	}
+	meta := messageRefMeta(from)
 	hint := "The buyer persona this is about, if any."
 	picker := Input{ID: inputInsightPersona, Label: "Persona", Placeholder: "Pick a persona", Optional: true, Hint: hint}
 	switch {
@@ -95,7 +90,7 @@ func (h *Handler) insightForm(ctx context.Context, text string, from messageRef)
 	if len(personas) == 0 {
 		inputs = []Input{inputs[0], inputs[2]}
 	}
-	if from.TS != "" {
+	if meta != "" {
 		inputs[0].Hint = "The insight links to the message."
 	}
 	return Response{Modal: &Modal{CallbackID: modalInsight, Title: "Share an insight", Submit: "Share", Metadata: meta, Inputs: inputs}}, nil
@@ -182,11 +177,9 @@ func (h *Handler) submitInsight(ctx context.Context, s Submission) (SubmitResult
 	if len(errs) > 0 {
 		return SubmitResult{Errors: errs}, nil
 	}
-	var from messageRef
-	if s.Metadata != "" {
-		if err := json.Unmarshal([]byte(s.Metadata), &from); err != nil {
-			return SubmitResult{}, fmt.Errorf("insight form metadata: %w", err)
-		}
+	from, err := parseMessageRef(s.Metadata)
+	if err != nil {
+		return SubmitResult{}, fmt.Errorf("insight form: %w", err)
 	}
 	in, err := h.db.AddInsight(ctx, store.Insight{Text: text, PersonaID: personaID, Source: source, Channel: from.Channel, TS: from.TS},
 		actor(s.UserID, s.UserName))
@@ -201,7 +194,7 @@ func (h *Handler) submitInsight(ctx context.Context, s Submission) (SubmitResult
 	reply := "Thanks: your insight is saved"
 	var posts []Post
 	if h.insightsChannel != "" {
-		reply += " and shared with marketing in <#" + h.insightsChannel + ">"
+		reply += " and shared with marketing in " + channelRef(h.insightsChannel)
 		posts = []Post{{Channel: h.insightsChannel, Message: h.insightCard(in)}}
 	}
 	reply += ". See them all with `/insight list`."
@@ -223,8 +216,8 @@ func (h *Handler) insightCard(in store.Insight) Response {
 	if in.Source != "" {
 		meta = append(meta, "Source: "+Escape(in.Source))
 	}
-	if in.TS != "" {
-		meta = append(meta, "<"+h.messageURL(in.Channel, in.TS)+"|the message>")
+	if url, ok := h.messageURL(in.Channel, in.TS); ok {
+		meta = append(meta, "<"+url+"|the message>")
 	}
 	meta = append(meta, h.when(in.At))
 	blocks = append(blocks, Context{Texts: meta})
@@ -243,8 +236,8 @@ func (h *Handler) insightLine(in store.Insight, withPersona bool) string {
 		about = append(about, Escape(Truncate(in.Source, 60)))
 	}
 	about = append(about, byline(in.By, in.ByName, true)+", "+in.At.In(h.loc).Format("2 Jan"))
-	if in.TS != "" {
-		about = append(about, "<"+h.messageURL(in.Channel, in.TS)+"|message>")
+	if url, ok := h.messageURL(in.Channel, in.TS); ok {
+		about = append(about, "<"+url+"|message>")
 	}
 	return line + " — " + strings.Join(about, " · ")
 }

@@ -215,12 +215,9 @@ func ParseEscalate(s string) (string, error) {
 // SMARKETING_SLA_ESCALATE (a user or a user group), built only from that
 // checked setting, never from user text.
 func (h *Handler) Escalation() Response {
-	who := ""
-	switch {
-	case strings.HasPrefix(h.escalate, "S"):
-		who = "<!subteam^" + h.escalate + "> "
-	case h.escalate != "":
-		who = "<@" + h.escalate + "> "
+	who := groupMention(h.escalate)
+	if who != "" {
+		who += " "
 	}
 	msg := fmt.Sprintf(":rotating_light: %sThis lead still has no feedback, %s after it was posted (twice the SLA). Please rate it: %s.",
 		who, h.slaText(2), h.ratingHint())

@@ -337,9 +337,9 @@ func (h *Handler) submitReason(ctx context.Context, s Submission) (SubmitResult,
 	if len(errs) > 0 {
 		return SubmitResult{Errors: errs}, nil
 	}
-	id, err := strconv.ParseInt(s.Metadata, 10, 64)
+	id, err := metadataID(s.Metadata)
 	if err != nil {
-		return SubmitResult{}, fmt.Errorf("reason form metadata %q: %w", s.Metadata, err)
+		return SubmitResult{}, fmt.Errorf("reason form: %w", err)
 	}
 	resp, err := h.saveReason(ctx, id, s.UserID, "other: "+text)
 	return SubmitResult{Reply: resp}, err
@@ -443,24 +443,15 @@ const leadsUsage = "*`/leads` — how sales rates the leads marketing hands over
 	"• `/leads returned [WINDOW]` — the leads sales returned to marketing: rated poor, with the reason\n" +
 	"Rate a lead by reacting to its post: :+1: good, :-1: poor, :fire: hot."
 
-// messageURL is the permalink of a message in the workspace.
-func (h *Handler) messageURL(channel, ts string) string {
-	base := strings.TrimSuffix(h.workspaceURL, "/")
-	if base == "" {
-		base = "https://slack.com"
-	}
-	return fmt.Sprintf("%s/archives/%s/p%s", base, channel, strings.ReplaceAll(ts, ".", ""))
-}
-
-// leadLink is a link to a lead's post, labelled with the start of its text.
+// leadLink is a link to a lead's post, labelled with the start of its
+// text (escaped, and cut without splitting an entity); only the label when
+// the lead's channel or ts is not of Slack's shape.
 func (h *Handler) leadLink(l store.Lead) string {
 	label := strings.Join(strings.Fields(l.Text), " ")
 	if label == "" {
 		label = "(no text)"
 	}
-	url := h.messageURL(l.Channel, l.TS)
-	// The label is user text: escaped, and cut without splitting an entity.
-	return "<" + url + "|" + truncateEscaped(label, 80) + ">"
+	return h.messageLink(l.Channel, l.TS, label, 80)
 }
 
 // leadFigures renders lead statistics, each figure with its change against

@@ -313,16 +313,6 @@ func lowerChannelID(s string) (string, bool) {
 	return m[1], true
 }
 
-// channelRef links to a channel by ID ("<#C123>", which Slack shows as its
-// name and does not notify anyone); anything that is not an ID is shown
-// as text.
-func channelRef(id string) string {
-	if channelLink.MatchString("<#" + id + ">") {
-		return "<#" + id + ">"
-	}
-	return "`" + codeText(id, 40) + "`"
-}
-
 // channelHelp explains how to name a channel.
 const channelHelp = "Pick the channel from the list that opens when you type # (Slack then sends its ID), or give its ID, e.g. C0123ABCD " +
 	"(channel name → About → Channel ID)."
@@ -675,7 +665,7 @@ func (h *Handler) agendaList(ctx context.Context, m store.Meeting, shared bool) 
 			Escape(m.Title), m.ID, next, m.ID)), nil
 	}
 	title := fmt.Sprintf("*Agenda of %s* (#%d, next *%s*)", Escape(m.Title), m.ID, next)
-	blocks := append([]Block{Section{Text: title}}, agendaBlocks(items, func(it store.AgendaItem) string {
+	blocks := append([]Block{Section{Text: title}}, h.agendaBlocks(items, func(it store.AgendaItem) string {
 		return byline(it.AddedBy, it.AddedByName, shared)
 	})...)
 	lines := []string{title}
@@ -688,24 +678,22 @@ func (h *Handler) agendaList(ctx context.Context, m store.Meeting, shared bool) 
 	return Response{Text: Truncate(strings.Join(lines, "\n"), 3900), Blocks: blocks}, nil
 }
 
-// messageLink links to the message an agenda item came from: " (<URL|message>)",
-// or "" for a typed item or a link that is not a plain https URL.
-func messageLink(link string) string {
-	if !safeLink.MatchString(link) {
+// agendaLink links to the message an agenda item came from: " (<URL|message>)",
+// or "" for a typed item or a link that names no Slack message.
+func (h *Handler) agendaLink(link string) string {
+	l, ok := h.permalinkLink(link, "message")
+	if !ok {
 		return ""
 	}
-	return " (<" + link + "|message>)"
+	return " (" + l + ")"
 }
-
-// safeLink is a link that can go between < and > in mrkdwn as it is.
-var safeLink = regexp.MustCompile(`^https://[A-Za-z0-9.-]+/[A-Za-z0-9/._~%?=-]*$`)
 
 // agendaBlocks numbers agenda items, with who added each, in sections of
 // at most 3,000 characters.
-func agendaBlocks(items []store.AgendaItem, who func(store.AgendaItem) string) []Block {
+func (h *Handler) agendaBlocks(items []store.AgendaItem, who func(store.AgendaItem) string) []Block {
 	lines := make([]string, len(items))
 	for i, it := range items {
-		lines[i] = fmt.Sprintf("%d. %s%s _(added by %s)_", i+1, truncateEscaped(it.Text, MaxAgendaText+50), messageLink(it.Link), who(it))
+		lines[i] = fmt.Sprintf("%d. %s%s _(added by %s)_", i+1, truncateEscaped(it.Text, MaxAgendaText+50), h.agendaLink(it.Link), who(it))
 	}
 	blocks, _ := packLines(lines, len(lines)+1) // at most 30 items: they always fit
 	return blocks
@@ -759,7 +747,7 @@ func (h *Handler) MeetingReminder(ctx context.Context, meetingID int64, occurren
 		lines = append(lines, none)
 	} else {
 		lines = append(lines, "*Agenda*")
-		for _, b := range agendaBlocks(items, plainAuthor) {
+		for _, b := range h.agendaBlocks(items, plainAuthor) {
 			lines = append(lines, b.(Section).Text)
 			blocks = append(blocks, b)
 		}

@@ -421,9 +421,9 @@ func (h *Handler) submitPersona(ctx context.Context, s Submission) (SubmitResult
 		reply, err := h.personaSaved(ctx, "Added", saved, by.ID)
 		return SubmitResult{Reply: reply}, err
 	}
-	id, err := strconv.ParseInt(s.Metadata, 10, 64)
+	id, err := metadataID(s.Metadata)
 	if err != nil {
-		return SubmitResult{}, fmt.Errorf("persona form metadata %q: %w", s.Metadata, err)
+		return SubmitResult{}, fmt.Errorf("persona form: %w", err)
 	}
 	p.ID = id
 	resp, err := h.updatePersona(ctx, p, by)

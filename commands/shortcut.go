@@ -72,11 +72,56 @@ func (h *Handler) defineFromMessage(s Shortcut) Response {
 	return Response{Modal: termModal(modalTermAdd, "", termInput{Name: name})}
 }
 
-// messageRef is where an agenda item from a message came from; it rides
-// in the form's metadata.
+// messageRef is the message a form was opened from (an agenda item or an
+// insight links to it); it rides in the form's metadata.
 type messageRef struct {
 	Channel string `json:"c"`
 	TS      string `json:"ts"`
+}
+
+// parseMessageRef reads the message reference a form carried in its
+// metadata, checked again on submission: the metadata comes back from
+// outside, and what it names is stored and linked to later, so it must be
+// a channel ID and a message ts of Slack's shape (or nothing, "", for a
+// form opened by a command) and nothing else.
+func parseMessageRef(meta string) (messageRef, error) {
+	var ref messageRef
+	if meta == "" {
+		return ref, nil
+	}
+	dec := json.NewDecoder(strings.NewReader(meta))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&ref); err != nil || dec.More() {
+		return messageRef{}, fmt.Errorf("form metadata %q is not a message reference", Truncate(meta, 100))
+	}
+	if !store.IsChannelID(ref.Channel) || !store.IsMessageTS(ref.TS) {
+		return messageRef{}, fmt.Errorf("form metadata %q names no message (channel %q, ts %q)", Truncate(meta, 100), Truncate(ref.Channel, 40), Truncate(ref.TS, 40))
+	}
+	return ref, nil
+}
+
+// metadataID reads the record ID a form carried in its metadata (the
+// term or persona being edited, the lead a reason is for), checked again
+// on submission: a positive decimal number and nothing else.
+func metadataID(meta string) (int64, error) {
+	if meta == "" || len(meta) > 19 || strings.Trim(meta, "0123456789") != "" {
+		return 0, fmt.Errorf("form metadata %q is not a record ID", Truncate(meta, 100))
+	}
+	id, err := strconv.ParseInt(meta, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("form metadata %q is not a record ID", Truncate(meta, 100))
+	}
+	return id, nil
+}
+
+// messageRefMeta is ref as a form's metadata; "" (no link) unless its
+// channel and ts have Slack's shape.
+func messageRefMeta(ref messageRef) string {
+	if !store.IsChannelID(ref.Channel) || !store.IsMessageTS(ref.TS) {
+		return ""
+	}
+	js, _ := json.Marshal(ref)
+	return string(js)
 }
 
 func (h *Handler) agendaFromMessage(ctx context.Context, s Shortcut) (Response, error) {
@@ -87,7 +132,7 @@ func (h *Handler) agendaFromMessage(ctx context.Context, s Shortcut) (Response, 
 	if len(meetings) == 0 {
 		return textResponse("There are no joint meetings to add it to yet. Schedule one with `/meeting add \"Pipeline review\" every tue at 10:00`."), nil
 	}
-	meta, _ := json.Marshal(messageRef{Channel: s.ChannelID, TS: s.MessageTS})
+	meta := messageRefMeta(messageRef{Channel: s.ChannelID, TS: s.MessageTS})
 	picker := Input{ID: inputAgendaMeeting, Label: "Meeting", Placeholder: "Pick the meeting"}
 	if len(meetings) > maxStaticOptions {
 		picker.External = true
@@ -108,7 +153,7 @@ func (h *Handler) agendaFromMessage(ctx context.Context, s Shortcut) (Response, 
 		CallbackID: modalAgendaFromMessage,
 		Title:      "Add to meeting agenda",
 		Submit:     "Add",
-		Metadata:   string(meta),
+		Metadata:   meta,
 		Inputs: []Input{
 			picker,
 			{ID: inputAgendaText, Label: "Agenda item", Hint: "The item links to the message.", Value: Truncate(text, MaxAgendaText), MaxLength: MaxAgendaText, Multiline: true},
@@ -151,9 +196,9 @@ func (h *Handler) Suggest(ctx context.Context, s Suggestion) ([]Option, error) {
 }
 
 func (h *Handler) submitAgendaFromMessage(ctx context.Context, s Submission) (SubmitResult, error) {
-	var ref messageRef
-	if err := json.Unmarshal([]byte(s.Metadata), &ref); err != nil {
-		return SubmitResult{}, fmt.Errorf("agenda form metadata: %w", err)
+	ref, err := parseMessageRef(s.Metadata)
+	if err != nil {
+		return SubmitResult{}, fmt.Errorf("agenda form: %w", err)
 	}
 	errs := map[string]string{}
 	id, ok := parseMeetingID(s.Values[inputAgendaMeeting])
@@ -177,10 +222,7 @@ func (h *Handler) submitAgendaFromMessage(ctx context.Context, s Submission) (Su
 	if err != nil {
 		return SubmitResult{}, err
 	}
-	link := ""
-	if ref.Channel != "" && ref.TS != "" {
-		link = h.messageURL(ref.Channel, ref.TS)
-	}
+	link, _ := h.messageURL(ref.Channel, ref.TS)
 	item, err := h.db.AddAgendaItem(ctx, m.ID, text, link, actor(s.UserID, s.UserName))
 	switch {
 	case errors.Is(err, store.ErrNotFound):

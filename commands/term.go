@@ -622,9 +622,9 @@ func (h *Handler) submitTerm(ctx context.Context, s Submission) (SubmitResult, e
 		reply, err := h.saved(ctx, "Added", saved, by.ID)
 		return SubmitResult{Reply: reply}, err
 	}
-	id, err := strconv.ParseInt(s.Metadata, 10, 64)
+	id, err := metadataID(s.Metadata)
 	if err != nil {
-		return SubmitResult{}, fmt.Errorf("term form metadata %q: %w", s.Metadata, err)
+		return SubmitResult{}, fmt.Errorf("term form: %w", err)
 	}
 	t.ID = id
 	resp, err := h.updateTerm(ctx, t, by)
