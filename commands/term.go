@@ -171,11 +171,10 @@ func (h *Handler) termCard(t store.Term, viewer string, shared bool) Response {
 }
 
 func (h *Handler) termMissing(ctx context.Context, name string, shared bool) (Response, error) {
-	keys, err := h.db.TermKeys(ctx)
+	sugg, err := h.suggestTerms(ctx, name, 5)
 	if err != nil {
 		return Response{}, err
 	}
-	sugg := suggest(name, keys, 5)
 	msg := fmt.Sprintf("No term *%s* in the glossary yet.", truncateEscaped(name, 100))
 	var buttons []Button
 	if len(sugg) > 0 {

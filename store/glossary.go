@@ -58,7 +58,8 @@ type glossarySnapshot struct {
 	tooBig  bool
 	byKey   map[string]int64
 	byID    map[int64]Term
-	all     []Term // sorted by [SortTerms]
+	all     []Term        // sorted by [SortTerms]
+	suggest *SuggestIndex // the names and aliases, for did-you-mean
 }
 
 // NewGlossaryCopy returns a copy of src's glossary, empty until [Load]. A
@@ -129,6 +130,7 @@ func (g *GlossaryCopy) read(ctx context.Context) error {
 		}
 		s.all = slices.Clone(terms)
 		SortTerms(s.all)
+		s.suggest = NewSuggestIndex(termKeys(terms))
 	}
 	g.snap.Store(s)
 	return nil
@@ -235,6 +237,32 @@ func (g *GlossaryCopy) TermsAt(version int64, ids []int64) (terms []Term, ok boo
 		}
 	}
 	return terms, true
+}
+
+// Suggest returns up to n names or aliases close to typed, closest first,
+// from the copy's [SuggestIndex]: its cost is bounded whatever is typed and
+// however large the glossary. usable is as for [GlossaryCopy.ByKey].
+func (g *GlossaryCopy) Suggest(ctx context.Context, typed string, n int) (keys []TermKey, usable bool) {
+	if g == nil {
+		return nil, false
+	}
+	s := g.snap.Load()
+	if s == nil || s.tooBig {
+		return nil, false
+	}
+	return s.suggest.Suggest(ctx, typed, n), true
+}
+
+// termKeys lists the name and aliases of every term, as TermKeys does.
+func termKeys(terms []Term) []TermKey {
+	var keys []TermKey
+	for _, t := range terms {
+		keys = append(keys, TermKey{Label: t.Name, TermID: t.ID, Name: t.Name})
+		for _, a := range t.Aliases {
+			keys = append(keys, TermKey{Label: a, TermID: t.ID, Name: t.Name})
+		}
+	}
+	return keys
 }
 
 func (s *glossarySnapshot) term(id int64) (Term, bool, bool) {
