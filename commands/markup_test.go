@@ -430,7 +430,8 @@ func TestNoStoredValueBecomesMarkup(t *testing.T) {
 
 			recap, err := h.Recap(ctx, fixedTime)
 			check("recap")(recap, err)
-			for _, user := range []string{"UANA", "UMO", a} {
+			// Slack sends user IDs as JSON text: valid UTF-8, no NUL.
+			for _, user := range []string{"UANA", "UMO", strings.ReplaceAll(strings.ToValidUTF8(a, "\uFFFD"), "\x00", "")} {
 				check("home of " + Truncate(user, 20))(h.Home(ctx, user, ""))
 			}
 			for _, l := range f.leads {
