@@ -2,35 +2,17 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // runIn runs the binary in dir with a clean environment plus env.
 func runIn(tb testing.TB, dir string, env map[string]string, args ...string) (stdout, stderr string, code int) {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := command(tb, ctx, env, args...)
-	cmd.Dir = dir
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit):
-		code = exit.ExitCode()
-	default:
-		tb.Fatalf("run %v: %v", args, err)
-	}
-	return out.String(), errb.String(), code
+	return runWith(tb, dir, env, "", args...)
 }
 
 // A malformed .env line is reported by its number, never quoted: it may

@@ -56,9 +56,19 @@ func command(tb testing.TB, ctx context.Context, env map[string]string, args ...
 
 func runBinary(tb testing.TB, env map[string]string, stdin string, args ...string) (stdout, stderr string, code int) {
 	tb.Helper()
+	return runWith(tb, "", env, stdin, args...)
+}
+
+// runWith runs the binary with stdin, in dir if it is not "" (else where
+// [command] puts it), with a clean environment plus env.
+func runWith(tb testing.TB, dir string, env map[string]string, stdin string, args ...string) (stdout, stderr string, code int) {
+	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := command(tb, ctx, env, args...)
+	if dir != "" {
+		cmd.Dir = dir
+	}
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
