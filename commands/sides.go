@@ -14,6 +14,10 @@ type Sides interface {
 	// the marketing side. Both can be true; an approval then counts for
 	// one side only, and the caller picks which.
 	SideOf(userID string) (sales, marketing bool)
+	// Configured reports whether each side is configured at all
+	// (SMARKETING_SALES, SMARKETING_MARKETING): an unconfigured side
+	// leaves what is that side's to do to everyone.
+	Configured() (sales, marketing bool)
 }
 
 var _ Sides = (*sides.Roster)(nil)
@@ -22,6 +26,8 @@ var _ Sides = (*sides.Roster)(nil)
 type nobody struct{}
 
 func (nobody) SideOf(string) (sales, marketing bool) { return false, false }
+
+func (nobody) Configured() (sales, marketing bool) { return false, false }
 
 // Directory finds the Slack user someone named by typing "@name" (slash
 // commands that do not escape mentions receive the text as typed);
