@@ -13,7 +13,9 @@ func (f fakeSides) SideOf(userID string) (sales, marketing bool) {
 }
 
 // Configured: a side is configured when it names anyone.
-func (f fakeSides) Configured() (sales, marketing bool) { return len(f.sales) > 0, len(f.marketing) > 0 }
+func (f fakeSides) Configured() (sales, marketing bool) {
+	return len(f.sales) > 0, len(f.marketing) > 0
+}
 
 var _ Sides = fakeSides{}
 

@@ -18,9 +18,9 @@ import (
 // statement each, decides every event in Go in the order given, and
 // writes what changed with one statement per table and kind of change
 // (once more after the post of a message first seen through a reaction,
-// which ends a segment: [applySegment]). The outcome is what applying the events one at a time would give (the
-// conformance suite checks both ways agree); a batch of one is how a
-// single event is applied.
+// which ends a segment: [applySegment]). The outcome is what applying the
+// events one at a time would give (the conformance suite checks both ways
+// agree); a batch of one is how a single event is applied.
 //
 // An event carrying text the database cannot store ([Dialect.Storable]) is
 // recorded as failed and skipped here, before anything is decided, so that
@@ -123,16 +123,16 @@ type batchLead struct {
 	origin        store.Origin // its origin, if textSet ([store.KeptOrigin])
 	textSet       bool
 	deleted       bool // deleted by the batch
+	postedAt      int64
+	feedbackMoved bool
+	// counts is how the batch changes the lead's counts of current
+	// ratings by kind (good, poor, hot; see [ratingKinds]).
+	counts [3]int
 	// verifiedByPost reports a message first seen through a reaction
 	// that the batch posted as a lead: its poster, now known, may have
 	// rated it, which [dropPosterRatings] undoes once it is saved
 	// ([applySegment]).
 	verifiedByPost bool
-	postedAt       int64
-	feedbackMoved bool
-	// counts is how the batch changes the lead's counts of current
-	// ratings by kind (good, poor, hot; see [ratingKinds]).
-	counts [3]int
 }
 
 // ratingKinds are the kinds of rating a lead keeps a count of, in the
