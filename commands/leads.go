@@ -51,6 +51,10 @@ type ReactionEvent struct {
 	Emoji   string
 	Added   bool
 	At      time.Time
+	// ItemUser is who posted the message, as the event says (Slack's
+	// item_user), if it says: a poster's own reaction is refused at
+	// once, before the store knows the message.
+	ItemUser string
 }
 
 // MessageRef names a message.
@@ -228,9 +232,10 @@ func (h *Handler) ratingOf(emoji string) (store.Rating, bool) {
 }
 
 // react applies a rating reaction. Who may rate is [PermRate]'s: a rater
-// off the sales side (while it is configured) is refused here, whatever
-// the message; the lead's own poster by the store, which knows who posted
-// it (or learns it when it verifies the message). A refused rating is
+// off the sales side (while it is configured), or the poster as the event
+// names them, is refused here, whatever the message; the lead's own poster
+// by the store too, which knows who posted it (or learns it when it
+// verifies the message). A refused rating is
 // stored nowhere, and its rater gets one note per lead in its thread.
 // Removing a reaction is never refused: it withdraws only what was stored.
 func (h *Handler) react(ctx context.Context, ev ReactionEvent) (Followup, error) {
@@ -240,12 +245,12 @@ func (h *Handler) react(ctx context.Context, ev ReactionEvent) (Followup, error)
 	}
 	name, _, _ := strings.Cut(strings.Trim(ev.Emoji, ":"), "::")
 	r := store.Reaction{Channel: ev.Channel, TS: ev.TS, User: ev.User, Emoji: name, Rating: rating, Added: ev.Added, At: ev.At,
-		Ignore: ev.Added && !h.allowed(PermRate, ev.User, subject{})}
+		Ignore: ev.Added && !h.allowed(PermRate, ev.User, subject{poster: ev.ItemUser})}
 	return h.accept(ctx, store.Event{ID: ev.EventID, React: &r}, func(res store.EventResult) Followup {
 		rr := res.React
 		switch {
 		case rr.Ignored && rr.Verified:
-			poster := ""
+			poster := ev.ItemUser
 			if rr.ByPoster {
 				poster = ev.User
 			}
