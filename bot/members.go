@@ -27,6 +27,9 @@ const (
 // channel at a time.
 type memberCache struct {
 	now func() time.Time
+	// joined, if set, is called when a check starts waiting for a read
+	// another check began (a hook for tests).
+	joined func()
 
 	mu       sync.Mutex
 	channels map[string]*memberList
@@ -88,6 +91,9 @@ func (b *Bot) IsMember(ctx context.Context, channel, user string) (bool, error) 
 			return in, nil
 		}
 		c.mu.Unlock()
+		if c.joined != nil {
+			c.joined()
+		}
 		select {
 		case <-r.done:
 		case <-ctx.Done():
