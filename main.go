@@ -364,7 +364,8 @@ func serve(ctx context.Context, cfg Config, db store.Store, log *slog.Logger, me
 	// bot.
 	roster := sides.NewRoster(cfg.Sales, cfg.Marketing, b, sides.Options{Log: log})
 	opts.Sides = roster
-	opts.Users = b // "/term owner NAME @mo": the typed name, looked up with users.list
+	opts.Users = b   // "/term owner NAME @mo": the typed name, looked up with users.list
+	opts.Members = b // "/meeting add": only a member of its channel, checked with conversations.members
 	rosterCtx, stopRoster := context.WithCancel(ctx)
 	rosterDone := make(chan struct{})
 	go func() {

@@ -86,7 +86,8 @@ type Bot struct {
 	busy      atomic.Int32  // workers handling something
 	followups chan struct{} // Web API work after acks
 	recent    *recent
-	users     *directory // for FindUser
+	users     *directory   // for FindUser
+	members   *memberCache // for IsMember
 	wg        sync.WaitGroup
 
 	// work is the context of Web API calls made after an ack; it outlives
@@ -155,6 +156,7 @@ func New(opt Options) *Bot {
 		followups: make(chan struct{}, 4*opt.Workers),
 		recent:    newRecent(15*time.Minute, 100_000, 32<<20),
 		users:     newDirectory(),
+		members:   newMemberCache(),
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +24,8 @@ type env struct {
 	db   *storetest.DB
 	ctx  context.Context
 	bot  *bot.Bot
+	// stop stops the bot and waits until its work in flight is done.
+	stop func()
 }
 
 const (
@@ -57,27 +60,41 @@ func start(tb testing.TB, opts ...func(*commands.Options)) *env {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if _, ok := o.Members.(botMembers); ok {
+		o.Members = b
+	}
 	h := commands.New(db, o)
-	serve(tb, ctx, b, h, fake)
-	return &env{fake: fake, db: db, ctx: ctx, bot: b}
+	stop := serve(tb, ctx, b, h, fake)
+	return &env{fake: fake, db: db, ctx: ctx, bot: b, stop: stop}
 }
 
-// serve runs b with h until the test ends (then it must return nil) and
-// waits until it is connected to fake.
-func serve(tb testing.TB, ctx context.Context, b *bot.Bot, h bot.Handler, fake *slackfake.Server) {
+// checkMembers, set as Options.Members by a test's option, has the bot
+// check channel membership itself (conversations.members, as served).
+var checkMembers commands.Members = botMembers{}
+
+type botMembers struct{ commands.Members }
+
+// serve runs b with h until the test ends or the returned stop is called
+// (then it must return nil), and waits until it is connected to fake.
+func serve(tb testing.TB, ctx context.Context, b *bot.Bot, h bot.Handler, fake *slackfake.Server) (stop func()) {
 	tb.Helper()
-	runCtx, stop := context.WithCancel(context.Background())
+	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- b.Run(runCtx, h) }()
-	tb.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			tb.Errorf("Run returned %v, want nil after shutdown", err)
-		}
-	})
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				tb.Errorf("Run returned %v, want nil after shutdown", err)
+			}
+		})
+	}
+	tb.Cleanup(stop)
 	if err := fake.WaitConnected(ctx); err != nil {
 		tb.Fatalf("bot never connected: %v", err)
 	}
+	return stop
 }
 
 type testWriter struct{ tb testing.TB }

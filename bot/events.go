@@ -29,9 +29,9 @@ func (b *Bot) event(ev slackevents.EventsAPIEvent) (after func(context.Context),
 	case *slackevents.MessageEvent:
 		plain = b.messageEvent(eventID, e)
 	case *slackevents.ReactionAddedEvent:
-		plain = b.reactionEvent(eventID, e.User, e.Reaction, e.Item, e.EventTimestamp, true)
+		plain = b.reactionEvent(eventID, e.User, e.ItemUser, e.Reaction, e.Item, e.EventTimestamp, true)
 	case *slackevents.ReactionRemovedEvent:
-		plain = b.reactionEvent(eventID, e.User, e.Reaction, e.Item, e.EventTimestamp, false)
+		plain = b.reactionEvent(eventID, e.User, e.ItemUser, e.Reaction, e.Item, e.EventTimestamp, false)
 	case *slackevents.AppHomeOpenedEvent:
 		// Nothing to store: the home view is published after the ack.
 		if e.Tab != "home" || e.User == "" {
@@ -122,7 +122,7 @@ func (b *Bot) isSelf(user, botID string) bool {
 	return (user != "" && user == b.self.UserID) || (botID != "" && botID == b.self.BotID)
 }
 
-func (b *Bot) reactionEvent(eventID, user, emoji string, item slackevents.Item, eventTS string, added bool) any {
+func (b *Bot) reactionEvent(eventID, user, itemUser, emoji string, item slackevents.Item, eventTS string, added bool) any {
 	if item.Type != "message" || user == "" || user == b.self.UserID {
 		return nil
 	}
@@ -130,7 +130,8 @@ func (b *Bot) reactionEvent(eventID, user, emoji string, item slackevents.Item, 
 	if !ok {
 		at = time.Now().UTC()
 	}
-	return commands.ReactionEvent{EventID: eventID, Channel: item.Channel, TS: item.Timestamp, User: user, Emoji: emoji, Added: added, At: at}
+	return commands.ReactionEvent{EventID: eventID, Channel: item.Channel, TS: item.Timestamp, User: user, Emoji: emoji, Added: added, At: at,
+		ItemUser: itemUser}
 }
 
 // followup does the Slack work an event left: fetch a message first seen

@@ -180,6 +180,8 @@ func Manifest(appName string, cmds []commands.Command) ([]byte, error) {
 			"files:write",      // the weekly chart in the recap
 			"usergroups:read",  // members of the user groups in SMARKETING_SALES and SMARKETING_MARKETING
 			"im:write",         // direct messages: action items, reviews, definitions asked for
+			"channels:read",    // conversations.members: who may schedule a meeting in a public channel
+			"groups:read",      // the same in private channels the bot is in
 		}}},
 		Settings: settings{
 			EventSubscriptions: eventSubscriptions{BotEvents: []string{

@@ -235,7 +235,7 @@ func TestManifestContent(t *testing.T) {
 	}{
 		{
 			[]string{"oauth_config", "scopes", "bot"},
-			[]string{"channels:history", "chat:write", "commands", "files:write", "groups:history", "im:write", "reactions:read", "usergroups:read"},
+			[]string{"channels:history", "channels:read", "chat:write", "commands", "files:write", "groups:history", "groups:read", "im:write", "reactions:read", "usergroups:read"},
 		},
 		{
 			[]string{"settings", "event_subscriptions", "bot_events"},

@@ -284,7 +284,7 @@ func plainOwner(a store.Action) string {
 // mayClose reports whether user may close a: its owner, who added it, or
 // an admin.
 func (h *Handler) mayClose(a store.Action, user string) bool {
-	return user == a.Owner || h.mayChange(a.CreatedBy, user)
+	return h.allowed(PermCloseAction, user, subject{owner: a.Owner, creator: a.CreatedBy})
 }
 
 // --- /meeting done ----------------------------------------------------------
@@ -393,7 +393,7 @@ func (h *Handler) meetingSkip(ctx context.Context, req Request, rest string, ski
 	if err != nil {
 		return Response{}, err
 	}
-	if !h.mayChange(m.CreatedBy, req.UserID) {
+	if !h.allowed(PermSkipMeeting, req.UserID, subject{creator: m.CreatedBy}) {
 		return Response{}, userErrorf("Sorry, only %s (who scheduled *%s*) or an admin can %s its occurrences.", byline(m.CreatedBy, m.CreatedByName, false), Escape(m.Title), verb)
 	}
 	if strings.TrimSpace(typedDate) == "" {

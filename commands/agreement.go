@@ -195,7 +195,7 @@ func (h *Handler) canApprove(s signed, viewer string) bool {
 	if viewer == "" {
 		return false
 	}
-	if sales, marketing := h.sides.SideOf(viewer); !sales && !marketing {
+	if !h.allowed(PermApprove, viewer, subject{}) {
 		return false
 	}
 	if h.standing(s.Agreement).Status == store.StatusAgreed {
@@ -249,8 +249,7 @@ func (h *Handler) approve(ctx context.Context, k kindOps, req Request, rest stri
 	if !ok || err != nil {
 		return resp, err
 	}
-	sales, marketing := h.sides.SideOf(req.UserID)
-	if !sales && !marketing {
+	if !h.allowed(PermApprove, req.UserID, subject{}) {
 		return Response{}, userErrorf("Sorry, only people on the sales or the marketing side can approve — you can read everything, and challenge a definition with `%s dispute NAME REASON`. An admin can add you to `SMARKETING_SALES` or `SMARKETING_MARKETING`.", k.command)
 	}
 	if !fromButton {
@@ -272,6 +271,7 @@ func (h *Handler) approve(ctx context.Context, k kindOps, req Request, rest stri
 	if h.standing(rec.Agreement).Status == store.StatusAgreed {
 		return card(fmt.Sprintf("*%s* is already agreed by both sides; nothing to approve.", Escape(rec.name)))
 	}
+	sales, marketing := h.sides.SideOf(req.UserID)
 	a, err := h.db.SignOff(ctx, rec.ref, store.Signoff{Version: version, User: req.UserID, UserName: singleLine(req.UserName)}, sales, marketing)
 	var stale *store.VersionError
 	switch {
@@ -434,7 +434,7 @@ func (h *Handler) setOwner(ctx context.Context, k kindOps, req Request, rest str
 		return resp, err
 	}
 	cur, curName := rec.owner()
-	if req.UserID != cur && !h.mayChange(rec.createdBy, req.UserID) {
+	if !h.allowed(PermHandOver, req.UserID, subject{owner: cur, creator: rec.createdBy}) {
 		return Response{}, userErrorf("Sorry, only %s (who answers for *%s*) or an admin can hand it over.", byline(cur, curName, false), Escape(rec.name))
 	}
 	if err := h.db.SetOwner(ctx, rec.ref, actor(owner, ownerName)); errors.Is(err, store.ErrNotFound) {

@@ -91,6 +91,14 @@ type Options struct {
 	// Users finds people named as "@name" (/term owner); nil finds
 	// nobody, and only mentions and member IDs work.
 	Users Directory
+	// Members says who is in a channel, for /meeting add; nil checks no
+	// membership (the shell).
+	Members Members
+	// DMsPerHour bounds the direct messages one person's actions make
+	// the bot send to others (an action item's owner, a disputed term's
+	// owner, the approvers of an edited version); 0 is
+	// [DefaultDMsPerHour].
+	DMsPerHour int
 	// ReviewEvery is how long an agreed version stays verified before
 	// it is due for review; [store.DefaultReviewEvery] if 0.
 	ReviewEvery time.Duration
@@ -140,6 +148,11 @@ type Handler struct {
 	sides           Sides
 	reviewEvery     time.Duration
 	users           Directory
+	members         Members
+	dms             *dmLimiter
+	// noter is this handler's owner name in the claims that make a
+	// rating note go out once ([Handler.noteOnce]).
+	noter string
 }
 
 // dataStore is what the handlers need from the database.
@@ -176,6 +189,7 @@ type dataStore interface {
 	LeadStatsBy(ctx context.Context, by store.LeadField, from, to time.Time, sla store.SLA, now time.Time) ([]store.LeadStats, error)
 	ReturnedLeads(ctx context.Context, from, to time.Time, limit int) ([]store.Returned, int, error)
 	store.Commitments // commands/sla.go
+	store.Claims      // once-only rating notes, commands/leads.go
 	WaitingLeads(ctx context.Context, from, to time.Time, limit int) ([]store.Lead, error)
 	NewestWaitingLeads(ctx context.Context, from, to time.Time, limit int) ([]store.Lead, error)
 	LeadByID(ctx context.Context, id int64) (store.Lead, error)
@@ -197,6 +211,12 @@ func New(db dataStore, opt Options) *Handler {
 	if h.users == nil {
 		h.users = noDirectory{}
 	}
+	h.members = opt.Members
+	if h.members == nil {
+		h.members = everyoneIn{}
+	}
+	h.dms = newDMLimiter(opt.DMsPerHour, time.Hour)
+	h.noter = newNoter()
 	if h.reviewEvery <= 0 {
 		h.reviewEvery = store.DefaultReviewEvery
 	}
@@ -227,16 +247,12 @@ func New(db dataStore, opt Options) *Handler {
 // IsAdmin reports whether the user may delete anything.
 func (h *Handler) IsAdmin(userID string) bool { return h.admins[userID] }
 
-// mayChange reports whether user may delete, reassign or reschedule
-// what createdBy added: who added it, or an admin.
-func (h *Handler) mayChange(createdBy, user string) bool {
-	return user == createdBy || h.IsAdmin(user)
-}
-
 // Slash answers one slash command. A returned error that is not a
 // [*UserError] is internal: show an apology and log it.
 func (h *Handler) Slash(ctx context.Context, req Request) (Response, error) {
-	return h.run(ctx, req, false)
+	resp, err := h.run(ctx, req, false)
+	h.limitDMs(req.UserID, &resp)
+	return resp, err
 }
 
 func (h *Handler) run(ctx context.Context, req Request, shared bool) (Response, error) {
@@ -313,6 +329,12 @@ const maxCommandText = 8000
 
 // Act handles a button click.
 func (h *Handler) Act(ctx context.Context, a Action) (Response, error) {
+	resp, err := h.act(ctx, a)
+	h.limitDMs(a.UserID, &resp)
+	return resp, err
+}
+
+func (h *Handler) act(ctx context.Context, a Action) (Response, error) {
 	switch a.ActionID {
 	case ActionReason:
 		return h.reasonAction(ctx, a)
@@ -342,6 +364,12 @@ func (h *Handler) Act(ctx context.Context, a Action) (Response, error) {
 
 // Submit handles a submitted modal.
 func (h *Handler) Submit(ctx context.Context, s Submission) (SubmitResult, error) {
+	res, err := h.submit(ctx, s)
+	h.limitDMs(s.UserID, &res.Reply)
+	return res, err
+}
+
+func (h *Handler) submit(ctx context.Context, s Submission) (SubmitResult, error) {
 	for id, v := range s.Values {
 		if !utf8.ValidString(v) {
 			return SubmitResult{Errors: map[string]string{id: "This is not valid UTF-8; please retype it."}}, nil

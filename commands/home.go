@@ -53,8 +53,9 @@ func (h *Handler) Home(ctx context.Context, userID, notice string) ([]Block, err
 }
 
 // homeLeads: the leads nobody has rated yet, newest first, with the time
-// left in the SLA and a button for each rating.
-func (h *Handler) homeLeads(ctx context.Context, _ string, now time.Time) ([]Block, error) {
+// left in the SLA and a button for each rating, for a viewer who may rate
+// them ([PermRate]).
+func (h *Handler) homeLeads(ctx context.Context, viewer string, now time.Time) ([]Block, error) {
 	if len(h.leadChannels) == 0 {
 		return nil, nil
 	}
@@ -79,7 +80,7 @@ func (h *Handler) homeLeads(ctx context.Context, _ string, now time.Time) ([]Blo
 		blocks = append(blocks, Section{Text: fmt.Sprintf("%s\nposted %s · %s", h.leadLink(l), h.when(l.PostedAt), when)})
 		var buttons []Button
 		for _, r := range []store.Rating{store.Good, store.Poor, store.Hot} {
-			if h.emojiOf(r) != "" {
+			if h.emojiOf(r) != "" && h.allowed(PermRate, viewer, subject{poster: l.PostedBy}) {
 				buttons = append(buttons, Button{ActionID: ActionRate, Text: ratingLabel[r], Value: fmt.Sprintf("%d %s", l.ID, r)})
 			}
 		}
@@ -127,6 +128,10 @@ func (h *Handler) rate(ctx context.Context, a Action) (Response, error) {
 	}
 	if err != nil {
 		return Response{}, err
+	}
+	if msg, refused := h.ratingRefusal(a.UserID, l.PostedBy); refused {
+		// The answer to the click says why; nothing is recorded.
+		return Response{}, &UserError{Msg: msg}
 	}
 	f, err := h.react(ctx, ReactionEvent{Channel: l.Channel, TS: l.TS, User: a.UserID, Emoji: emoji, Added: true, At: h.now()})
 	if err != nil {

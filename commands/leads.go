@@ -2,6 +2,8 @@ package commands
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
@@ -49,10 +51,19 @@ type ReactionEvent struct {
 	Emoji   string
 	Added   bool
 	At      time.Time
+	// ItemUser is who posted the message, as the event says (Slack's
+	// item_user), if it says: a poster's own reaction is refused at
+	// once, before the store knows the message.
+	ItemUser string
 }
 
 // MessageRef names a message.
-type MessageRef struct{ Channel, TS string }
+type MessageRef struct {
+	Channel, TS string
+	// Rater, if set, is who reacted to it before it was known as a lead:
+	// once it is, they get a note if their rating does not count.
+	Rater string
+}
 
 // Followup is the work an event leaves for after its ack.
 type Followup struct {
@@ -220,24 +231,80 @@ func (h *Handler) ratingOf(emoji string) (store.Rating, bool) {
 	return store.Rating(r), ok
 }
 
+// react applies a rating reaction. Who may rate is [PermRate]'s: a rater
+// off the sales side (while it is configured), or the poster as the event
+// names them, is refused here, whatever the message; the lead's own poster
+// by the store too, which knows who posted it (or learns it when it
+// verifies the message). A refused rating is
+// stored nowhere, and its rater gets one note per lead in its thread.
+// Removing a reaction is never refused: it withdraws only what was stored.
 func (h *Handler) react(ctx context.Context, ev ReactionEvent) (Followup, error) {
 	rating, ok := h.ratingOf(ev.Emoji)
 	if !ok || !h.leadChannels[ev.Channel] || ev.User == "" {
 		return Followup{}, nil
 	}
 	name, _, _ := strings.Cut(strings.Trim(ev.Emoji, ":"), "::")
-	r := store.Reaction{Channel: ev.Channel, TS: ev.TS, User: ev.User, Emoji: name, Rating: rating, Added: ev.Added, At: ev.At}
+	r := store.Reaction{Channel: ev.Channel, TS: ev.TS, User: ev.User, Emoji: name, Rating: rating, Added: ev.Added, At: ev.At,
+		Ignore: ev.Added && !h.allowed(PermRate, ev.User, subject{poster: ev.ItemUser})}
 	return h.accept(ctx, store.Event{ID: ev.EventID, React: &r}, func(res store.EventResult) Followup {
+		rr := res.React
 		switch {
-		case res.React.LeadID == 0:
+		case rr.Ignored && rr.Verified:
+			poster := ev.ItemUser
+			if rr.ByPoster {
+				poster = ev.User
+			}
+			return h.ratingNote(ctx, ev.Channel, ev.TS, ev.User, poster)
+		case rr.LeadID == 0 && !rr.Ignored:
 			return Followup{}
-		case !res.React.Verified:
-			return Followup{Fetch: &MessageRef{Channel: ev.Channel, TS: ev.TS}}
-		case res.React.AskReason:
-			return Followup{Ask: []Ask{h.askReason(res.React.LeadID, ev.Channel, ev.TS, ev.User)}}
+		case !rr.Verified:
+			// Who posted it is known once it is fetched: then the rater
+			// learns whether their rating counts.
+			ref := MessageRef{Channel: ev.Channel, TS: ev.TS}
+			if ev.Added {
+				ref.Rater = ev.User
+			}
+			return Followup{Fetch: &ref}
+		case rr.AskReason:
+			return Followup{Ask: []Ask{h.askReason(rr.LeadID, ev.Channel, ev.TS, ev.User)}}
 		}
 		return Followup{}
 	})
+}
+
+// ratingNote is the note, in the lead's thread, that user's rating of the
+// lead posted by poster does not count, if it does not; once per lead and
+// user, however often they react and across restarts and instances (a
+// claim in the store keyed by both). Nothing if the note went out before,
+// or the claim cannot be read: the note is a courtesy, sent at most once.
+func (h *Handler) ratingNote(ctx context.Context, channel, ts, user, poster string) Followup {
+	msg, refused := h.ratingRefusal(user, poster)
+	if !refused {
+		return Followup{}
+	}
+	key := RatingNoteKey(channel, ts, user)
+	if _, ok, err := h.db.Claim(ctx, key, h.noter, time.Minute); err != nil || !ok {
+		return Followup{}
+	}
+	// Done before it is posted: a crash in between loses the note rather
+	// than sending it twice.
+	if err := h.db.Done(ctx, key, h.noter); err != nil {
+		return Followup{}
+	}
+	return Followup{Ask: []Ask{{Channel: channel, ThreadTS: ts, User: user, Message: textResponse(msg)}}}
+}
+
+// RatingNoteKey is the claim key of the note that user's rating of the
+// lead at channel/ts does not count.
+func RatingNoteKey(channel, ts, user string) string {
+	return "rating-note:" + channel + ":" + ts + ":" + user
+}
+
+// newNoter names a handler in the claims of its rating notes.
+func newNoter() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "notes-" + hex.EncodeToString(b[:])
 }
 
 // Fetched settles a message first seen through a reaction: m is the message
@@ -255,6 +322,9 @@ func (h *Handler) Fetched(ctx context.Context, ref MessageRef, m *Message) (Foll
 	var f Followup
 	for _, u := range users {
 		f.Ask = append(f.Ask, h.askReason(id, ref.Channel, ref.TS, u))
+	}
+	if ref.Rater != "" {
+		f.Ask = append(f.Ask, h.ratingNote(ctx, ref.Channel, ref.TS, ref.Rater, lead.PostedBy).Ask...)
 	}
 	return f, nil
 }
@@ -298,6 +368,9 @@ func (h *Handler) reasonAction(ctx context.Context, a Action) (Response, error) 
 	if err != nil {
 		return Response{}, fmt.Errorf("reason button value %q: %w", a.Value, err)
 	}
+	if refused, err := h.reasonRefused(ctx, id, a.UserID); refused != nil || err != nil {
+		return refusedOr(refused, err)
+	}
 	if reason == "other" {
 		return Response{Modal: &Modal{
 			CallbackID: modalLeadReason, Title: "Why poor?", Submit: "Save", Metadata: idText,
@@ -317,7 +390,40 @@ func (h *Handler) reasonAction(ctx context.Context, a Action) (Response, error) 
 
 const maxReason = 500
 
+// reasonRefused is the answer to user giving a reason for their rating of
+// the lead leadID if [PermReason] refuses them (a crafted click, or a
+// rating kept from before the rules changed), else nil.
+func (h *Handler) reasonRefused(ctx context.Context, leadID int64, user string) (*Response, error) {
+	l, err := h.db.LeadByID(ctx, leadID)
+	if errors.Is(err, store.ErrNotFound) {
+		resp := textResponse("That lead is gone: its post was deleted.")
+		resp.Replace = true
+		return &resp, nil
+	}
+	if err != nil || h.allowed(PermReason, user, subject{poster: l.PostedBy}) {
+		return nil, err
+	}
+	msg, refused := h.ratingRefusal(user, l.PostedBy)
+	if !refused {
+		msg = "Sorry, you cannot give a reason for this lead."
+	}
+	resp := textResponse(msg)
+	resp.Replace = true
+	return &resp, nil
+}
+
+// refusedOr returns the refusal, or the error.
+func refusedOr(refused *Response, err error) (Response, error) {
+	if err != nil {
+		return Response{}, err
+	}
+	return *refused, nil
+}
+
 func (h *Handler) saveReason(ctx context.Context, leadID int64, user, reason string) (Response, error) {
+	if refused, err := h.reasonRefused(ctx, leadID, user); refused != nil || err != nil {
+		return refusedOr(refused, err)
+	}
 	err := h.db.SetReason(ctx, leadID, user, reason)
 	if errors.Is(err, store.ErrNotFound) {
 		msg := "Your rating of this lead is no longer *poor*, so no reason was recorded."

@@ -417,12 +417,37 @@ func (h *Handler) meetingAdd(ctx context.Context, req Request, rest string) (Res
 	if len(errs) > 0 {
 		return Response{}, joinErrors(errs, []field{{id: inputMeetingTitle}})
 	}
+	if msg, _, err := h.meetingChannelRefusal(ctx, m.Channel, req.UserID); msg != "" || err != nil {
+		if err != nil {
+			return Response{}, err
+		}
+		return Response{}, &UserError{Msg: msg}
+	}
 	saved, err := h.db.AddMeeting(ctx, m, actor(req.UserID, req.UserName))
 	if err != nil {
 		return Response{}, err
 	}
 	h.changed(MeetingsChanged)
 	return h.meetingSaved(saved), nil
+}
+
+// meetingChannelRefusal says why user may not schedule a meeting in
+// channel ([PermAddMeeting]: its reminders post there, so only its
+// members may), as mrkdwn for a command and as plain text for the form;
+// both "" if they may.
+func (h *Handler) meetingChannelRefusal(ctx context.Context, channel, user string) (msg, plain string, err error) {
+	ok, err := h.may(ctx, PermAddMeeting, user, subject{channel: channel})
+	switch {
+	case errors.Is(err, ErrChannelHidden):
+		const why = "it is a private channel I am not in, or no channel at all. Add me to it first (in the channel: channel name → Integrations → Add apps), then schedule the meeting again."
+		return fmt.Sprintf("I can't see who is in %s: %s", channelRef(channel), why), "I can't see who is in that channel: " + why, nil
+	case err != nil:
+		return "", "", err
+	case !ok:
+		const why = "its reminders post there, so only its members schedule meetings in it. Join it first, or pick a channel you are in."
+		return fmt.Sprintf("Sorry, you are not a member of %s: %s", channelRef(channel), why), "You are not a member of that channel: " + why, nil
+	}
+	return "", "", nil
 }
 
 // meetingSaved confirms a new meeting.
@@ -486,6 +511,12 @@ func (h *Handler) submitMeeting(ctx context.Context, s Submission) (SubmitResult
 	}
 	if len(errs) > 0 {
 		return SubmitResult{Errors: errs}, nil
+	}
+	if _, msg, err := h.meetingChannelRefusal(ctx, m.Channel, s.UserID); msg != "" || err != nil {
+		if err != nil {
+			return SubmitResult{}, err
+		}
+		return SubmitResult{Errors: map[string]string{inputMeetingChannel: msg}}, nil
 	}
 	saved, err := h.db.AddMeeting(ctx, m, actor(s.UserID, s.UserName))
 	if err != nil {
@@ -611,7 +642,7 @@ func (h *Handler) meetingDelete(ctx context.Context, req Request, rest string) (
 	if err != nil {
 		return Response{}, err
 	}
-	if !h.mayChange(m.CreatedBy, req.UserID) {
+	if !h.allowed(PermDeleteMeeting, req.UserID, subject{creator: m.CreatedBy}) {
 		return Response{}, userErrorf("Sorry, only %s (who scheduled *%s*) or an admin can delete it. You can still add to its agenda with `/meeting agenda %d TEXT`.",
 			byline(m.CreatedBy, m.CreatedByName, false), Escape(m.Title), m.ID)
 	}

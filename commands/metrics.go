@@ -316,6 +316,11 @@ func ValidateMetric(r store.MetricRecord) (store.MetricRecord, error) {
 }
 
 func (h *Handler) metricsSet(ctx context.Context, req Request, rest string, thisWeek store.ISOWeek) (Response, error) {
+	if !h.allowed(PermSetMetric, req.UserID, subject{}) {
+		return Response{}, userErrorf("Sorry, only the marketing side (`SMARKETING_MARKETING`) and admins can set the marketing metrics: " +
+			"they are marketing's numbers in the weekly recap. You can still see them with `/metrics` and `/metrics list`; " +
+			"if a number is wrong, tell someone in marketing.")
+	}
 	a, err := parseSetArgs(rest)
 	if err != nil {
 		return Response{}, err

@@ -240,8 +240,9 @@ func TestPermissionMatrix(t *testing.T) {
 			},
 		},
 		{
-			// Metrics have no owner: anyone may correct a number, and the
-			// store keeps who set it last.
+			// Metrics have no owner: with SMARKETING_MARKETING unset (as
+			// here) anyone may correct a number, and the store keeps who
+			// set it last; TestPermissionTable covers the sides set.
 			name: "/metrics set",
 			run: func(t *testing.T, h *Handler, fx permFixture, user string) (Response, error) {
 				return slashAs(h, "/metrics", "set Website Visits 5,000", user)

@@ -350,7 +350,7 @@ func (h *Handler) personaDelete(ctx context.Context, req Request, rest string) (
 	if !ok || err != nil {
 		return resp, err
 	}
-	if !h.mayChange(p.CreatedBy, req.UserID) {
+	if !h.allowed(PermDeletePersona, req.UserID, subject{creator: p.CreatedBy}) {
 		return Response{}, userErrorf("Sorry, only %s (who added *%s*) or an admin can delete it. You can still change it with `/persona edit %s`.",
 			byline(p.CreatedBy, p.CreatedByName, false), Escape(p.Name), Escape(p.Name))
 	}

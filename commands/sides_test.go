@@ -12,6 +12,11 @@ func (f fakeSides) SideOf(userID string) (sales, marketing bool) {
 	return f.sales[userID], f.marketing[userID]
 }
 
+// Configured: a side is configured when it names anyone.
+func (f fakeSides) Configured() (sales, marketing bool) {
+	return len(f.sales) > 0, len(f.marketing) > 0
+}
+
 var _ Sides = fakeSides{}
 
 // The approvals (SPEC §8) will ask the Sides a handler was built with;

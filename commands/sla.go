@@ -253,7 +253,7 @@ func (h *Handler) slaSet(ctx context.Context, req Request, text string) (Respons
 	if !known {
 		return Response{}, userErrorf("There is no commitment _%s_: the SLA has `leads`, `good` and `within`, e.g. `/sla set good 70%%`.", truncateEscaped(fields[0], 30))
 	}
-	if !h.IsAdmin(req.UserID) {
+	if !h.allowed(PermSetSLA, req.UserID, subject{}) {
 		return Response{}, userErrorf("Only admins (`SMARKETING_ADMINS`) can change the SLA: both sides agree on the numbers first. `/sla` shows them.")
 	}
 	v, err := parseTarget(name, fields[1])

@@ -431,7 +431,7 @@ func (h *Handler) termDelete(ctx context.Context, req Request, rest string) (Res
 	if err != nil {
 		return Response{}, err
 	}
-	if !h.mayChange(t.CreatedBy, req.UserID) {
+	if !h.allowed(PermDeleteTerm, req.UserID, subject{creator: t.CreatedBy}) {
 		return Response{}, userErrorf("Sorry, only %s (who added *%s*) or an admin can delete it. You can still change it with `/term edit %s`.",
 			byline(t.CreatedBy, t.CreatedByName, false), Escape(t.Name), Escape(t.Name))
 	}

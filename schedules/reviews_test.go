@@ -16,6 +16,8 @@ type bothSides struct{}
 
 func (bothSides) SideOf(user string) (sales, marketing bool) { return user == "UANA", user == "UMO" }
 
+func (bothSides) Configured() (sales, marketing bool) { return true, true }
+
 // The review timer: due exactly every after the agreement, the owner told
 // once however often the job runs, and again only after a new agreement
 // falls due in its turn.

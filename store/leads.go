@@ -58,6 +58,12 @@ type Reaction struct {
 	Rating      Rating
 	Added       bool
 	At          time.Time
+	// Ignore marks an added reaction whose rater may not rate leads (not
+	// on the sales side while one is configured): it is not stored and
+	// counts nowhere, and the result only says whether the message is a
+	// known lead. A removal is never ignored: it withdraws only what was
+	// stored.
+	Ignore bool
 }
 
 // ReactResult says what a reaction did.
@@ -69,6 +75,11 @@ type ReactResult struct {
 	Rating   Rating // the user's rating after the reaction; "" for none
 	// AskReason reports whether the user's rating just became poor.
 	AskReason bool
+	// Ignored reports an added reaction that was not stored: marked
+	// Ignore, or by the lead's own poster (ByPoster), whose rating never
+	// counts. A reaction on a message not verified yet is stored until
+	// [DB.VerifyLead] learns its poster, which then drops the poster's.
+	Ignored, ByPoster bool
 }
 
 // ReasonCount is how often one reason was given for poor ratings.

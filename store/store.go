@@ -115,12 +115,15 @@ type Leads interface {
 	// Record applies an event from Slack and returns once it is committed:
 	// an event is acknowledged to Slack only after Record returns nil.
 	// Events are applied in group commits (see [Batcher]); a redelivered
-	// event id changes nothing (EventResult.Applied is false).
+	// event id changes nothing (EventResult.Applied is false). A
+	// reaction added by a lead's own poster, or marked Reaction.Ignore,
+	// is not stored (ReactResult.Ignored).
 	Record(ctx context.Context, ev Event) (EventResult, error)
 	// VerifyLead settles a message first seen through a reaction: l is
 	// what it turned out to be, or nil if it is not a lead (its reactions
-	// are dropped). It returns the lead's id and the users whose rating is
-	// poor without a reason yet.
+	// are dropped). The ratings its poster gave it are dropped. It returns
+	// the lead's id and the users whose rating is poor without a reason
+	// yet.
 	VerifyLead(ctx context.Context, channel, ts string, l *Lead) (int64, []string, error)
 	// UnverifiedLeads returns the messages reacted to but never fetched.
 	UnverifiedLeads(ctx context.Context) ([]Lead, error)

@@ -47,6 +47,9 @@ type apiState struct {
 	groupsErr string              // the error usergroups.users.list answers, if any
 	users     map[string]fakeUser // by ID, for users.list and users.info
 	usersErr  string              // the error users.list answers, if any
+	// members are the channels' members, for conversations.members.
+	members    map[string][]string
+	membersErr string // the error conversations.members answers, if any
 }
 
 func (a *apiState) init() {
@@ -56,6 +59,7 @@ func (a *apiState) init() {
 	a.uploads = make(map[string][]byte)
 	a.groups = make(map[string][]string)
 	a.users = make(map[string]fakeUser)
+	a.members = make(map[string][]string)
 }
 
 // newTS returns a timestamp later than every one handed out or seeded so far,

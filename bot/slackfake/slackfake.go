@@ -8,7 +8,9 @@
 // [Server.Calls] and [Server.WaitCall]. [Server.DropConnection], [Server.Disconnect] and
 // [Server.SetRedeliverUnacked] reproduce what Slack does to a socket in production.
 // [Server.SetUserGroup] and [Server.FailUserGroups] set what usergroups.users.list
-// answers; [Server.SetUser] and [Server.FailUsers] what users.list answers.
+// answers; [Server.SetUser] and [Server.FailUsers] what users.list answers;
+// [Server.SetChannelMembers] and [Server.FailChannelMembers] what
+// conversations.members answers.
 //
 // The wire format follows what slack-go v0.35.0 sends and parses, and what real Slack
 // sends (see SLACK_NOTES.md sections 1, 2 and 7). Every method is safe for concurrent

@@ -350,6 +350,8 @@ func (s *Server) serveDefault(w http.ResponseWriter, r *http.Request, method, ke
 		s.userGroupUsers(w, p)
 	case "users.list":
 		s.usersList(w, p)
+	case "conversations.members":
+		s.conversationMembers(w, p)
 	default:
 		writeError(w, "unknown_method")
 	}

@@ -197,6 +197,14 @@ func (r *Roster) SideOf(userID string) (sales, marketing bool) {
 	return s.sales[userID], s.marketing[userID]
 }
 
+// Configured reports whether SMARKETING_SALES and whether
+// SMARKETING_MARKETING name anyone (a user or a group, resolved or not):
+// a side that is configured decides who may do what is that side's to do,
+// even while its groups are not resolved yet.
+func (r *Roster) Configured() (sales, marketing bool) {
+	return !r.sales.Empty(), !r.marketing.Empty()
+}
+
 // Resolved reports whether every listed group has been resolved at least
 // once.
 func (r *Roster) Resolved() bool { return len(r.state.Load().members) == len(r.groups) }

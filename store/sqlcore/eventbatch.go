@@ -16,10 +16,11 @@ import (
 // whatever their number: it reads what they touch (which event ids are
 // new, the leads, the raters' current ratings and reactions) in one
 // statement each, decides every event in Go in the order given, and
-// writes what changed with one statement per table and kind of change.
-// The outcome is what applying the events one at a time would give (the
-// conformance suite checks both ways agree); a batch of one is how a
-// single event is applied.
+// writes what changed with one statement per table and kind of change
+// (once more after the post of a message first seen through a reaction,
+// which ends a segment: [applySegment]). The outcome is what applying the
+// events one at a time would give (the conformance suite checks both ways
+// agree); a batch of one is how a single event is applied.
 //
 // An event carrying text the database cannot store ([Dialect.Storable]) is
 // recorded as failed and skipped here, before anything is decided, so that
@@ -28,8 +29,7 @@ import (
 // event. An error leaves the transaction to be rolled back to before the
 // batch: some statements may have run.
 func applyBatch(ctx context.Context, tx *Tx, d Dialect, events []store.Event) ([]store.EventResult, error) {
-	b := &eventBatch{leads: map[leadKey]*batchLead{}, raters: map[raterKey]*rater{}}
-	fresh, err := b.newEventIDs(ctx, tx, events)
+	fresh, err := newEventIDs(ctx, tx, events)
 	if err != nil {
 		return nil, err
 	}
@@ -49,9 +49,29 @@ func applyBatch(ctx context.Context, tx *Tx, d Dialect, events []store.Event) ([
 		}
 		apply[i] = true
 	}
-	if err := b.load(ctx, tx, events, apply); err != nil {
-		return nil, err
+	for from := 0; from < len(events); {
+		n, err := applySegment(ctx, tx, events[from:], apply[from:], results[from:])
+		if err != nil {
+			return nil, err
+		}
+		from += n
 	}
+	return results, nil
+}
+
+// applySegment decides and saves the events to apply from the start of
+// events, and returns how many it took: all of them, or up to the post of a
+// message first seen through a reaction. That post tells who posted it,
+// whose own ratings [dropPosterRatings] then removes before any later event
+// is decided, as applying the events one at a time would. (Such posts are
+// rare: an event that arrives after the reactions to it.)
+func applySegment(ctx context.Context, tx *Tx, events []store.Event, apply []bool, results []store.EventResult) (int, error) {
+	b := &eventBatch{leads: map[leadKey]*batchLead{}, raters: map[raterKey]*rater{}}
+	if err := b.load(ctx, tx, events, apply); err != nil {
+		return 0, err
+	}
+	n := len(events)
+	var verified *batchLead
 	byLead := make([]*batchLead, len(events)) // whose id a reaction's result reports
 	for i, ev := range events {
 		if !apply[i] {
@@ -63,16 +83,25 @@ func applyBatch(ctx context.Context, tx *Tx, d Dialect, events []store.Event) ([
 		} else {
 			b.change(ev)
 		}
+		if l := b.leads[eventLead(ev)]; l.verifiedByPost {
+			verified, n = l, i+1
+			break
+		}
 	}
 	if err := b.save(ctx, tx); err != nil {
-		return nil, err
+		return 0, err
 	}
-	for i, l := range byLead {
+	if verified != nil {
+		if _, err := dropPosterRatings(ctx, tx, verified.id, verified.postedBy); err != nil {
+			return 0, err
+		}
+	}
+	for i, l := range byLead[:n] {
 		if l != nil {
 			results[i].React.LeadID = l.id
 		}
 	}
-	return results, nil
+	return n, nil
 }
 
 // leadKey names a message.
@@ -99,6 +128,11 @@ type batchLead struct {
 	// counts is how the batch changes the lead's counts of current
 	// ratings by kind (good, poor, hot; see [ratingKinds]).
 	counts [3]int
+	// verifiedByPost reports a message first seen through a reaction
+	// that the batch posted as a lead: its poster, now known, may have
+	// rated it, which [dropPosterRatings] undoes once it is saved
+	// ([applySegment]).
+	verifiedByPost bool
 }
 
 // ratingKinds are the kinds of rating a lead keeps a count of, in the
@@ -147,7 +181,7 @@ type eventBatch struct {
 
 // newEventIDs records the batch's event ids and returns those that were
 // not seen before: the events to apply.
-func (b *eventBatch) newEventIDs(ctx context.Context, tx *Tx, events []store.Event) (map[string]bool, error) {
+func newEventIDs(ctx context.Context, tx *Tx, events []store.Event) (map[string]bool, error) {
 	var ids []any
 	seen := map[string]bool{}
 	for _, ev := range events {
@@ -344,6 +378,9 @@ func (b *eventBatch) change(ev store.Event) {
 		if !l.exists() {
 			l.postedAt = Nanos(post.PostedAt)
 		}
+		if l.status == "unverified" {
+			l.verifiedByPost = true
+		}
 		l.status, l.posted, l.text, l.textSet, l.postedBy = "lead", &post, post.Text, true, post.PostedBy
 		l.origin = store.KeptOrigin(store.Origin{Source: post.Source, Campaign: post.Campaign}, post.Text, post.PostedBy)
 	case ev.Edit != nil:
@@ -364,6 +401,16 @@ func (b *eventBatch) change(ev store.Event) {
 func (b *eventBatch) react(r store.Reaction) (store.ReactResult, *batchLead) {
 	var res store.ReactResult
 	l := b.leads[leadKey{r.Channel, r.TS}]
+	if r.Added && (r.Ignore || l.status == "lead" && l.postedBy == r.User) {
+		// Not a rating: nothing is stored, and an unknown message is
+		// not made a lead for it.
+		res.Verified, res.Ignored = l.status == "lead", true
+		res.ByPoster = !r.Ignore
+		if !l.exists() {
+			return res, nil
+		}
+		return res, l
+	}
 	if !l.exists() {
 		if !r.Added {
 			return res, nil // removing from something never rated

@@ -37,8 +37,10 @@ type userRating struct {
 
 // VerifyLead settles a message first seen through a reaction: l is what the
 // message turned out to be, or nil if it is not a lead (a thread reply, gone,
-// the bot's own), in which case its reactions are dropped. It returns the
-// lead's id and the users whose rating of it is poor without a reason yet.
+// the bot's own), in which case its reactions are dropped. A lead's poster,
+// known only now, never rates it: their ratings and rating reactions are
+// dropped. It returns the lead's id and the users whose rating of it is poor
+// without a reason yet.
 func (db *DB) VerifyLead(ctx context.Context, channel, ts string, l *store.Lead) (int64, []string, error) {
 	var id int64
 	var askUsers []string
@@ -56,6 +58,9 @@ func (db *DB) VerifyLead(ctx context.Context, channel, ts string, l *store.Lead)
 			return err
 		}
 		if err := tx.QueryRow(ctx, "SELECT id FROM leads WHERE channel = ? AND ts = ?", channel, ts).Scan(&id); err != nil {
+			return err
+		}
+		if _, err := dropPosterRatings(ctx, tx, id, lead.PostedBy); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT "user" FROM feedback WHERE lead_id = ? AND rating = 'poor' AND reason = ''
@@ -83,6 +88,46 @@ func (db *DB) VerifyLead(ctx context.Context, channel, ts string, l *store.Lead)
 		return 0, nil, fmt.Errorf("verify lead: %w", err)
 	}
 	return id, askUsers, nil
+}
+
+// dropPosterRatings removes the ratings and rating reactions that poster
+// gave the lead id before it was known as theirs (a reaction on a message
+// not verified yet), and reports whether there were any. The counts are
+// recounted; the first feedback, if no earlier than the poster's first
+// reaction, becomes the earliest left (none if nobody else rated).
+func dropPosterRatings(ctx context.Context, tx *Tx, id int64, poster string) (bool, error) {
+	if poster == "" {
+		return false, nil
+	}
+	var first *int64
+	err := tx.QueryRow(ctx, `SELECT MIN(t) FROM (
+			SELECT at AS t FROM feedback WHERE lead_id = ? AND "user" = ?
+			UNION ALL SELECT added_at AS t FROM lead_reactions WHERE lead_id = ? AND "user" = ?) AS p`,
+		id, poster, id, poster).Scan(&first)
+	if err != nil || first == nil {
+		return false, wrapErr("read the poster's ratings", err)
+	}
+	for _, q := range []string{`DELETE FROM feedback WHERE lead_id = ? AND "user" = ?`, `DELETE FROM lead_reactions WHERE lead_id = ? AND "user" = ?`} {
+		if _, err := tx.Exec(ctx, q, id, poster); err != nil {
+			return false, fmt.Errorf("drop the poster's ratings: %w", err)
+		}
+	}
+	if err := recountRatings(ctx, tx, []int64{id}); err != nil {
+		return false, err
+	}
+	_, err = tx.Exec(ctx, `UPDATE leads SET first_feedback_at = CASE WHEN first_feedback_at < ? THEN first_feedback_at ELSE (
+			SELECT MIN(t) FROM (SELECT at AS t FROM feedback WHERE lead_id = ?
+				UNION ALL SELECT added_at AS t FROM lead_reactions WHERE lead_id = ?) AS o) END
+		WHERE id = ?`, *first, id, id, id)
+	return true, wrapErr("first feedback without the poster's", err)
+}
+
+// wrapErr is err with what failed, or nil.
+func wrapErr(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // UnverifiedLeads returns the messages that were reacted to but not fetched

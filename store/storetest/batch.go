@@ -76,6 +76,8 @@ func randomEvents(r *rand.Rand, n int) []store.Event {
 			e := emoji[r.IntN(len(emoji))]
 			react := store.Reaction{Channel: ch, TS: ts, User: users[r.IntN(3)], Emoji: e.name, Rating: e.rating,
 				Added: r.IntN(3) > 0, At: Start.Add(time.Duration(r.IntN(8)) * time.Minute)}
+			// Now and then a rater who may not rate (not drawn, as above).
+			react.Ignore = i%13 == 0
 			if r.IntN(40) == 0 {
 				// Refused by the database (a CHECK); an emoji of its own,
 				// so that no other event of a batch hides it.
@@ -179,8 +181,8 @@ func (db *tdb) describeResult(tb testing.TB, res store.EventResult) string {
 		lead = l.Channel + "/" + l.TS
 	}
 	rr := res.React
-	return fmt.Sprintf("applied=%v skipped=%v lead=%s verified=%v rating=%q ask=%v",
-		res.Applied, res.Skipped, lead, rr.Verified, rr.Rating, rr.AskReason)
+	return fmt.Sprintf("applied=%v skipped=%v lead=%s verified=%v rating=%q ask=%v ignored=%v by_poster=%v",
+		res.Applied, res.Skipped, lead, rr.Verified, rr.Rating, rr.AskReason, rr.Ignored, rr.ByPoster)
 }
 
 // eventState is what the events left in the tables, one sorted line a

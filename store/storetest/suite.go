@@ -47,6 +47,7 @@ func Run(t *testing.T, o Opener) {
 		{"Agreements", agreementTests},
 		{"Changes", changesTests},
 		{"Leads", leadTests},
+		{"Posters", posterTests},
 		{"LeadLoop", leadLoopTests},
 		{"Batch", batchTests},
 		{"Meetings", meetingTests},
