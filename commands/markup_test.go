@@ -302,7 +302,9 @@ func newMarkupFixture(t *testing.T, a string) *markupFixture {
 		must("Record lead", err)
 	}
 	for i, r := range []store.Reaction{
-		{Channel: a, TS: "1709640000.000100", User: a, Emoji: "-1", Rating: store.Poor},
+		// The rater's ID is hostile too, but not the poster's: nobody
+		// rates a lead they posted.
+		{Channel: a, TS: "1709640000.000100", User: a + "\u2060r", Emoji: "-1", Rating: store.Poor},
 		{Channel: leadsChannel, TS: "1709640000.000300", User: "UANA", Emoji: "-1", Rating: store.Poor},
 	} {
 		r.Added, r.At = true, fixedTime.Add(-time.Hour)
