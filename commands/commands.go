@@ -163,7 +163,7 @@ type dataStore interface {
 	Term(ctx context.Context, nameOrAlias string) (store.Term, error)
 	TermByID(ctx context.Context, id int64) (store.Term, error)
 	Terms(ctx context.Context) ([]store.Term, error)
-	TermKeys(ctx context.Context) ([]store.TermKey, error)
+	SuggestTerms(ctx context.Context, typed string, n int) ([]store.TermKey, error)
 	AddTerm(ctx context.Context, t store.Term, by store.Actor) (store.Term, error)
 	UpdateTerm(ctx context.Context, t store.Term, by store.Actor) (store.Term, error)
 	DeleteTerm(ctx context.Context, id int64) error

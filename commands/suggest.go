@@ -19,31 +19,11 @@ func suggest(typed string, keys []store.TermKey, n int) []store.TermKey {
 // answer rides in the ack, which Slack wants within 3 s.
 const suggestBudget = 250 * time.Millisecond
 
-// termSuggester is a store whose glossary copy indexes the names and
-// aliases, so that a search costs the same small time whatever is typed
-// and however large the glossary. ok is false when the copy cannot answer.
-type termSuggester interface {
-	SuggestTerms(ctx context.Context, typed string, n int) (keys []store.TermKey, ok bool)
-}
-
-// suggestTerms returns up to n names or aliases close to typed: from the
-// store's index if it has a usable one, else by reading every key and
-// comparing, within [suggestBudget]. Running out of time is not an error:
-// the answer then suggests what was found.
+// suggestTerms returns up to n names or aliases close to typed, within
+// [suggestBudget]. Running out of time is not an error: the answer then
+// suggests what was found.
 func (h *Handler) suggestTerms(ctx context.Context, typed string, n int) ([]store.TermKey, error) {
 	ctx, cancel := context.WithTimeout(ctx, suggestBudget)
 	defer cancel()
-	if s, ok := h.db.(termSuggester); ok {
-		if keys, ok := s.SuggestTerms(ctx, typed, n); ok {
-			return keys, nil
-		}
-	}
-	keys, err := h.db.TermKeys(ctx)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, nil
-		}
-		return nil, err
-	}
-	return store.SuggestScan(ctx, typed, keys, n), nil
+	return h.db.SuggestTerms(ctx, typed, n)
 }

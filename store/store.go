@@ -71,8 +71,12 @@ type Glossary interface {
 	TermByID(ctx context.Context, id int64) (Term, error)
 	// Terms returns every term, by category (uncategorised last), then name.
 	Terms(ctx context.Context) ([]Term, error)
-	// TermKeys returns every name and alias, for suggestions.
+	// TermKeys returns every name and alias.
 	TermKeys(ctx context.Context) ([]TermKey, error)
+	// SuggestTerms returns up to n names or aliases close to typed,
+	// closest first ([SuggestIndex.Suggest]); its work is bounded whatever
+	// typed is. When ctx ends first it returns what it found, or nothing.
+	SuggestTerms(ctx context.Context, typed string, n int) ([]TermKey, error)
 	// AddTerm saves a new term and returns it as stored, or a
 	// [*ConflictError] if its name or an alias already names a term.
 	AddTerm(ctx context.Context, t Term, by Actor) (Term, error)
