@@ -2,7 +2,12 @@ package commands
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestShareNeverWrites: a Share button carries a read-only command line,
@@ -39,5 +44,63 @@ func TestShareNeverWrites(t *testing.T) {
 				t.Errorf("personas after a shared %q: %d, %v", line, len(ps), err)
 			}
 		})
+	}
+}
+
+// cutMarkup finds what a cut of escaped mrkdwn must never leave at its
+// end: half an entity ("&am…") or a token whose ">" was cut off ("<@U12…",
+// "<https://…").
+var cutMarkup = regexp.MustCompile(`&[#a-zA-Z0-9]*…$|<[^>]*…$`)
+
+// TestTruncateKeepsMarkupWhole: Truncate (which the renderer applies to
+// every text at Slack's limits, escaped or not) cuts before an entity or
+// a <…> token it would split, on a rune boundary, within n.
+func TestTruncateKeepsMarkupWhole(t *testing.T) {
+	tests := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"R&amp;D team", 4, "R…"},
+		{"R&amp;D team", 6, "R…"},
+		{"R&amp;D team", 7, "R&amp;…"},
+		{"a &lt;b&gt;", 5, "a…"},
+		{"x &#8230; y", 6, "x…"},
+		{"ask <@U0123ABCD> now", 10, "ask…"},
+		{"see <https://acme.slack.com/archives/C1/p1|lead #3> today", 30, "see…"},
+		{"in <#C0123ABCD> é", 16, "in <#C0123ABCD>…"},
+		{"tom & jerry", 8, "tom & j…"},  // a bare & is no entity
+		{"tom & jerry", 6, "tom…"},      // but a trailing one may start one
+		{"a < b and more", 6, "a < b…"}, // nor is a bare <
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprintf("%s_%d", tc.in, tc.n), func(t *testing.T) {
+			if got := Truncate(tc.in, tc.n); got != tc.want {
+				t.Fatalf("Truncate(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+			}
+		})
+	}
+
+	// Any escaped text with mentions and links, cut anywhere.
+	pieces := []string{"a", "é", "日本", "🎉", " ", "\n", Escape("R&D"), Escape("<!channel>"), mention("U0123ABCD"),
+		"<https://acme.slack.com/archives/C0123ABCD/p1700000000000100|lead #12>", channelRef("C0123ABCD"), "*bold*"}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for range 3000 {
+		var b strings.Builder
+		for range rnd.IntN(40) {
+			b.WriteString(pieces[rnd.IntN(len(pieces))])
+		}
+		s := b.String()
+		n := rnd.IntN(utf8.RuneCountInString(s) + 2)
+		got := Truncate(s, n)
+		if !utf8.ValidString(got) || utf8.RuneCountInString(got) > n {
+			t.Fatalf("Truncate(%q, %d) = %q: invalid UTF-8 or too long", s, n, got)
+		}
+		if cutMarkup.MatchString(got) {
+			t.Fatalf("Truncate(%q, %d) = %q cuts markup in half", s, n, got)
+		}
+		if !strings.HasPrefix(s, strings.TrimSuffix(got, "…")) {
+			t.Fatalf("Truncate(%q, %d) = %q is not a prefix", s, n, got)
+		}
 	}
 }
