@@ -151,7 +151,10 @@ func Escape(s string) string {
 var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // Truncate shortens s to at most n characters (runes), ending with "…" when
-// it cut something.
+// it cut something. It cuts on a rune boundary and, since s may be
+// escaped mrkdwn, before an entity ("&amp;") or a <…> token (a mention, a
+// channel, a link) that the cut would split: half of one shows as junk
+// ("&am…") or breaks the link.
 func Truncate(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
@@ -159,7 +162,69 @@ func Truncate(s string, n int) string {
 	if n <= 0 {
 		return ""
 	}
-	return strings.TrimRightFunc(string([]rune(s)[:n-1]), isSpace) + "…"
+	r := []rune(s)[:n-1]
+	return string(r[:markupCut(r)]) + "…"
+}
+
+// maxTokenBackoff bounds how far back [Truncate] goes to keep a <…> token
+// whole; Slack's tokens are far shorter.
+const maxTokenBackoff = 1000
+
+// markupCut returns where to end the kept runes r: at their end, less
+// trailing space, a split entity or a split token.
+func markupCut(r []rune) int {
+	k := trimSpaceRunes(r, len(r))
+	// An entity is "&" and at most 7 letters, digits or "#", then ";".
+	for i := k - 1; i >= 0 && i >= k-8; i-- {
+		if r[i] == '&' {
+			k = trimSpaceRunes(r, i)
+			break
+		}
+		if r[i] != '#' && !isAlnum(r[i]) {
+			break
+		}
+	}
+	// A token starts "<@", "<#", "<!" or "<http"/"<mailto:" and ends ">".
+	for i := k - 1; i >= 0 && i >= k-maxTokenBackoff; i-- {
+		if r[i] == '>' {
+			break
+		}
+		if r[i] == '<' && tokenStart(r[i+1:k]) {
+			k = trimSpaceRunes(r, i)
+			break
+		}
+	}
+	return k
+}
+
+// tokenStart reports whether rest, what follows a "<", may begin a Slack
+// token (or is too short to tell).
+func tokenStart(rest []rune) bool {
+	if len(rest) == 0 {
+		return true
+	}
+	switch rest[0] {
+	case '@', '#', '!':
+		return true
+	}
+	for _, p := range []string{"http", "mailto:"} {
+		head := string(rest[:min(len(rest), len(p))])
+		if strings.HasPrefix(p, strings.ToLower(head)) {
+			return true
+		}
+	}
+	return false
+}
+
+func trimSpaceRunes(r []rune, k int) int {
+	for k > 0 && isSpace(r[k-1]) {
+		k--
+	}
+	return k
+}
+
+func isAlnum(c rune) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 // truncateEscaped escapes s and keeps the result within n characters,

@@ -22,6 +22,11 @@ func (h *Handler) slaCommand(ctx context.Context, req Request, shared bool) (Res
 	case "":
 		return h.slaStanding(ctx, shared)
 	case "set":
+		if shared {
+			// A Share button's line comes back from the client: shared,
+			// only the read-only answers run.
+			return Response{}, userErrorf("Only `/sla` and `/sla history` can be shared.")
+		}
 		return h.slaSet(ctx, req, strings.TrimSpace(rest))
 	case "history":
 		return h.slaHistory(ctx, shared)

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"syscall"
+
+	"smarketing/store/safefile"
 )
 
 // ErrInUse is returned by [LockRun] when another process runs the bot on
@@ -17,13 +19,28 @@ var ErrInUse = errors.New("in use by another smarketing run")
 // instance, so a second one would only post twice. It takes an exclusive
 // lock on file+".lock" (never the database file itself, whose locks are
 // SQLite's) and writes owner in it; the lock goes when the process ends,
-// however it ends. It returns an error wrapping [ErrInUse], naming the
+// however it ends. The lock file is readable by its owner only and never
+// opened through a symbolic link: LockRun empties and writes the file it
+// opens, so a link planted in its place must not aim that at another file. It returns an error wrapping [ErrInUse], naming the
 // owner, if another process holds it. unlock releases it.
 func LockRun(file, owner string) (unlock func() error, err error) {
 	file = strings.TrimPrefix(file, "sqlite:")
 	name := file + ".lock"
-	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, safefile.Mode)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, fmt.Errorf("lock %s: %w", file, &safefile.SymlinkError{Path: name})
+	}
 	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", file, err)
+	}
+	// A lock file made by an older version, or under another umask, may
+	// be readable by others; and a FIFO or device is no lock file.
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %s is not a regular file", file, name)
+	}
+	if err := f.Chmod(safefile.Mode); err != nil {
+		f.Close()
 		return nil, fmt.Errorf("lock %s: %w", file, err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
